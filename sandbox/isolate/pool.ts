@@ -1,0 +1,78 @@
+/**
+ * A pool of pre-created isolates (child-process side). `acquire` hands out a warm isolate
+ * with the requested memory limit (or creates one); `release` puts it back unless it must be
+ * retired (after any failure or after `maxCallsPerIsolate` calls), in which case it is
+ * disposed and, for the default size, a replacement is warmed in the background.
+ */
+import ivm from 'isolated-vm';
+
+export interface PoolOptions {
+  /** isolates kept warm for the default memory size */
+  readonly size: number;
+  readonly defaultMemoryMb: number;
+  readonly maxCallsPerIsolate: number;
+  /** called when V8 reports it lost control of an isolate; must end the process */
+  readonly onCatastrophicError: (message: string) => void;
+}
+
+export interface PooledIsolate {
+  readonly isolate: ivm.Isolate;
+  readonly memoryMb: number;
+  calls: number;
+}
+
+export class IsolatePool {
+  readonly #options: PoolOptions;
+  readonly #idle: PooledIsolate[] = [];
+  #closed = false;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.#fill();
+  }
+
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  create(memoryMb: number): PooledIsolate {
+    const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: this.#options.onCatastrophicError });
+    return { isolate, memoryMb, calls: 0 };
+  }
+
+  acquire(memoryMb: number): PooledIsolate {
+    const index = this.#idle.findIndex((p) => p.memoryMb === memoryMb && !p.isolate.isDisposed);
+    const found = index >= 0 ? this.#idle.splice(index, 1)[0] : undefined;
+    return found ?? this.create(memoryMb);
+  }
+
+  release(entry: PooledIsolate, retire: boolean): void {
+    entry.calls += 1;
+    const spent = retire || entry.calls >= this.#options.maxCallsPerIsolate || entry.isolate.isDisposed;
+    if (spent || this.#closed || entry.memoryMb !== this.#options.defaultMemoryMb || this.#idle.length >= this.#options.size) {
+      dispose(entry);
+    } else {
+      this.#idle.push(entry);
+    }
+    setImmediate(() => this.#fill());
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const entry of this.#idle.splice(0)) dispose(entry);
+  }
+
+  #fill(): void {
+    while (!this.#closed && this.#idle.length < this.#options.size) {
+      this.#idle.push(this.create(this.#options.defaultMemoryMb));
+    }
+  }
+}
+
+function dispose(entry: PooledIsolate): void {
+  try {
+    if (!entry.isolate.isDisposed) entry.isolate.dispose();
+  } catch {
+    /* already gone */
+  }
+}
