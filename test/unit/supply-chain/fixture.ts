@@ -1,0 +1,65 @@
+// Builds a small, self-contained npm project in a temp dir: package.json, package-lock.json v3,
+// node_modules and an npm cacache holding each package's "tarball" bytes.
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { contentPath } from '../../../scripts/lib/npm-cache.ts';
+
+export interface FixturePkg {
+  readonly path: string;
+  readonly name: string;
+  readonly version: string;
+  readonly license?: string;
+  readonly hasInstallScript?: boolean;
+  readonly scripts?: Record<string, string>;
+  readonly optional?: boolean;
+  readonly installed?: boolean; // default true
+  readonly cached?: boolean; // default true
+}
+
+export interface Fixture { readonly root: string; readonly cache: string; integrityOf(path: string): string }
+
+export function writeJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function makeFixture(pkgs: readonly FixturePkg[], allowScripts: Record<string, boolean>): Fixture {
+  const root = mkdtempSync(join(tmpdir(), 'palisade-lock-'));
+  const cache = join(root, '.npm-cache', '_cacache');
+  const integrity = new Map<string, string>();
+  const lockPackages: Record<string, unknown> = { '': { name: 'fixture', version: '1.0.0' } };
+  for (const p of pkgs) {
+    const tarball = Buffer.from(`tarball of ${p.name}@${p.version}`);
+    const sri = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
+    integrity.set(p.path, sri);
+    lockPackages[p.path] = {
+      version: p.version,
+      integrity: sri,
+      license: p.license ?? 'MIT',
+      ...(p.hasInstallScript ? { hasInstallScript: true } : {}),
+      ...(p.optional ? { optional: true } : {}),
+    };
+    if (p.installed !== false) {
+      writeJson(join(root, p.path, 'package.json'), { name: p.name, version: p.version, license: p.license ?? 'MIT', ...(p.scripts ? { scripts: p.scripts } : {}) });
+    }
+    if (p.cached !== false) {
+      const file = contentPath(cache, sri);
+      if (file === undefined) throw new Error('bad integrity');
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, tarball);
+    }
+  }
+  writeJson(join(root, 'package.json'), { name: 'fixture', version: '1.0.0', allowScripts });
+  writeJson(join(root, 'package-lock.json'), { name: 'fixture', version: '1.0.0', lockfileVersion: 3, requires: true, packages: lockPackages });
+  return {
+    root,
+    cache,
+    integrityOf(path: string): string {
+      const v = integrity.get(path);
+      if (v === undefined) throw new Error(`no package ${path}`);
+      return v;
+    },
+  };
+}
