@@ -1,0 +1,155 @@
+/**
+ * The worker image: built locally from a tar context, never pulled. `FROM scratch` holding
+ * only the pinned Node binary, exactly the shared libraries `ldd` names for it (plus the
+ * dynamic loader) and the worker runtime sources. The tag is a content hash of all of it, so a
+ * changed worker or Node binary produces a new tag and a rebuild.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const IMAGE_REPO = 'palisade-worker';
+export const NODE_PATH_IN_IMAGE = '/usr/local/bin/node';
+export const WORKER_ENTRY = '/app/sandbox/docker/worker/main.ts';
+
+/** Repo files copied into /app (the worker and the shared IPC modules it imports). */
+const WORKER_SOURCES = [
+  'sandbox/docker/worker/main.ts',
+  'sandbox/docker/worker/run-handler.ts',
+  'sandbox/ipc/frame.ts',
+  'sandbox/ipc/messages.ts',
+  'sandbox/errors.ts',
+  'sandbox/json.ts',
+  'sandbox/limits.ts',
+];
+
+export const DOCKERFILE = [
+  'FROM scratch',
+  'COPY rootfs/ /',
+  'USER 65534:65534',
+  'WORKDIR /tmp',
+  // a heap limit far above the container's memory: a balloon meets the cgroup OOM killer first
+  `ENTRYPOINT ["${NODE_PATH_IN_IMAGE}", "--max-old-space-size=1024", "--disable-proto=delete", "${WORKER_ENTRY}"]`,
+  '',
+].join('\n');
+
+export interface ContextFile {
+  readonly name: string; // path inside the build context
+  readonly source: string | undefined; // host file to copy, or undefined for inline content
+  readonly content: Buffer | undefined;
+  readonly mode: number;
+}
+
+/** Parses `ldd` output into the absolute library paths it names (vdso excluded). */
+export function parseLdd(output: string): string[] {
+  const libs: string[] = [];
+  for (const line of output.split('\n')) {
+    const arrow = /=>\s+(\/\S+)\s+\(0x[0-9a-f]+\)/.exec(line);
+    const direct = /^\s*(\/\S+)\s+\(0x[0-9a-f]+\)/.exec(line);
+    const found = arrow?.[1] ?? direct?.[1];
+    if (found !== undefined && !libs.includes(found)) libs.push(found);
+  }
+  return libs;
+}
+
+export function resolveNodeBinary(): string {
+  return realpathSync(path.join(REPO_ROOT, 'node_modules', 'node', 'bin', 'node'));
+}
+
+export function contextFiles(nodeBinary: string = resolveNodeBinary()): ContextFile[] {
+  const libs = parseLdd(execFileSync('ldd', [nodeBinary], { encoding: 'utf8' }));
+  if (libs.length === 0) throw new Error('ldd named no libraries for the node binary');
+  const files: ContextFile[] = [
+    { name: 'Dockerfile', source: undefined, content: Buffer.from(DOCKERFILE), mode: 0o644 },
+    { name: 'rootfs/app/package.json', source: undefined, content: Buffer.from('{"type":"module"}\n'), mode: 0o444 },
+    { name: `rootfs${NODE_PATH_IN_IMAGE}`, source: nodeBinary, content: undefined, mode: 0o555 },
+  ];
+  for (const lib of libs) files.push({ name: `rootfs${lib}`, source: realpathSync(lib), content: undefined, mode: 0o555 });
+  for (const rel of WORKER_SOURCES) {
+    files.push({ name: `rootfs/app/${rel}`, source: path.join(REPO_ROOT, rel), content: undefined, mode: 0o444 });
+  }
+  return files;
+}
+
+/** Content hash over every file's name, mode and bytes: the image tag. */
+export function contextHash(files: readonly ContextFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of [...files].sort((a, b) => a.name.localeCompare(b.name))) {
+    const bytes = file.content ?? readFileSync(file.source ?? '');
+    hash.update(`${file.name}\0${file.mode}\0${bytes.length}\0`);
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+export function imageTag(files: readonly ContextFile[] = contextFiles()): string {
+  return `${IMAGE_REPO}:${contextHash(files).slice(0, 12)}`;
+}
+
+interface TarPack {
+  entry(header: { name: string; size?: number; mode: number; type?: string; uid: number; gid: number; mtime: Date }, body?: Buffer): void;
+  finalize(): void;
+  pipe<T extends NodeJS.WritableStream>(dest: T): T;
+}
+const require = createRequire(import.meta.url);
+const tarStream = require('tar-stream') as { pack(): TarPack & NodeJS.ReadableStream };
+
+function buildContext(files: readonly ContextFile[]): NodeJS.ReadableStream {
+  const pack = tarStream.pack();
+  const dirs = new Set<string>(['rootfs/tmp']);
+  const epoch = new Date(0);
+  for (const file of files) {
+    for (let dir = path.posix.dirname(file.name); dir !== '.' && dir !== 'rootfs'; dir = path.posix.dirname(dir)) dirs.add(dir);
+  }
+  for (const dir of [...dirs].sort()) {
+    const mode = dir === 'rootfs/tmp' ? 0o1777 : 0o755;
+    pack.entry({ name: `${dir}/`, type: 'directory', mode, uid: 0, gid: 0, mtime: epoch });
+  }
+  for (const file of files) {
+    const body = file.content ?? readFileSync(file.source ?? '');
+    pack.entry({ name: file.name, size: body.length, mode: file.mode, uid: 0, gid: 0, mtime: epoch }, body);
+  }
+  pack.finalize();
+  return pack;
+}
+
+export type EnsureImageResult = { ok: true; tag: string; built: boolean } | { ok: false; code: 'SBX_ERR_UNAVAILABLE'; reason: string };
+
+/** Builds the worker image unless an image with the current content tag already exists. */
+export async function ensureWorkerImage(docker: Docker, force = false): Promise<EnsureImageResult> {
+  let files: ContextFile[];
+  let tag: string;
+  try {
+    files = contextFiles();
+    tag = imageTag(files);
+  } catch (error) {
+    return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: `cannot assemble image context: ${String(error)}` };
+  }
+  if (!force) {
+    try {
+      await docker.getImage(tag).inspect();
+      return { ok: true, tag, built: false };
+    } catch {
+      /* missing: build it */
+    }
+  }
+  try {
+    const stream = await docker.buildImage(buildContext(files), { t: tag, labels: { 'palisade.worker-image': '1' }, rm: true, forcerm: true, pull: '' as unknown as boolean });
+    const errors: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (event: { error?: string }) => {
+        if (typeof event.error === 'string') errors.push(event.error.slice(0, 500));
+      });
+    });
+    if (errors.length > 0) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: `image build failed: ${errors.join('; ')}` };
+    await docker.getImage(tag).inspect();
+    return { ok: true, tag, built: true };
+  } catch (error) {
+    return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: `image build failed: ${String(error).slice(0, 500)}` };
+  }
+}
