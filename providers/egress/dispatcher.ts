@@ -1,0 +1,186 @@
+/**
+ * The one outbound HTTP client. `createEgress` builds a single undici Agent whose connect step
+ * re-checks the origin against the allowlist, resolves ALL A/AAAA records, checks every
+ * address, and dials only a checked address (the socket goes to that IP; TLS SNI and the Host
+ * header keep the hostname), so DNS rebinding between check and connect is impossible.
+ * `request` adds the URL-level check, refuses redirects (3xx becomes PRV_ERR_REDIRECT_REFUSED;
+ * nothing is followed), caps the response size while streaming and caps the total time.
+ * Any client that uses `dispatcher` directly (e.g. undici.fetch, which follows redirects)
+ * still gets every hop re-checked by the connector.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { Agent, buildConnector, request as undiciRequest } from 'undici';
+import { ProviderError } from '../errors.ts';
+import { canonicalIp, checkAddress, checkUrl, parseAllowlist, type Allowlist, type Denied } from './policy.ts';
+
+export type Resolver = (hostname: string) => Promise<ReadonlyArray<{ address: string; family: number }>>;
+
+export interface EgressOptions {
+  readonly allowlist: readonly string[];
+  /** total time for one request including the streamed body */
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly connectTimeoutMs?: number;
+  /** DNS resolver returning every address (tests inject one; default dns.lookup all:true) */
+  readonly lookup?: Resolver;
+  /** private IPs an operator explicitly trusts for allowlisted hostnames (e.g. an internal LLM) */
+  readonly trustedAddresses?: readonly string[];
+  /** low-level connector that dials an already-checked address (tests wrap it to count dials) */
+  readonly connector?: buildConnector.connector;
+}
+
+export interface EgressInit {
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+export interface EgressResponse {
+  readonly status: number;
+  header(name: string): string | undefined;
+  /** body chunks, size-capped; throws ProviderError on cap, timeout, abort or network error */
+  readonly body: AsyncIterable<Uint8Array>;
+  text(): Promise<string>;
+  /** releases the connection without reading the rest */
+  cancel(): void;
+}
+
+export interface Egress {
+  readonly dispatcher: Agent;
+  readonly allowlist: Allowlist;
+  request(url: string, init?: EgressInit): Promise<EgressResponse>;
+  close(): Promise<void>;
+}
+
+const defaultLookup: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+function deny(d: Denied): ProviderError {
+  return new ProviderError('PRV_ERR_EGRESS_DENIED', `${d.code}: ${d.reason}`);
+}
+
+export function createEgress(options: EgressOptions): Egress {
+  const parsed = parseAllowlist(options.allowlist);
+  if (!parsed.ok) throw new ProviderError('PRV_ERR_CONFIG', parsed.problems.join('; '));
+  const allowlist = parsed.allowlist;
+  const trusted = new Set((options.trustedAddresses ?? []).map(canonicalIp));
+  const resolve = options.lookup ?? defaultLookup;
+  const base = options.connector ?? buildConnector({ timeout: options.connectTimeoutMs ?? 10_000 });
+
+  async function pick(hostname: string, protocol: string, port: string): Promise<{ ip: string; servername?: string }> {
+    const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
+    const checked = checkUrl(`${protocol}//${host}${port ? `:${port}` : ''}/`, allowlist);
+    if (!checked.ok) throw deny(checked);
+    if (checked.origin.ipLiteral) {
+      const ip = canonicalIp(checked.origin.host);
+      const ok = checkAddress(ip, { originExplicitlyAllowlisted: true });
+      if (!ok.ok) throw deny(ok);
+      return { ip };
+    }
+    let records: ReadonlyArray<{ address: string }>;
+    try {
+      records = await resolve(checked.origin.host);
+    } catch {
+      throw new ProviderError('PRV_ERR_UPSTREAM_NETWORK', 'dns resolution failed');
+    }
+    if (records.length === 0) throw deny({ ok: false, code: 'EGRESS_NO_ADDRESS', reason: 'no addresses' });
+    for (const record of records) {
+      const ok = checkAddress(record.address, { originExplicitlyAllowlisted: false, trustedAddresses: trusted });
+      if (!ok.ok) throw deny(ok);
+    }
+    const first = records[0];
+    if (!first) throw deny({ ok: false, code: 'EGRESS_NO_ADDRESS', reason: 'no addresses' });
+    return { ip: canonicalIp(first.address), servername: checked.origin.host };
+  }
+
+  const connect: buildConnector.connector = (opts, callback) => {
+    pick(opts.hostname, opts.protocol, opts.port).then(
+      ({ ip, servername }) => {
+        const next: buildConnector.Options = { ...opts, hostname: ip };
+        if (servername !== undefined) next.servername = servername;
+        base(next, callback);
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error('connect refused'), null),
+    );
+  };
+
+  const dispatcher = new Agent({ connect, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+
+  async function request(url: string, init: EgressInit = {}): Promise<EgressResponse> {
+    const checked = checkUrl(url, allowlist);
+    if (!checked.ok) throw deny(checked);
+    const timeout = AbortSignal.timeout(init.timeoutMs ?? options.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const mapError = (error: unknown): ProviderError => {
+      if (init.signal?.aborted) return new ProviderError('PRV_ERR_ABORTED', 'caller aborted');
+      if (timeout.aborted) return new ProviderError('PRV_ERR_UPSTREAM_TIMEOUT', 'total time cap');
+      if (error instanceof ProviderError) return error;
+      const cause = (error as { cause?: unknown } | null)?.cause;
+      if (cause instanceof ProviderError) return cause;
+      const code = String((error as { code?: unknown } | null)?.code ?? 'unknown').slice(0, 40);
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+        return new ProviderError('PRV_ERR_UPSTREAM_TIMEOUT', code);
+      }
+      return new ProviderError('PRV_ERR_UPSTREAM_NETWORK', code);
+    };
+    let res: Awaited<ReturnType<typeof undiciRequest>>;
+    try {
+      res = await undiciRequest(checked.url, {
+        dispatcher,
+        method: init.method ?? 'GET',
+        headers: init.headers ?? {},
+        body: init.body ?? null,
+        signal,
+      });
+    } catch (error) {
+      throw mapError(error);
+    }
+    const raw = res.body;
+    raw.on('error', () => {}); // errors surface through iteration; destroy() must not throw unhandled
+    const header = (name: string): string | undefined => {
+      const value = res.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    if (res.statusCode >= 300 && res.statusCode < 400) {
+      raw.destroy();
+      throw new ProviderError('PRV_ERR_REDIRECT_REFUSED', `status ${res.statusCode}`, res.statusCode);
+    }
+    const declared = Number(header('content-length'));
+    if (Number.isFinite(declared) && declared > options.maxResponseBytes) {
+      raw.destroy();
+      throw new ProviderError('PRV_ERR_RESPONSE_TOO_LARGE', `declared ${declared} bytes`);
+    }
+    const max = options.maxResponseBytes;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      let total = 0;
+      try {
+        for await (const chunk of raw as AsyncIterable<Uint8Array>) {
+          total += chunk.byteLength;
+          if (total > max) throw new ProviderError('PRV_ERR_RESPONSE_TOO_LARGE', `over ${max} bytes`);
+          yield chunk;
+        }
+      } catch (error) {
+        throw mapError(error);
+      } finally {
+        if (!raw.destroyed) raw.destroy();
+      }
+    }
+    const stream = body();
+    return {
+      status: res.statusCode,
+      header,
+      body: stream,
+      async text() {
+        const parts: Uint8Array[] = [];
+        for await (const chunk of stream) parts.push(chunk);
+        return Buffer.concat(parts).toString('utf8');
+      },
+      cancel() {
+        raw.destroy();
+      },
+    };
+  }
+
+  return { dispatcher, allowlist, request, close: () => dispatcher.close() };
+}

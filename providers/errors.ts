@@ -1,0 +1,70 @@
+/**
+ * Provider error registry (PRV_ERR_*): code, the HTTP status the gateway should answer with,
+ * and a message safe to show a client. Upstream bodies and messages never go into these:
+ * `logSummary` carries a short, log-safe description (status, byte counts, reason codes).
+ */
+export const PROVIDER_ERRORS = {
+  PRV_ERR_EGRESS_DENIED: { status: 502, message: 'Outbound destination refused by the egress policy' },
+  PRV_ERR_REDIRECT_REFUSED: { status: 502, message: 'Upstream answered with a redirect; redirects are not followed' },
+  PRV_ERR_UPSTREAM_AUTH: { status: 502, message: 'Upstream provider rejected the credentials' },
+  PRV_ERR_UPSTREAM_RATE_LIMITED: { status: 429, message: 'Upstream provider is rate limiting' },
+  PRV_ERR_UPSTREAM_CLIENT: { status: 502, message: 'Upstream provider rejected the request' },
+  PRV_ERR_UPSTREAM_SERVER: { status: 502, message: 'Upstream provider failed' },
+  PRV_ERR_UPSTREAM_NETWORK: { status: 502, message: 'Upstream provider unreachable' },
+  PRV_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream provider timed out' },
+  PRV_ERR_RESPONSE_TOO_LARGE: { status: 502, message: 'Upstream response exceeded the size limit' },
+  PRV_ERR_BAD_RESPONSE: { status: 502, message: 'Upstream response was malformed' },
+  PRV_ERR_ABORTED: { status: 499, message: 'Request aborted' },
+  PRV_ERR_KEY_MISSING: { status: 503, message: 'No key configured for this provider' },
+  PRV_ERR_KEY_EXPIRED: { status: 503, message: 'The key for this provider has expired' },
+  PRV_ERR_KEY_INVALID: { status: 422, message: 'Key value is not acceptable' },
+  PRV_ERR_UNKNOWN_PROVIDER: { status: 404, message: 'Unknown or disabled provider' },
+  PRV_ERR_BAD_REQUEST: { status: 422, message: 'Chat request is not valid' },
+  PRV_ERR_FAILOVER_EXHAUSTED: { status: 502, message: 'No allowed provider could serve the request' },
+  PRV_ERR_CONFIG: { status: 500, message: 'Provider configuration is invalid' },
+} as const;
+
+export type ProviderErrorCode = keyof typeof PROVIDER_ERRORS;
+
+export class ProviderError extends Error {
+  readonly code: ProviderErrorCode;
+  readonly status: number;
+  /** log-safe detail (never key material, never upstream body text) */
+  readonly logSummary: string;
+  readonly upstreamStatus: number | undefined;
+
+  constructor(code: ProviderErrorCode, logSummary = '', upstreamStatus?: number) {
+    super(PROVIDER_ERRORS[code].message);
+    this.name = 'ProviderError';
+    this.code = code;
+    this.status = PROVIDER_ERRORS[code].status;
+    this.logSummary = logSummary;
+    this.upstreamStatus = upstreamStatus;
+  }
+}
+
+export function isProviderError(value: unknown): value is ProviderError {
+  return value instanceof ProviderError;
+}
+
+/** Classifies a non-2xx upstream status. Only the number decides; message text never does. */
+export function upstreamStatusCode(status: number): ProviderErrorCode {
+  if (status === 401 || status === 403) return 'PRV_ERR_UPSTREAM_AUTH';
+  if (status === 429) return 'PRV_ERR_UPSTREAM_RATE_LIMITED';
+  if (status >= 300 && status < 400) return 'PRV_ERR_REDIRECT_REFUSED';
+  if (status >= 400 && status < 500) return 'PRV_ERR_UPSTREAM_CLIENT';
+  return 'PRV_ERR_UPSTREAM_SERVER';
+}
+
+/** Whether trying another provider can help: server errors, rate limits, timeouts, network. */
+export function isRetryableElsewhere(code: ProviderErrorCode): boolean {
+  return (
+    code === 'PRV_ERR_UPSTREAM_SERVER' ||
+    code === 'PRV_ERR_UPSTREAM_RATE_LIMITED' ||
+    code === 'PRV_ERR_UPSTREAM_TIMEOUT' ||
+    code === 'PRV_ERR_UPSTREAM_NETWORK' ||
+    code === 'PRV_ERR_UPSTREAM_AUTH' ||
+    code === 'PRV_ERR_KEY_MISSING' ||
+    code === 'PRV_ERR_KEY_EXPIRED'
+  );
+}
