@@ -1,0 +1,79 @@
+/**
+ * Agent identities: an agent id, the tools it may call (names or globs) and a scoped bearer
+ * token with an expiry. Only the token's hash is stored; deleting the agent revokes it.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { hashToken, newToken, sameHash } from './tokens.ts';
+
+export const AGENT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$';
+
+export interface AgentPrincipal {
+  readonly agentId: string;
+  readonly tools: readonly string[];
+  readonly expiresAt: number;
+}
+
+export interface AgentInfo {
+  readonly agent_id: string;
+  readonly tools: string[];
+  readonly created_by: string;
+  readonly created_at: string;
+  readonly expires_at: string;
+}
+
+function parseTools(text: unknown): string[] {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export class AgentStore {
+  readonly #db: DatabaseSync;
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** undefined when the id is taken */
+  create(agentId: string, tools: readonly string[], ttlSeconds: number, createdBy: string, now: number):
+    { token: string; expiresAt: number } | undefined {
+    const token = newToken('agent');
+    const expiresAt = now + ttlSeconds * 1000;
+    const res = this.#db
+      .prepare('INSERT OR IGNORE INTO agents (agent_id, tools, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(agentId, JSON.stringify(tools), hashToken(token), createdBy, now, expiresAt);
+    return Number(res.changes) === 1 ? { token, expiresAt } : undefined;
+  }
+
+  authenticate(token: string, now: number): AgentPrincipal | undefined {
+    const h = hashToken(token);
+    const row = this.#db.prepare('SELECT agent_id, tools, token_hash, expires_at FROM agents WHERE token_hash = ?').get(h);
+    if (row === undefined || !sameHash(String(row['token_hash']), h)) return undefined;
+    if (Number(row['expires_at']) <= now) return undefined;
+    return { agentId: String(row['agent_id']), tools: parseTools(row['tools']), expiresAt: Number(row['expires_at']) };
+  }
+
+  list(): AgentInfo[] {
+    return this.#db.prepare('SELECT * FROM agents ORDER BY agent_id').all().map((r) => ({
+      agent_id: String(r['agent_id']),
+      tools: parseTools(r['tools']),
+      created_by: String(r['created_by']),
+      created_at: new Date(Number(r['created_at'])).toISOString(),
+      expires_at: new Date(Number(r['expires_at'])).toISOString(),
+    }));
+  }
+
+  delete(agentId: string): boolean {
+    return Number(this.#db.prepare('DELETE FROM agents WHERE agent_id = ?').run(agentId).changes) === 1;
+  }
+
+  /** Revokes by the agent token itself (POST /admin/revoke). */
+  deleteByToken(token: string): string | undefined {
+    const row = this.#db.prepare('SELECT agent_id FROM agents WHERE token_hash = ?').get(hashToken(token));
+    if (row === undefined) return undefined;
+    this.delete(String(row['agent_id']));
+    return String(row['agent_id']);
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Configuration: parsed once from the environment at start, validated (every problem
+ * listed, unknown PALISADE_* names reported), deep-frozen and passed to createApp.
+ * This is the only module that knows environment variable names; main.ts hands it
+ * `process.env`.
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+export type SandboxMode = 'isolate' | 'docker' | 'auto';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly adminPassword: string | undefined;
+  readonly auditKeyHex: string | undefined;
+  readonly providerKeyHex: string | undefined;
+  readonly corsOrigins: readonly string[];
+  readonly allowedHosts: readonly string[];
+  readonly metricsToken: string | undefined;
+  readonly sandboxBackend: SandboxMode;
+  readonly docker: { readonly memory: string; readonly cpus: number; readonly pids: number };
+  readonly toolsDir: string | undefined;
+  readonly providerAllowlist: readonly string[];
+  readonly providerBaseUrls: {
+    readonly openai: string;
+    readonly anthropic: string;
+    readonly ollama: string;
+    readonly openrouter: string;
+  };
+  readonly logLevel: LogLevel;
+  readonly limits: {
+    readonly bodyBytes: number;
+    readonly toolNameChars: number;
+    readonly argsDepth: number;
+    readonly argsKeys: number;
+    readonly outputBytes: number;
+    readonly callTimeoutMs: number;
+    readonly callTimeoutMaxMs: number;
+    readonly isolateMemoryMb: number;
+    readonly passwordChars: number;
+  };
+  readonly auth: {
+    readonly pbkdf2Iterations: number;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+    readonly agentTtlSecondsDefault: number;
+    readonly agentTtlSecondsMax: number;
+    readonly loginLimitPerUsername: number;
+    readonly loginLimitPerClient: number;
+    readonly loginWindowSeconds: number;
+  };
+}
+
+export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: string[] };
+
+const DEFAULT_BASE_URLS = {
+  openai: 'https://api.openai.com',
+  anthropic: 'https://api.anthropic.com',
+  ollama: 'http://127.0.0.1:11434',
+  openrouter: 'https://openrouter.ai',
+} as const;
+
+const KNOWN = new Set([
+  'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'PROVIDER_KEY', 'CORS_ORIGINS',
+  'ALLOWED_HOSTS', 'METRICS_TOKEN', 'SANDBOX_BACKEND', 'DOCKER_MEMORY', 'DOCKER_CPUS', 'DOCKER_PIDS',
+  'TOOLS_DIR', 'PROVIDER_ALLOWLIST', 'OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'OLLAMA_BASE_URL',
+  'OPENROUTER_BASE_URL', 'LOG_LEVEL', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
+].map((name) => `PALISADE_${name}`));
+
+export const PBKDF2_MIN_ITERATIONS = 600_000;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the environment; returns every problem at once. */
+export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('PALISADE_') && !KNOWN.has(name)) problems.push(`${name}: unknown PALISADE_* variable`);
+  }
+  const get = (name: string): string | undefined => {
+    const v = env[`PALISADE_${name}`];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`PALISADE_${name}: must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return n;
+  };
+  const list = (name: string): string[] =>
+    (get(name) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const hex64 = (name: string): string | undefined => {
+    const raw = get(name);
+    if (raw !== undefined && !/^[0-9a-fA-F]{64}$/.test(raw)) {
+      problems.push(`PALISADE_${name}: must be 64 hex characters (32 bytes)`);
+      return undefined;
+    }
+    return raw?.toLowerCase();
+  };
+  const origin = (name: string, value: string, schemes: readonly string[]): string | undefined => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      problems.push(`${name}: ${JSON.stringify(value)} is not a URL`);
+      return undefined;
+    }
+    if (!schemes.includes(url.protocol)) {
+      problems.push(`${name}: ${JSON.stringify(value)} must use ${schemes.join(' or ')}`);
+      return undefined;
+    }
+    if (url.username !== '' || url.password !== '') {
+      problems.push(`${name}: ${JSON.stringify(value)} must not contain credentials`);
+      return undefined;
+    }
+    return url.protocol === 'chrome-extension:' || url.protocol === 'moz-extension:' ? `${url.protocol}//${url.host}` : url.origin;
+  };
+
+  const host = get('HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(host)) problems.push('PALISADE_HOST: not a valid host or address');
+  const port = int('PORT', 8080, 0, 65535);
+  const dataDirRaw = get('DATA_DIR') ?? './data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+
+  const adminPassword = env['PALISADE_ADMIN_PASSWORD'];
+  if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 1024)) {
+    problems.push('PALISADE_ADMIN_PASSWORD: must be 12 to 1024 characters');
+  }
+
+  const corsOrigins: string[] = [];
+  for (const o of list('CORS_ORIGINS')) {
+    if (o === '*' || o === 'null') {
+      problems.push(`PALISADE_CORS_ORIGINS: ${o} is never allowed; list exact origins`);
+      continue;
+    }
+    const n = origin('PALISADE_CORS_ORIGINS', o, ['http:', 'https:', 'chrome-extension:', 'moz-extension:']);
+    if (n !== undefined) corsOrigins.push(n);
+  }
+  const allowedHosts = list('ALLOWED_HOSTS').map((h) => h.toLowerCase());
+  for (const h of allowedHosts) {
+    if (!/^[a-z0-9.\-[\]:]{1,260}$/.test(h)) problems.push(`PALISADE_ALLOWED_HOSTS: ${JSON.stringify(h)} is not a host[:port]`);
+  }
+
+  const modeRaw = get('SANDBOX_BACKEND') ?? 'auto';
+  const sandboxBackend: SandboxMode = modeRaw === 'isolate' || modeRaw === 'docker' || modeRaw === 'auto' ? modeRaw : 'auto';
+  if (sandboxBackend !== modeRaw) problems.push('PALISADE_SANDBOX_BACKEND: must be isolate, docker or auto');
+
+  const memory = get('DOCKER_MEMORY') ?? '64m';
+  if (!/^\d{1,6}[km]$|^\d{1,3}g$/i.test(memory)) problems.push('PALISADE_DOCKER_MEMORY: must look like 64m, 512m or 1g');
+  const cpusRaw = get('DOCKER_CPUS') ?? '0.5';
+  const cpus = Number(cpusRaw);
+  if (!/^\d+(\.\d+)?$/.test(cpusRaw) || !(cpus >= 0.01 && cpus <= 64)) problems.push('PALISADE_DOCKER_CPUS: must be a number from 0.01 to 64');
+  const pids = int('DOCKER_PIDS', 64, 8, 4096);
+
+  const toolsDirRaw = get('TOOLS_DIR');
+  const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
+
+  const providerBaseUrls = {
+    openai: origin('PALISADE_OPENAI_BASE_URL', get('OPENAI_BASE_URL') ?? DEFAULT_BASE_URLS.openai, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.openai,
+    anthropic: origin('PALISADE_ANTHROPIC_BASE_URL', get('ANTHROPIC_BASE_URL') ?? DEFAULT_BASE_URLS.anthropic, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.anthropic,
+    ollama: origin('PALISADE_OLLAMA_BASE_URL', get('OLLAMA_BASE_URL') ?? DEFAULT_BASE_URLS.ollama, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.ollama,
+    openrouter: origin('PALISADE_OPENROUTER_BASE_URL', get('OPENROUTER_BASE_URL') ?? DEFAULT_BASE_URLS.openrouter, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.openrouter,
+  };
+  const allowRaw = list('PROVIDER_ALLOWLIST');
+  const providerAllowlist: string[] = allowRaw.length > 0
+    ? allowRaw.map((o) => origin('PALISADE_PROVIDER_ALLOWLIST', o, ['http:', 'https:'])).filter((o): o is string => o !== undefined)
+    : [...new Set(Object.values(providerBaseUrls))];
+
+  const levelRaw = get('LOG_LEVEL') ?? 'info';
+  const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+  const logLevel = levels.find((l) => l === levelRaw) ?? 'info';
+  if (logLevel !== levelRaw) problems.push('PALISADE_LOG_LEVEL: must be debug, info, warn, error or silent');
+
+  const callTimeoutMs = int('CALL_TIMEOUT_MS', 5_000, 100, 60_000);
+  const isolateMemoryMb = int('ISOLATE_MEMORY_MB', 64, 8, 512);
+  const pbkdf2Iterations = int('PBKDF2_ITERATIONS', PBKDF2_MIN_ITERATIONS, PBKDF2_MIN_ITERATIONS, 10_000_000);
+
+  const metricsToken = get('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 24) problems.push('PALISADE_METRICS_TOKEN: must be at least 24 characters');
+  const auditKeyHex = hex64('AUDIT_KEY');
+  const providerKeyHex = hex64('PROVIDER_KEY');
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    warnings.push(`PALISADE_HOST=${host}: Palisade is meant to listen on loopback only`);
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  const config: Config = {
+    host, port, dataDir, adminPassword, auditKeyHex, providerKeyHex, corsOrigins, allowedHosts, metricsToken,
+    sandboxBackend, docker: { memory: memory.toLowerCase(), cpus, pids }, toolsDir, providerAllowlist, providerBaseUrls, logLevel,
+    limits: {
+      bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: 256 * 1024,
+      callTimeoutMs, callTimeoutMaxMs: 60_000, isolateMemoryMb, passwordChars: 1024,
+    },
+    auth: {
+      pbkdf2Iterations, accessTtlSeconds: 3600, refreshTtlSeconds: 7 * 24 * 3600,
+      agentTtlSecondsDefault: 24 * 3600, agentTtlSecondsMax: 365 * 24 * 3600,
+      loginLimitPerUsername: 5, loginLimitPerClient: 20, loginWindowSeconds: 60,
+    },
+  };
+  return { ok: true, config: deepFreeze(config), warnings };
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,37 @@
+/**
+ * CORS for exact configured origins only (never `*`). A request carrying an Origin that is
+ * not configured is refused with 403, so a web page cannot drive the gateway; requests
+ * without Origin (CLI agents) pass.
+ */
+import type { RequestHandler } from 'express';
+import { gwError } from '../errors.ts';
+
+export type CorsDecision = { ok: true; allowOrigin: string | undefined } | { ok: false };
+
+export function decideCors(origin: string | undefined, allowed: readonly string[]): CorsDecision {
+  if (origin === undefined) return { ok: true, allowOrigin: undefined };
+  return allowed.includes(origin) ? { ok: true, allowOrigin: origin } : { ok: false };
+}
+
+export function cors(allowed: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    res.vary('Origin');
+    const decision = decideCors(req.headers.origin, allowed);
+    if (!decision.ok) {
+      next(gwError('GW_ERR_ORIGIN_NOT_ALLOWED', 'This Origin is not configured in PALISADE_CORS_ORIGINS.'));
+      return;
+    }
+    if (decision.allowOrigin !== undefined) {
+      res.setHeader('Access-Control-Allow-Origin', decision.allowOrigin);
+      res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        res.setHeader('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
+}

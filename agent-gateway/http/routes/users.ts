@@ -1,0 +1,63 @@
+/** GET/POST /admin/users, DELETE /admin/users/:u, POST /admin/users/:u/password (admin only). */
+import { Router } from 'express';
+import { hashPassword } from '../../auth/password.ts';
+import { USERNAME_PATTERN, type Role } from '../../auth/users.ts';
+import type { CoreContext } from '../../context.ts';
+import { gwError } from '../../errors.ts';
+import { actor, requirePrincipal } from '../auth.ts';
+import { bodyValidator, param } from '../validate-body.ts';
+import { PASSWORD_RULE } from './auth.ts';
+
+function usernameParam(raw: string | undefined): string {
+  if (raw === undefined || !new RegExp(USERNAME_PATTERN).test(raw)) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
+  return raw;
+}
+
+export function userRoutes(ctx: CoreContext): Router {
+  const r = Router();
+  const admin = requirePrincipal(ctx, ['admin']);
+  const createBody = bodyValidator<{ username: string; password: string; role: Role }>({
+    type: 'object', additionalProperties: false, required: ['username', 'password', 'role'],
+    properties: { username: { type: 'string', pattern: USERNAME_PATTERN }, password: PASSWORD_RULE, role: { enum: ['admin', 'user'] } },
+  });
+  const passwordBody = bodyValidator<{ password: string }>({
+    type: 'object', additionalProperties: false, required: ['password'], properties: { password: PASSWORD_RULE },
+  });
+
+  r.get('/admin/users', admin, (_req, res) => {
+    res.json({ users: ctx.users.list() });
+  });
+
+  r.post('/admin/users', admin, async (req, res) => {
+    const body = createBody(req);
+    if (ctx.users.get(body.username)) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
+    const pw = await hashPassword(body.password, ctx.config.auth.pbkdf2Iterations);
+    if (!ctx.users.create(body.username, body.role, pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
+    await ctx.events.record({ type: 'user.create', actor: actor(res), subject: body.username, outcome: 'ok', data: { role: body.role } });
+    res.status(201).json({ username: body.username, role: body.role });
+  });
+
+  r.delete('/admin/users/:u', admin, async (req, res) => {
+    const name = usernameParam(param(req.params['u']));
+    const user = ctx.users.get(name);
+    if (!user) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
+    if (user.role === 'admin' && ctx.users.count('admin') <= 1) throw gwError('GW_ERR_CONFLICT', 'Refusing to delete the last admin.');
+    ctx.users.delete(name);
+    const revoked = ctx.sessions.revokeUser(name, ctx.now(), 'user_deleted');
+    await ctx.events.record({ type: 'user.delete', actor: actor(res), subject: name, outcome: 'ok', data: { sessions_revoked: revoked } });
+    res.status(204).end();
+  });
+
+  r.post('/admin/users/:u/password', admin, async (req, res) => {
+    const name = usernameParam(param(req.params['u']));
+    const body = passwordBody(req);
+    if (!ctx.users.get(name)) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
+    const pw = await hashPassword(body.password, ctx.config.auth.pbkdf2Iterations);
+    const now = ctx.now();
+    ctx.users.setPassword(name, pw, now);
+    const revoked = ctx.sessions.revokeUser(name, now, 'password_changed');
+    await ctx.events.record({ type: 'user.password', actor: actor(res), subject: name, outcome: 'ok', data: { sessions_revoked: revoked } });
+    res.json({ username: name, sessions_revoked: revoked });
+  });
+  return r;
+}

@@ -1,0 +1,54 @@
+/**
+ * The process entry: the only place that reads the environment, listens, and handles
+ * signals. Bad config stops the start with every problem listed.
+ */
+import { parseConfig } from './config.ts';
+import { openGateway } from './gateway.ts';
+import { createLogger } from './logger.ts';
+
+const parsed = parseConfig(process.env);
+if (!parsed.ok) {
+  process.stderr.write(`palisade: invalid configuration:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  process.exit(2);
+}
+const { config } = parsed;
+const logger = createLogger(config.logLevel);
+for (const w of parsed.warnings) logger.warn(w);
+
+process.on('unhandledRejection', (reason) => {
+  logger.error('unhandled rejection', { error: reason instanceof Error ? reason.message : String(reason) });
+});
+
+const gateway = await openGateway(config, { logger, print: (line) => process.stderr.write(`${line}\n`) });
+const server = gateway.app.listen(config.port, config.host, () => {
+  const addr = server.address();
+  const where = typeof addr === 'object' && addr !== null ? `${addr.address}:${addr.port}` : String(addr);
+  logger.info('palisade listening', { address: where, data_dir: config.dataDir });
+});
+server.headersTimeout = 30_000;
+server.requestTimeout = 120_000;
+server.on('error', (error) => {
+  logger.error('server error', { error: error.message });
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('shutting down', { signal });
+  const force = setTimeout(() => {
+    logger.error('shutdown timed out; exiting');
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  await gateway.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
