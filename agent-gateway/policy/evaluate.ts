@@ -1,0 +1,89 @@
+/**
+ * The policy decision for one tool call. Pure: same document + input → same decision.
+ * Among the rules that match (agent glob, tool glob, every `when` predicate):
+ *   deny > require_approval > allow, first such rule in document order names the decision.
+ * Explicit rules win over the tool manifest's default; nothing matched → the manifest default
+ * (requires_approval or risk "high" → require_approval "default:approval", else allow
+ * "default:allow"). A regex predicate that cannot be evaluated safely makes the decision deny
+ * (fail closed) with that rule's id.
+ */
+import type { JsonValue } from '../../sandbox/json.ts';
+import { isPlainObject } from '../../sandbox/json.ts';
+import { anyGlobMatches } from './glob.ts';
+import { safeRegexTest } from './safe-regex.ts';
+import type { Effect, PolicyDoc, PolicyRule, Predicate } from './types.ts';
+
+export type Risk = 'low' | 'medium' | 'high';
+
+export interface PolicyInput {
+  readonly agentId: string;
+  readonly tool: string;
+  readonly args: unknown;
+  readonly manifest: { readonly risk: Risk; readonly requires_approval: boolean };
+}
+
+export interface PolicyDecision {
+  readonly effect: Effect;
+  readonly ruleId: string;
+  /** set when a predicate could not be evaluated and the engine failed closed */
+  readonly reason?: 'predicate_unevaluable';
+}
+
+const RANK: Record<Effect, number> = { allow: 0, require_approval: 1, deny: 2 };
+
+export function evaluate(doc: PolicyDoc, input: PolicyInput): PolicyDecision {
+  let best: PolicyRule | undefined;
+  for (const rule of doc.rules) {
+    if (!anyGlobMatches(rule.agents, input.agentId) || !anyGlobMatches(rule.tools, input.tool)) continue;
+    const m = predicatesHold(rule.when, input.args);
+    if (m === 'unevaluable') return { effect: 'deny', ruleId: rule.id, reason: 'predicate_unevaluable' };
+    if (!m) continue;
+    if (best === undefined || RANK[rule.effect] > RANK[best.effect]) best = rule;
+    if (best.effect === 'deny') break;
+  }
+  if (best !== undefined) return { effect: best.effect, ruleId: best.id };
+  if (input.manifest.requires_approval || input.manifest.risk === 'high') {
+    return { effect: 'require_approval', ruleId: 'default:approval' };
+  }
+  return { effect: 'allow', ruleId: 'default:allow' };
+}
+
+function predicatesHold(when: readonly Predicate[], args: unknown): boolean | 'unevaluable' {
+  for (const p of when) {
+    const r = holds(p, argValue(args, p.arg));
+    if (r !== true) return r;
+  }
+  return true;
+}
+
+/** Own, top-level property of a plain-object args value only (never the prototype chain). */
+function argValue(args: unknown, key: string): unknown {
+  if (!isPlainObject(args) || !Object.hasOwn(args, key)) return undefined;
+  return args[key];
+}
+
+function holds(p: Predicate, v: unknown): boolean | 'unevaluable' {
+  switch (p.kind) {
+    case 'equals': return v !== undefined && jsonEqual(p.equals, v);
+    case 'prefix': return typeof v === 'string' && v.startsWith(p.prefix);
+    case 'regex': return typeof v === 'string' && safeRegexTest(p.regex, v);
+    case 'range':
+      return typeof v === 'number' && Number.isFinite(v)
+        && (p.min === undefined || v >= p.min) && (p.max === undefined || v <= p.max);
+    default: {
+      const never: never = p;
+      throw new Error(`unexpected predicate ${String(never)}`);
+    }
+  }
+}
+
+function jsonEqual(a: JsonValue, b: unknown): boolean {
+  if (a === null || typeof a !== 'object') return a === b;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  if (!isPlainObject(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k] as JsonValue, b[k]));
+}

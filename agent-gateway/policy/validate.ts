@@ -1,0 +1,159 @@
+/**
+ * PUT /admin/policy body → a rebuilt PolicyDoc, or every problem found as
+ * `{instancePath, message}` (the gateway answers 422). Shape is checked by ajv (strict, no
+ * coercion, no defaults, no removal, first error only); semantics (glob syntax, regex safety,
+ * unique ids, ranges) by hand.
+ */
+import { Ajv } from 'ajv';
+import type { JsonValue } from '../../sandbox/json.ts';
+import { checkGlob, GLOB_MAX_LENGTH } from './glob.ts';
+import { checkRegexSource, REGEX_MAX_LENGTH } from './safe-regex.ts';
+import type { Effect, PolicyDoc, PolicyRule, Predicate, ValidationIssue } from './types.ts';
+
+export const POLICY_LIMITS = {
+  rules: 256,
+  globsPerRule: 64,
+  predicatesPerRule: 16,
+  idLength: 64,
+  argLength: 128,
+  prefixLength: 1024,
+  equalsJsonLength: 4096,
+} as const;
+
+const L = POLICY_LIMITS;
+const arg = { type: 'string', minLength: 1, maxLength: L.argLength };
+const predicate = {
+  oneOf: [
+    { type: 'object', additionalProperties: false, required: ['arg', 'equals'], properties: { arg, equals: {} } },
+    {
+      type: 'object', additionalProperties: false, required: ['arg', 'prefix'],
+      properties: { arg, prefix: { type: 'string', minLength: 1, maxLength: L.prefixLength } },
+    },
+    {
+      type: 'object', additionalProperties: false, required: ['arg', 'regex'],
+      properties: { arg, regex: { type: 'string', minLength: 1, maxLength: 16 * REGEX_MAX_LENGTH } },
+    },
+    {
+      type: 'object', additionalProperties: false, required: ['arg'], minProperties: 2,
+      properties: { arg, min: { type: 'number' }, max: { type: 'number' } },
+    },
+  ],
+};
+const globs = {
+  type: 'array', minItems: 1, maxItems: L.globsPerRule,
+  items: { type: 'string', minLength: 1, maxLength: GLOB_MAX_LENGTH },
+};
+const schema = {
+  type: 'object', additionalProperties: false, required: ['rules'],
+  properties: {
+    rules: {
+      type: 'array', maxItems: L.rules,
+      items: {
+        type: 'object', additionalProperties: false, required: ['id', 'effect', 'agents', 'tools'],
+        properties: {
+          id: { type: 'string', pattern: `^[A-Za-z0-9_.:-]{1,${L.idLength}}$` },
+          effect: { enum: ['allow', 'deny', 'require_approval'] },
+          agents: globs,
+          tools: globs,
+          when: { oneOf: [predicate, { type: 'array', minItems: 1, maxItems: L.predicatesPerRule, items: predicate }] },
+        },
+      },
+    },
+  },
+};
+
+const ajv = new Ajv({ strict: true, allErrors: false });
+const checkShape = ajv.compile(schema);
+
+export type PolicyValidation = { ok: true; doc: PolicyDoc } | { ok: false; errors: ValidationIssue[] };
+
+// Shapes after ajv has accepted the input.
+interface RawPredicate { arg: string; equals?: JsonValue; prefix?: string; regex?: string; min?: number; max?: number }
+interface RawRule { id: string; effect: Effect; agents: string[]; tools: string[]; when?: RawPredicate | RawPredicate[] }
+
+export function validatePolicy(input: unknown): PolicyValidation {
+  if (!checkShape(input)) {
+    const e = checkShape.errors?.[0];
+    return { ok: false, errors: [{ instancePath: e?.instancePath ?? '', message: e?.message ?? 'invalid policy document' }] };
+  }
+  const raw = input as { rules: RawRule[] };
+  const errors: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  const rules: PolicyRule[] = [];
+  raw.rules.forEach((r, i) => {
+    const at = `/rules/${i}`;
+    if (r.id.startsWith('default:')) errors.push({ instancePath: `${at}/id`, message: 'ids starting with "default:" are reserved' });
+    if (seen.has(r.id)) errors.push({ instancePath: `${at}/id`, message: `duplicate rule id "${r.id}"` });
+    seen.add(r.id);
+    for (const field of ['agents', 'tools'] as const) {
+      r[field].forEach((g, j) => {
+        const c = checkGlob(g);
+        if (!c.ok) errors.push({ instancePath: `${at}/${field}/${j}`, message: c.message });
+      });
+    }
+    const list = r.when === undefined ? [] : Array.isArray(r.when) ? r.when : [r.when];
+    const when: Predicate[] = [];
+    list.forEach((p, j) => {
+      const pAt = Array.isArray(r.when) ? `${at}/when/${j}` : `${at}/when`;
+      const built = buildPredicate(p, pAt, errors);
+      if (built !== undefined) when.push(built);
+    });
+    rules.push(Object.freeze({
+      id: r.id, effect: r.effect, agents: Object.freeze([...r.agents]), tools: Object.freeze([...r.tools]),
+      when: Object.freeze(when),
+    }));
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, doc: Object.freeze({ rules: Object.freeze(rules) }) };
+}
+
+function buildPredicate(p: RawPredicate, at: string, errors: ValidationIssue[]): Predicate | undefined {
+  if ('equals' in p) {
+    const text = JSON.stringify(p.equals);
+    if (text.length > L.equalsJsonLength) {
+      errors.push({ instancePath: `${at}/equals`, message: `must serialize to at most ${L.equalsJsonLength} characters` });
+      return undefined;
+    }
+    return { kind: 'equals', arg: p.arg, equals: JSON.parse(text) as JsonValue };
+  }
+  if (p.prefix !== undefined) return { kind: 'prefix', arg: p.arg, prefix: p.prefix };
+  if (p.regex !== undefined) {
+    const c = checkRegexSource(p.regex);
+    if (!c.ok) {
+      errors.push({ instancePath: `${at}/regex`, message: c.message });
+      return undefined;
+    }
+    return { kind: 'regex', arg: p.arg, regex: p.regex };
+  }
+  const { min, max } = p;
+  for (const [k, v] of [['min', min], ['max', max]] as const) {
+    if (v !== undefined && !Number.isFinite(v)) errors.push({ instancePath: `${at}/${k}`, message: 'must be a finite number' });
+  }
+  if (min !== undefined && max !== undefined && min > max) {
+    errors.push({ instancePath: at, message: 'min must not exceed max' });
+    return undefined;
+  }
+  return { kind: 'range', arg: p.arg, ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
+}
+
+/** The document as it is shown back to admins (GET /admin/policy) and stored. */
+export function policyToJson(doc: PolicyDoc): { rules: Record<string, JsonValue>[] } {
+  return {
+    rules: doc.rules.map((r) => {
+      const when = r.when.map((p): Record<string, JsonValue> => {
+        switch (p.kind) {
+          case 'equals': return { arg: p.arg, equals: p.equals };
+          case 'prefix': return { arg: p.arg, prefix: p.prefix };
+          case 'regex': return { arg: p.arg, regex: p.regex };
+          case 'range': return { arg: p.arg, ...(p.min === undefined ? {} : { min: p.min }), ...(p.max === undefined ? {} : { max: p.max }) };
+          default: return assertNever(p);
+        }
+      });
+      return { id: r.id, effect: r.effect, agents: [...r.agents], tools: [...r.tools], ...(when.length > 0 ? { when } : {}) };
+    }),
+  };
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected predicate ${JSON.stringify(x)}`);
+}
