@@ -1,0 +1,74 @@
+/**
+ * The container settings for a worker (dockerode create options). Pure: the same inputs give
+ * the same options, so a unit test can check every restriction without a daemon.
+ *
+ * Deviation from "Init: true": docker-init (tini) has to fork() to start node, and the seccomp
+ * profile forbids fork (clone without CLONE_THREAD). Node runs as PID 1 instead; since it cannot
+ * create processes there are no zombies to reap, and the supervisor stops containers with SIGKILL.
+ */
+import { readFileSync } from 'node:fs';
+import type Docker from 'dockerode';
+import { LIMITS, MIB } from '../limits.ts';
+import type { DockerQuotas } from './quotas.ts';
+
+export const WORKER_LABEL = 'palisade.worker';
+export const SUPERVISOR_PID_LABEL = 'palisade.supervisor-pid';
+export const INSTANCE_LABEL = 'palisade.instance';
+
+const SECCOMP_URL = new URL('./seccomp-worker.json', import.meta.url);
+
+/** The profile's JSON text, minified (Docker's API takes the text, not a path). */
+export function loadSeccompProfile(): string {
+  return JSON.stringify(JSON.parse(readFileSync(SECCOMP_URL, 'utf8')));
+}
+
+export interface ContainerSpecInput {
+  readonly image: string;
+  readonly quotas: DockerQuotas;
+  readonly seccomp: string;
+  readonly instance: string;
+}
+
+export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
+  return {
+    Image: input.image,
+    Env: [],
+    Labels: { [WORKER_LABEL]: '1', [SUPERVISOR_PID_LABEL]: String(process.pid), [INSTANCE_LABEL]: input.instance },
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: false,
+    Tty: false,
+    NetworkDisabled: true,
+    Hostname: 'worker',
+    WorkingDir: '/tmp',
+    User: '65534:65534',
+    HostConfig: {
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': `rw,size=${LIMITS.tmpfsBytes / MIB}m,noexec,nosuid,nodev,mode=1777` },
+      NetworkMode: 'none',
+      IpcMode: 'none',
+      Memory: input.quotas.memoryBytes,
+      MemorySwap: input.quotas.memoryBytes,
+      NanoCpus: input.quotas.nanoCpus,
+      PidsLimit: input.quotas.pids,
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      Privileged: false,
+      SecurityOpt: ['no-new-privileges', `seccomp=${input.seccomp}`],
+      Ulimits: [
+        { Name: 'nofile', Soft: 256, Hard: 256 },
+        { Name: 'fsize', Soft: 2 * LIMITS.tmpfsBytes, Hard: 2 * LIMITS.tmpfsBytes },
+        { Name: 'core', Soft: 0, Hard: 0 },
+      ],
+      Init: false,
+      Binds: [],
+      Mounts: [],
+      Devices: [],
+      LogConfig: { Type: 'none', Config: {} },
+      AutoRemove: false,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    },
+  };
+}

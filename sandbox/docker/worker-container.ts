@@ -1,0 +1,209 @@
+/**
+ * One worker container: created, attached (stdin/stdout multiplexed, own capped demuxer), started,
+ * and driven one job at a time over length-prefixed frames. Everything the container sends is
+ * hostile: frames are capped, messages parsed, ids matched, sizes re-checked. Any protocol
+ * violation, crash, OOM kill or timeout ends the container; nothing here throws or rejects into
+ * the supervisor for a container's misbehaviour.
+ */
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import { encodeFrame, FrameDecoder } from '../ipc/frame.ts';
+import { parseWorkerMessage } from '../ipc/messages.ts';
+import type { SandboxErrorCode } from '../errors.ts';
+import type { JsonValue } from '../json.ts';
+import { LIMITS, KIB } from '../limits.ts';
+import type { WorkerLimits } from '../limits.ts';
+import { DockerDemuxer } from './demux.ts';
+
+export type JobOutcome =
+  | { readonly ok: true; readonly value: JsonValue }
+  | { readonly ok: false; readonly code: SandboxErrorCode; readonly message: string };
+
+interface Current {
+  readonly id: string;
+  readonly maxOutputBytes: number;
+  readonly resolve: (outcome: JobOutcome) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class WorkerContainer {
+  readonly #container: Docker.Container;
+  readonly #demux = new DockerDemuxer({ maxChunkBytes: LIMITS.frameBytes + 64 * KIB, maxStderrBytes: 8 * KIB });
+  readonly #decoder = new FrameDecoder(LIMITS.frameBytes);
+  #stream: Duplex | undefined;
+  #ready: ((ok: boolean) => void) | undefined;
+  #current: Current | undefined;
+  #dead = false;
+  #exiting = false;
+  #removed: Promise<void> | undefined;
+  jobsRun = 0;
+  onDeath: (() => void) | undefined;
+
+  private constructor(container: Docker.Container) {
+    this.#container = container;
+  }
+
+  get id(): string {
+    return this.#container.id;
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Creates and starts a container and waits for its worker's `ready`; removes it on failure. */
+  static async start(docker: Docker, spec: Docker.ContainerCreateOptions, startTimeoutMs: number): Promise<WorkerContainer> {
+    const container = await docker.createContainer(spec);
+    const worker = new WorkerContainer(container);
+    try {
+      const ready = new Promise<boolean>((resolve) => {
+        worker.#ready = resolve;
+        setTimeout(() => resolve(false), startTimeoutMs).unref();
+      });
+      const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+      worker.#stream = stream;
+      stream.on('data', (chunk: Buffer) => worker.#onData(chunk));
+      stream.on('error', () => worker.#onExit());
+      stream.on('close', () => worker.#onExit());
+      stream.on('end', () => worker.#onExit());
+      await container.start();
+      if (!(await ready)) throw new Error(`worker did not report ready: ${worker.#demux.stderr.slice(0, 300)}`);
+      return worker;
+    } catch (error) {
+      await worker.destroy();
+      throw error;
+    }
+  }
+
+  run(id: string, handler: string, args: JsonValue, limits: WorkerLimits): Promise<JobOutcome> {
+    return new Promise<JobOutcome>((resolve) => {
+      if (this.#dead || this.#current !== undefined || this.#stream === undefined) {
+        resolve({ ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'worker not available' });
+        return;
+      }
+      const message = { t: 'run', id, handler, args, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb, maxOutputBytes: limits.maxOutputBytes };
+      const encoded = encodeFrame(message);
+      if (!encoded.ok) {
+        resolve({ ok: false, code: 'SBX_ERR_FRAME_TOO_LARGE', message: 'job does not fit a frame' });
+        return;
+      }
+      const timer = setTimeout(() => this.#finish({ ok: false, code: 'SBX_ERR_TIMEOUT', message: `no result within ${limits.timeoutMs} ms` }, true), limits.timeoutMs);
+      this.#current = { id, maxOutputBytes: limits.maxOutputBytes, resolve, timer };
+      this.jobsRun += 1;
+      this.#stream.write(encoded.frame);
+    });
+  }
+
+  /** Ends the current job (if any) with `outcome`; `kill` also ends the container. */
+  #finish(outcome: JobOutcome, kill: boolean): void {
+    const current = this.#current;
+    this.#current = undefined;
+    if (current !== undefined) {
+      clearTimeout(current.timer);
+      current.resolve(outcome);
+    }
+    if (kill) void this.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    for (const event of this.#demux.push(chunk)) {
+      if (event.kind === 'error') {
+        this.#violation(event.code === 'SBX_ERR_FRAME_TOO_LARGE' ? 'SBX_ERR_OUTPUT_TOO_LARGE' : 'SBX_ERR_BAD_OUTPUT', event.reason);
+        return;
+      }
+      for (const frame of this.#decoder.push(event.data)) {
+        if (frame.kind === 'error') {
+          this.#violation(frame.error.code === 'SBX_ERR_FRAME_TOO_LARGE' ? 'SBX_ERR_OUTPUT_TOO_LARGE' : 'SBX_ERR_BAD_OUTPUT', 'bad frame from worker');
+          return;
+        }
+        if (!this.#onMessage(frame.message)) return;
+      }
+    }
+  }
+
+  /** returns false when the message ended the container */
+  #onMessage(raw: unknown): boolean {
+    const message = parseWorkerMessage(raw);
+    if (message === undefined) return this.#violation('SBX_ERR_BAD_OUTPUT', 'worker broke the protocol');
+    if (message.t === 'ready') {
+      if (this.#ready === undefined) return this.#violation('SBX_ERR_BAD_OUTPUT', 'unexpected ready');
+      this.#ready(true);
+      this.#ready = undefined;
+      return true;
+    }
+    const current = this.#current;
+    if (current === undefined || message.id !== current.id) return this.#violation('SBX_ERR_BAD_OUTPUT', 'result for no pending job');
+    if (!message.ok) {
+      this.#finish({ ok: false, code: message.code, message: message.message }, false);
+      return true;
+    }
+    const text = JSON.stringify(message.value);
+    if (Buffer.byteLength(text, 'utf8') > current.maxOutputBytes) {
+      this.#finish({ ok: false, code: 'SBX_ERR_OUTPUT_TOO_LARGE', message: 'result exceeds maxOutputBytes' }, false);
+      return true;
+    }
+    this.#finish({ ok: true, value: JSON.parse(text) as JsonValue }, false);
+    return true;
+  }
+
+  #violation(code: SandboxErrorCode, message: string): false {
+    this.#finish({ ok: false, code, message }, true);
+    return false;
+  }
+
+  #onExit(): void {
+    if (this.#ready !== undefined) {
+      this.#ready(false);
+      this.#ready = undefined;
+    }
+    const current = this.#current;
+    if (current === undefined || this.#exiting) {
+      if (!this.#exiting) this.#markDead();
+      return;
+    }
+    // keep the job pending (its timer still runs) until we know why the container stopped
+    this.#exiting = true;
+    void this.#exitReason().then((outcome) => {
+      if (this.#current === current) this.#finish(outcome, true);
+      this.#markDead();
+    });
+  }
+
+  async #exitReason(): Promise<JobOutcome> {
+    try {
+      await Promise.race([this.#container.wait(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      const info = await this.#container.inspect();
+      if (info.State.OOMKilled || /heap out of memory/i.test(this.#demux.stderr)) {
+        return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the container ran out of memory' };
+      }
+      return { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: `worker exited (code ${info.State.ExitCode})` };
+    } catch {
+      return { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'worker exited' };
+    }
+  }
+
+  #markDead(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.onDeath?.();
+  }
+
+  /** Kills and removes the container; a pending job ends SBX_ERR_ABORTED. Never rejects. */
+  destroy(): Promise<void> {
+    if (this.#current !== undefined) this.#finish({ ok: false, code: 'SBX_ERR_ABORTED', message: 'worker stopped' }, false);
+    this.#markDead();
+    this.#removed ??= (async () => {
+      try {
+        this.#stream?.destroy();
+      } catch {
+        /* already closed */
+      }
+      try {
+        await this.#container.remove({ force: true, v: true });
+      } catch {
+        /* already gone, or the daemon is down: stale-container cleanup handles it */
+      }
+    })();
+    return this.#removed;
+  }
+}
