@@ -1,0 +1,250 @@
+/**
+ * The append-only audit log writer. `append` resolves only after the line is written AND
+ * fsynced (fdatasync); appends queued while an fsync is in flight are committed together in
+ * one write + fsync (group commit). A failed write/fsync rejects every append of the batch,
+ * rolls the file back to the last good line and fires `onFailure`. On open, seq and prev are
+ * recovered from the last complete line and a torn tail is moved aside (reported, not fatal).
+ * Every `checkpointEvery` lines or `checkpointIntervalMs`, a signed checkpoint is written.
+ */
+import { closeSync, fdatasync, fsync, ftruncate, write } from 'node:fs';
+import { promisify } from 'node:util';
+import type { SecurityEvent } from '../events.ts';
+import { signCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { AuditError, type AuditLogger } from './errors.ts';
+import { auditDir, auditLogFile, checkpointFile, openAppendFd } from './files.ts';
+import { ensurePrivateDir } from './fsutil.ts';
+import { rotateAuditKey, type AuditKeyring } from './keys.ts';
+import { encodeLine, GENESIS_PREV, parseLine, sha256Hex } from './line.ts';
+import { encodePayload } from './payload.ts';
+import type { SigningKey } from './signing.ts';
+import type { SubjectKeyStore } from './subjects.ts';
+import { recoverTornTail, scanTail, type TornTail } from './tail.ts';
+import { parseCheckpoint } from './checkpoint.ts';
+
+export interface OpenAuditLogOptions {
+  readonly dataDir: string;
+  readonly keyring: AuditKeyring;
+  readonly signingKey: SigningKey;
+  readonly logger: AuditLogger;
+  /** needed for events with a `subject` (GDPR crypto-shredding) */
+  readonly subjects?: SubjectKeyStore;
+  readonly checkpointEvery?: number;
+  readonly checkpointIntervalMs?: number;
+  readonly onFailure?: (error: AuditError) => void;
+}
+
+export interface AuditLog {
+  readonly dataDir: string;
+  readonly keyring: AuditKeyring;
+  readonly subjects: SubjectKeyStore | null;
+  /** torn bytes found and moved aside at open, if any */
+  readonly tornTail: TornTail | null;
+  append(event: SecurityEvent): Promise<{ seq: number }>;
+  lastSeq(): number;
+  /** writes a checkpoint now if lines were added since the last one */
+  checkpoint(): Promise<Checkpoint | null>;
+  rotateKey(): string;
+  /** called after each durable batch with the new last seq; returns an unsubscribe */
+  onAppend(listener: (lastSeq: number) => void): () => void;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly payload: string;
+  resolve(v: { seq: number }): void;
+  reject(e: unknown): void;
+}
+
+const MAX_BATCH = 1024;
+
+const writeP = promisify(write);
+const fdatasyncP = promisify(fdatasync);
+const fsyncP = promisify(fsync);
+const ftruncateP = promisify(ftruncate);
+
+/** Writes all of buf to an O_APPEND fd, off the event loop (libuv thread pool). */
+async function writeAll(fd: number, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += (await writeP(fd, buf, off, buf.length - off, null)).bytesWritten;
+}
+
+function lastCheckpointSeq(fd: number, path: string, logger: AuditLogger): number {
+  const scan = scanTail(fd);
+  const torn = recoverTornTail(fd, path, scan);
+  if (torn !== null) logger.warn('audit checkpoint file had a torn final line; moved aside', { ...torn });
+  return scan.lastLine === null ? 0 : (parseCheckpoint(scan.lastLine)?.seq ?? 0);
+}
+
+export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
+  const { dataDir, keyring, signingKey, logger } = options;
+  const every = options.checkpointEvery ?? 1000;
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(auditDir(dataDir));
+  const path = auditLogFile(dataDir);
+  const fd = openAppendFd(path);
+  const cpFd = openAppendFd(checkpointFile(dataDir));
+  let seq = 0;
+  let prev = GENESIS_PREV;
+  let size = 0;
+  let tornTail: TornTail | null;
+  let cpSeq: number;
+  try {
+    const scan = scanTail(fd);
+    tornTail = recoverTornTail(fd, path, scan);
+    if (tornTail !== null) logger.warn('audit log had a torn final line (crash mid-write); moved aside, appends continue', { ...tornTail });
+    if (scan.lastLine !== null) {
+      const parsed = parseLine(scan.lastLine);
+      if (!parsed.ok) throw new AuditError('AUDIT_ERR_CORRUPT_TAIL', parsed.reason);
+      seq = parsed.line.seq;
+      prev = sha256Hex(scan.lastLine);
+    }
+    size = scan.goodSize;
+    cpSeq = lastCheckpointSeq(cpFd, checkpointFile(dataDir), logger);
+    if (cpSeq > seq) logger.warn('audit log ends before its last checkpoint: it was truncated', { last_seq: seq, checkpoint_seq: cpSeq });
+  } catch (error) {
+    closeSync(fd);
+    closeSync(cpFd);
+    throw error;
+  }
+
+  let state: 'open' | 'failed' | 'closed' = 'open';
+  const pending: Pending[] = [];
+  let flushing: Promise<void> | null = null;
+  let checkpointDue = false;
+  let lastCheckpoint: Checkpoint | null = null;
+  const listeners = new Set<(s: number) => void>();
+
+  const writeCheckpoint = async (): Promise<Checkpoint | null> => {
+    if (seq === 0 || seq === cpSeq) return null;
+    const cp = signCheckpoint(seq, prev, new Date().toISOString(), signingKey.privateKey);
+    await writeAll(cpFd, Buffer.from(`${JSON.stringify(cp)}\n`));
+    await fdatasyncP(cpFd);
+    cpSeq = seq;
+    lastCheckpoint = cp;
+    return cp;
+  };
+  const fail = (error: unknown): AuditError => {
+    const err = error instanceof AuditError ? error : new AuditError('AUDIT_ERR_WRITE_FAILED', undefined, { cause: error });
+    try {
+      options.onFailure?.(err);
+    } catch {
+      // a failing alert hook must not hide the audit failure
+    }
+    return err;
+  };
+
+  const commitBatch = async (batch: Pending[]): Promise<void> => {
+    let nextSeq = seq;
+    let nextPrev = prev;
+    const parts: string[] = [];
+    const ts = new Date().toISOString();
+    for (const p of batch) {
+      nextSeq += 1;
+      const kid = keyring.current;
+      const key = keyring.keys.get(kid);
+      if (key === undefined) throw new AuditError('AUDIT_ERR_WRITE_FAILED', `no key for current kid ${kid}`);
+      const text = encodeLine(nextSeq, ts, kid, key, nextPrev, p.payload);
+      nextPrev = sha256Hex(text);
+      parts.push(text, '\n');
+    }
+    const buf = Buffer.from(parts.join(''), 'utf8');
+    try {
+      await writeAll(fd, buf);
+      await fdatasyncP(fd);
+    } catch (error) {
+      try {
+        await ftruncateP(fd, size); // roll back a partial write so the chain stays intact
+        await fsyncP(fd);
+      } catch {
+        state = 'failed';
+      }
+      throw error;
+    }
+    const first = seq + 1;
+    seq = nextSeq;
+    prev = nextPrev;
+    size += buf.length;
+    batch.forEach((p, i) => p.resolve({ seq: first + i }));
+  };
+
+  const runFlush = async (): Promise<void> => {
+    while (state === 'open' && (pending.length > 0 || checkpointDue)) {
+      await new Promise<void>((r) => setImmediate(r)); // let concurrent appends join the batch
+      const batch = pending.splice(0, MAX_BATCH);
+      if (batch.length > 0) {
+        try {
+          await commitBatch(batch);
+        } catch (error) {
+          const err = fail(error);
+          for (const p of batch) p.reject(err);
+          if (state !== 'open') {
+            for (const p of pending.splice(0)) p.reject(err);
+          }
+          continue;
+        }
+        for (const l of listeners) l(seq);
+      }
+      if (checkpointDue || seq - cpSeq >= every) {
+        checkpointDue = false;
+        try {
+          await writeCheckpoint();
+        } catch (error) {
+          logger.warn('audit checkpoint write failed', { error: String(error) });
+          fail(error);
+        }
+      }
+    }
+  };
+  const kick = (): Promise<void> => {
+    if (flushing === null) flushing = runFlush().finally(() => { flushing = null; });
+    return flushing;
+  };
+
+  const timer = options.checkpointIntervalMs === undefined ? null : setInterval(() => {
+    if (seq > cpSeq) { checkpointDue = true; void kick(); }
+  }, options.checkpointIntervalMs);
+  timer?.unref();
+
+  return {
+    dataDir, keyring, tornTail,
+    subjects: options.subjects ?? null,
+    append(event) {
+      if (state !== 'open') return Promise.reject(new AuditError('AUDIT_ERR_CLOSED'));
+      let payload: string;
+      try {
+        payload = encodePayload(event, options.subjects ?? null);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return new Promise((resolve, reject) => {
+        pending.push({ payload, resolve, reject });
+        void kick();
+      });
+    },
+    lastSeq: () => seq,
+    async checkpoint() {
+      if (state !== 'open') throw new AuditError('AUDIT_ERR_CLOSED');
+      checkpointDue = true;
+      await kick();
+      return lastCheckpoint;
+    },
+    rotateKey: () => rotateAuditKey(dataDir, keyring, logger),
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (state === 'closed') return;
+      while (flushing !== null) await flushing;
+      if (timer !== null) clearInterval(timer);
+      if (state === 'open') {
+        checkpointDue = true;
+        await kick();
+      }
+      state = 'closed';
+      for (const p of pending.splice(0)) p.reject(new AuditError('AUDIT_ERR_CLOSED'));
+      closeSync(fd);
+      closeSync(cpFd);
+    },
+  };
+}

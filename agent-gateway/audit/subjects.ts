@@ -1,0 +1,76 @@
+/**
+ * Per-subject keys for GDPR crypto-shredding. The audit line stores a keyed hash of the
+ * subject (HMAC-SHA256 under a key kept in sqlite) and the subject value plus personal data
+ * fields encrypted under that subject's own key. Erasing destroys the key: the fields become
+ * unreadable while the line, its GCM tag and the hash chain still verify.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+
+export interface SealedSubject {
+  readonly iv: string;
+  readonly ct: string;
+  readonly tag: string;
+}
+
+export interface SubjectKeyStore {
+  hash(subject: string): string;
+  /** the subject's key, created on first use */
+  keyFor(subject: string): { hash: string; key: Buffer };
+  /** null once erased (or never created) */
+  keyByHash(hash: string): Buffer | null;
+  /** deletes the subject's key; true if one existed */
+  destroy(subject: string): boolean;
+}
+
+export function createSubjectKeyStore(db: DatabaseSync): SubjectKeyStore {
+  db.prepare("INSERT OR IGNORE INTO audit_meta (name, value) VALUES ('subject_hmac_key', ?)").run(randomBytes(32));
+  const row = db.prepare("SELECT value FROM audit_meta WHERE name = 'subject_hmac_key'").get();
+  const hmacKey = row?.['value'];
+  if (!(hmacKey instanceof Uint8Array) || hmacKey.length !== 32) throw new Error('audit_meta subject_hmac_key is malformed');
+  const insert = db.prepare('INSERT OR IGNORE INTO audit_subject_keys (subject_hash, key, created_at) VALUES (?, ?, ?)');
+  const select = db.prepare('SELECT key FROM audit_subject_keys WHERE subject_hash = ?');
+  const remove = db.prepare('DELETE FROM audit_subject_keys WHERE subject_hash = ?');
+  const hash = (subject: string): string => createHmac('sha256', hmacKey).update(subject, 'utf8').digest('hex');
+  const keyByHash = (h: string): Buffer | null => {
+    const value = select.get(h)?.['key'];
+    return value instanceof Uint8Array && value.length === 32 ? Buffer.from(value) : null;
+  };
+  return {
+    hash,
+    keyByHash,
+    keyFor(subject) {
+      const h = hash(subject);
+      insert.run(h, randomBytes(32), Date.now());
+      const key = keyByHash(h);
+      if (key === null) throw new Error('subject key missing after insert');
+      return { hash: h, key };
+    },
+    destroy(subject) {
+      return Number(remove.run(hash(subject)).changes) > 0;
+    },
+  };
+}
+
+function aad(hash: string): Buffer {
+  return Buffer.from(`palisade-audit-subject-v1\n${hash}`, 'utf8');
+}
+
+export function sealForSubject(key: Buffer, hash: string, plaintext: string): SealedSubject {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  cipher.setAAD(aad(hash));
+  const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return { iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+}
+
+export function openForSubject(key: Buffer, hash: string, sealed: SealedSubject): string | null {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'), { authTagLength: 16 });
+    decipher.setAAD(aad(hash));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed.ct, 'base64')), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
