@@ -129,7 +129,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const dataDirRaw = get('DATA_DIR') ?? './data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
 
-  const adminPassword = env['PALISADE_ADMIN_PASSWORD'];
+  const adminPassword = env['PALISADE_ADMIN_PASSWORD'] === '' ? undefined : env['PALISADE_ADMIN_PASSWORD'];
   if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 1024)) {
     problems.push('PALISADE_ADMIN_PASSWORD: must be 12 to 1024 characters');
   }

@@ -39,7 +39,11 @@ export function authRoutes(ctx: CoreContext): Router {
     ctx.events.record({ type: 'auth.login', actor: 'anonymous', outcome: 'denied', data: { reason: 'rate_limited' } })
       .catch((e: unknown) => ctx.logger.error('audit write failed', { error: String(e) }));
   };
-  const perClient = limiter({ windowSeconds: loginWindowSeconds, limit: loginLimitPerClient, key: clientKey, onLimited: limited });
+  // Both limiters count failed attempts only (successful logins are not brute force) and run
+  // before validation and hashing, so a limited request costs no PBKDF2 work.
+  const perClient = limiter({
+    windowSeconds: loginWindowSeconds, limit: loginLimitPerClient, skipSuccessful: true, key: clientKey, onLimited: limited,
+  });
   const perUsername = limiter({
     windowSeconds: loginWindowSeconds, limit: loginLimitPerUsername, skipSuccessful: true,
     key: (req) => `user:${bodyUsername(req)}`, onLimited: limited,
