@@ -27,15 +27,11 @@ export function selectBackend(
       return use('docker', dockerHealthy, 'tool requires docker');
     case 'prefer-docker':
       if (mode !== 'isolate' && dockerHealthy) return { ok: true, backend: 'docker' };
-      if (mode === 'docker') return use('docker', dockerHealthy, 'PALISADE_SANDBOX_BACKEND=docker');
       return use('isolate', isolateHealthy, 'docker unavailable, isolate fallback');
     case 'any':
       if (mode === 'docker') return use('docker', dockerHealthy, 'PALISADE_SANDBOX_BACKEND=docker');
       return use('isolate', isolateHealthy, 'tool runs in the isolate');
     case 'isolate':
-      if (mode === 'docker') {
-        return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: 'tool requires the isolate but PALISADE_SANDBOX_BACKEND=docker' };
-      }
       return use('isolate', isolateHealthy, 'tool requires the isolate');
     default: {
       const never: never = toolBackend;
