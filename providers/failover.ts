@@ -1,0 +1,89 @@
+/**
+ * Failover among configured providers. The plan is pure: the requested provider first, then
+ * the configured failover order; a call that starts on a local provider never moves to a cloud
+ * one unless `failoverLocalToCloud`. A stream falls over only before its first delta (after
+ * that a switch would duplicate or splice content); failures after it are thrown as they are.
+ */
+import type { ProviderConfig } from './config.ts';
+import { isRetryableElsewhere, ProviderError } from './errors.ts';
+import type { ProviderRegistry } from './registry.ts';
+import type { ChatEvent, ChatRequest, ChatResult, ProviderName } from './types.ts';
+
+export function planFailover(primary: ProviderName, config: ProviderConfig): ProviderName[] {
+  const startLocal = config.endpoints[primary].locality === 'local';
+  const rest = config.failoverOrder.filter(
+    (n) => n !== primary && (!startLocal || config.failoverLocalToCloud || config.endpoints[n].locality === 'local'),
+  );
+  return [primary, ...new Set(rest)];
+}
+
+export interface FailoverDeps {
+  readonly config: ProviderConfig;
+  readonly registry: ProviderRegistry;
+  /** returns the key (undefined when none is needed) or throws PRV_ERR_KEY_MISSING / _EXPIRED */
+  resolveKey(name: ProviderName): string | undefined;
+  /** optional observer for log-safe attempt records */
+  onAttempt?(attempt: { provider: ProviderName; ok: boolean; code?: string }): void;
+}
+
+export type FailoverEvent = ChatEvent | { readonly type: 'provider'; readonly provider: ProviderName };
+
+function asProviderError(error: unknown): ProviderError {
+  return error instanceof ProviderError ? error : new ProviderError('PRV_ERR_UPSTREAM_NETWORK', 'unexpected adapter failure');
+}
+
+export async function completeWithFailover(
+  primary: ProviderName,
+  request: ChatRequest,
+  deps: FailoverDeps,
+  signal?: AbortSignal,
+): Promise<{ provider: ProviderName; result: ChatResult }> {
+  let last: ProviderError | undefined;
+  for (const provider of planFailover(primary, deps.config)) {
+    try {
+      const key = deps.resolveKey(provider);
+      const result = await deps.registry.adapter(provider).complete(request, { ...(key ? { key } : {}), ...(signal ? { signal } : {}) });
+      deps.onAttempt?.({ provider, ok: true });
+      return { provider, result };
+    } catch (error) {
+      last = asProviderError(error);
+      deps.onAttempt?.({ provider, ok: false, code: last.code });
+      if (signal?.aborted || !isRetryableElsewhere(last.code)) throw last;
+    }
+  }
+  throw last ?? new ProviderError('PRV_ERR_FAILOVER_EXHAUSTED');
+}
+
+export async function* streamWithFailover(
+  primary: ProviderName,
+  request: ChatRequest,
+  deps: FailoverDeps,
+  signal?: AbortSignal,
+): AsyncGenerator<FailoverEvent> {
+  let last: ProviderError | undefined;
+  for (const provider of planFailover(primary, deps.config)) {
+    let events: AsyncGenerator<ChatEvent>;
+    let first: IteratorResult<ChatEvent>;
+    try {
+      const key = deps.resolveKey(provider);
+      events = deps.registry.adapter(provider).stream(request, { ...(key ? { key } : {}), ...(signal ? { signal } : {}) });
+      first = await events.next();
+    } catch (error) {
+      last = asProviderError(error);
+      deps.onAttempt?.({ provider, ok: false, code: last.code });
+      if (signal?.aborted || !isRetryableElsewhere(last.code)) throw last;
+      continue;
+    }
+    deps.onAttempt?.({ provider, ok: true });
+    yield { type: 'provider', provider };
+    if (first.done) throw new ProviderError('PRV_ERR_BAD_RESPONSE', 'empty stream');
+    yield first.value;
+    try {
+      yield* events;
+    } catch (error) {
+      throw asProviderError(error);
+    }
+    return;
+  }
+  throw last ?? new ProviderError('PRV_ERR_FAILOVER_EXHAUSTED');
+}
