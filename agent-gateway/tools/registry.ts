@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { parseManifest, type BackendPreference, type Risk, type ToolManifest } from './manifest.ts';
 import type { JsonObject } from '../../sandbox/json.ts';
+import { LIMITS, type WorkerLimits } from '../../sandbox/limits.ts';
 
 /** Same shape as sandbox/actions/load.ts's RawTool: one tool folder as read from disk. */
 export interface RawTool {
@@ -116,4 +117,9 @@ export function buildRegistry(rawTools: readonly RawTool[]): RegistryResult {
     list: () => listing,
   });
   return { ok: true, registry };
+}
+
+/** Worker limits for one call of `tool`: its manifest's timeout and memory, the output cap. */
+export function workerLimitsFor(tool: RegisteredTool, maxOutputBytes: number = LIMITS.outputBytes): WorkerLimits {
+  return Object.freeze({ timeoutMs: tool.manifest.timeout_ms, memoryMb: tool.manifest.memory_mb, maxOutputBytes });
 }

@@ -29,7 +29,6 @@ export type SanitizeResult =
   | { readonly ok: false; readonly code: 'GW_ERR_VALIDATION' | 'GW_ERR_FORBIDDEN_KEY'; readonly errors: readonly ArgError[] };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
 
 /** RFC 6901: `~` → `~0`, `/` → `~1`. */
