@@ -1,0 +1,2 @@
+// echo: returns the text unchanged.
+return { text: args.text };
