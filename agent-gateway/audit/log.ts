@@ -109,7 +109,8 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
 
   let state: 'open' | 'failed' | 'closed' = 'open';
   const pending: Pending[] = [];
-  let flushing: Promise<void> | null = null;
+  let running = false;
+  let flushing: Promise<void> = Promise.resolve();
   let checkpointDue = false;
   let lastCheckpoint: Checkpoint | null = null;
   const listeners = new Set<(s: number) => void>();
@@ -167,8 +168,12 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     batch.forEach((p, i) => p.resolve({ seq: first + i }));
   };
 
-  const runFlush = async (): Promise<void> => {
-    while (state === 'open' && (pending.length > 0 || checkpointDue)) {
+  const flushLoop = async (): Promise<void> => {
+    for (;;) {
+      if (!(state === 'open' && (pending.length > 0 || checkpointDue))) {
+        running = false; // in the same tick as the last check: no append can slip between
+        return;
+      }
       await new Promise<void>((r) => setImmediate(r)); // let concurrent appends join the batch
       const batch = pending.splice(0, MAX_BATCH);
       if (batch.length > 0) {
@@ -196,7 +201,13 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     }
   };
   const kick = (): Promise<void> => {
-    if (flushing === null) flushing = runFlush().finally(() => { flushing = null; });
+    if (!running) {
+      running = true;
+      flushing = flushLoop().catch((error: unknown) => {
+        running = false; // only reached if the loop itself threw unexpectedly
+        logger.warn('audit flush loop failed', { error: String(error) });
+      });
+    }
     return flushing;
   };
 
@@ -235,7 +246,7 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     },
     async close() {
       if (state === 'closed') return;
-      while (flushing !== null) await flushing;
+      while (running) await flushing;
       if (timer !== null) clearInterval(timer);
       if (state === 'open') {
         checkpointDue = true;

@@ -69,6 +69,7 @@ function matches(e: AuditEntry, q: ReadQuery): boolean {
 export async function readEntries(source: ReadSource, q: ReadQuery): Promise<AuditEntry[]> {
   const limit = Math.max(1, Math.min(MAX_READ_LIMIT, Math.trunc(q.limit)));
   const out: AuditEntry[] = [];
+  const kidsOk = new Set<string>();
   let position = 0;
   for await (const text of completeLines(auditLogFile(source.dataDir))) {
     position += 1;
@@ -80,7 +81,17 @@ export async function readEntries(source: ReadSource, q: ReadQuery): Promise<Aud
       if (q.until !== undefined && t > q.until) continue;
       if (q.after_seq !== undefined && parsed.line.seq <= q.after_seq) continue;
     }
-    const entry = decryptEntry(text, source.keys, source.subjects, position);
+    let entry: AuditEntry;
+    try {
+      entry = decryptEntry(text, source.keys, source.subjects, position);
+    } catch (error) {
+      // nothing under this kid has decrypted yet: a wrong key is far likelier than an edit
+      if (parsed.ok && !kidsOk.has(parsed.line.kid) && error instanceof AuditError && error.code === 'AUDIT_ERR_UNREADABLE') {
+        throw new AuditError('AUDIT_ERR_WRONG_KEY', `(kid ${parsed.line.kid})`);
+      }
+      throw error;
+    }
+    if (parsed.ok) kidsOk.add(parsed.line.kid);
     if (!matches(entry, q)) continue;
     out.push(entry);
     if (out.length >= limit) break;
