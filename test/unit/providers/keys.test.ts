@@ -71,7 +71,7 @@ test('listProviders returns metadata only, never the key or any part of it', () 
 test('rotation switches to the new key and keeps the old one valid only for the overlap', () => {
   assert.ok(store.putKey('openai', 'sk-old-key-11111111', 30).ok);
   assert.ok(store.rotateKey('openai', 'sk-new-key-22222222', 30, 24).ok);
-  assert.equal(store.resolveKey('openai', {}).ok && store.resolveKey('openai', {}).key, 'sk-new-key-22222222');
+  assert.deepEqual(store.resolveKey('openai', {}), { ok: true, key: 'sk-new-key-22222222', source: 'stored' });
   assert.deepEqual(store.candidateKeys('openai'), ['sk-new-key-22222222', 'sk-old-key-11111111']);
   assert.equal(store.listProviders({}).find((p) => p.name === 'openai')?.previousValidUntil, clock + 24 * 3_600_000);
   clock += 25 * 3_600_000;
