@@ -5,6 +5,7 @@
  * `process.env`.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
 
 export type SandboxMode = 'isolate' | 'docker' | 'auto';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -20,7 +21,7 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   readonly metricsToken: string | undefined;
   readonly sandboxBackend: SandboxMode;
-  readonly docker: { readonly memory: string; readonly cpus: number; readonly pids: number };
+  readonly docker: DockerQuotas;
   readonly toolsDir: string | undefined;
   readonly providerAllowlist: readonly string[];
   readonly providerBaseUrls: {
@@ -40,6 +41,13 @@ export interface Config {
     readonly callTimeoutMaxMs: number;
     readonly isolateMemoryMb: number;
     readonly passwordChars: number;
+  };
+  readonly governance: {
+    readonly agentBurst: number;
+    readonly agentRatePerSecond: number;
+    readonly breakerThreshold: number;
+    readonly breakerWindowSeconds: number;
+    readonly breakerCooldownSeconds: number;
   };
   readonly auth: {
     readonly pbkdf2Iterations: number;
@@ -152,12 +160,11 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const sandboxBackend: SandboxMode = modeRaw === 'isolate' || modeRaw === 'docker' || modeRaw === 'auto' ? modeRaw : 'auto';
   if (sandboxBackend !== modeRaw) problems.push('PALISADE_SANDBOX_BACKEND: must be isolate, docker or auto');
 
-  const memory = get('DOCKER_MEMORY') ?? '64m';
-  if (!/^\d{1,6}[km]$|^\d{1,3}g$/i.test(memory)) problems.push('PALISADE_DOCKER_MEMORY: must look like 64m, 512m or 1g');
-  const cpusRaw = get('DOCKER_CPUS') ?? '0.5';
-  const cpus = Number(cpusRaw);
-  if (!/^\d+(\.\d+)?$/.test(cpusRaw) || !(cpus >= 0.01 && cpus <= 64)) problems.push('PALISADE_DOCKER_CPUS: must be a number from 0.01 to 64');
-  const pids = int('DOCKER_PIDS', 64, 8, 4096);
+  const quotas = parseDockerQuotas({ memory: get('DOCKER_MEMORY'), cpus: get('DOCKER_CPUS'), pids: get('DOCKER_PIDS') });
+  if (!quotas.ok) problems.push(...quotas.problems);
+  const docker: DockerQuotas = quotas.ok
+    ? { memoryBytes: quotas.memoryBytes, nanoCpus: quotas.nanoCpus, pids: quotas.pids }
+    : { memoryBytes: 0, nanoCpus: 0, pids: 0 };
 
   const toolsDirRaw = get('TOOLS_DIR');
   const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
@@ -193,11 +200,12 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (problems.length > 0) return { ok: false, problems };
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerKeyHex, corsOrigins, allowedHosts, metricsToken,
-    sandboxBackend, docker: { memory: memory.toLowerCase(), cpus, pids }, toolsDir, providerAllowlist, providerBaseUrls, logLevel,
+    sandboxBackend, docker, toolsDir, providerAllowlist, providerBaseUrls, logLevel,
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: 256 * 1024,
       callTimeoutMs, callTimeoutMaxMs: 60_000, isolateMemoryMb, passwordChars: 1024,
     },
+    governance: { agentBurst: 60, agentRatePerSecond: 20, breakerThreshold: 10, breakerWindowSeconds: 60, breakerCooldownSeconds: 300 },
     auth: {
       pbkdf2Iterations, accessTtlSeconds: 3600, refreshTtlSeconds: 7 * 24 * 3600,
       agentTtlSecondsDefault: 24 * 3600, agentTtlSecondsMax: 365 * 24 * 3600,

@@ -30,6 +30,8 @@ export const GATEWAY_ERRORS = {
   GW_ERR_PROVIDER: { status: 502, title: 'Upstream provider error' },
   GW_ERR_PROVIDER_KEY: { status: 503, title: 'Provider key missing or expired' },
   GW_ERR_EGRESS_DENIED: { status: 502, title: 'Outbound destination refused' },
+  GW_ERR_WORKERS_SATURATED: { status: 503, title: 'All sandbox workers are busy; retry later' },
+  GW_ERR_BACKEND_UNAVAILABLE: { status: 503, title: 'The sandbox backend this tool needs is unavailable' },
   GW_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

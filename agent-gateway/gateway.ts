@@ -1,10 +1,21 @@
 /**
  * Opens everything the app needs from a parsed config — the sqlite state, stores, the first
- * admin (or a one-time setup token), the event sink and the worker backends — and returns
- * the app with a close() that flushes and stops them. Used by main.ts and by tests.
+ * admin (or a one-time setup token), the audit log, the tool registry and the worker
+ * backends — and returns the app with a close() that drains and stops them. Used by main.ts
+ * and by tests; createApp itself does no I/O.
  */
 import type { Express } from 'express';
+import { createIsolateBackend } from '../sandbox/isolate/backend.ts';
+import { createDockerBackend } from '../sandbox/docker/backend.ts';
+import { BUILTIN_ACTIONS_DIR, readToolDir } from '../sandbox/actions/load.ts';
+import type { WorkerBackend } from '../sandbox/worker-backend.ts';
 import { createApp } from './app.ts';
+import { ApprovalConfigStore } from './approvals/config.ts';
+import { CallStore } from './approvals/calls.ts';
+import { ApprovalEvents } from './approvals/events.ts';
+import { APPROVAL_MIGRATIONS } from './approvals/schema.ts';
+import { ApprovalStore } from './approvals/store.ts';
+import { AUDIT_MIGRATIONS, openAudit, type AuditService } from './audit/index.ts';
 import { AgentStore } from './auth/agents.ts';
 import { hashPassword } from './auth/password.ts';
 import { AUTH_MIGRATIONS } from './auth/schema.ts';
@@ -12,51 +23,107 @@ import { SessionStore } from './auth/sessions.ts';
 import { SetupTokenStore } from './auth/setup.ts';
 import { UserStore } from './auth/users.ts';
 import type { Config } from './config.ts';
-import type { CoreContext, Readiness } from './context.ts';
-import type { EventSink } from './events.ts';
+import type { CoreContext } from './context.ts';
+import { toolRoutes } from './http/routes/tools.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { AgentCircuitBreaker } from './policy/circuit-breaker.ts';
+import { KillSwitchStore } from './policy/kill-switch.ts';
+import { AgentRateLimiter } from './policy/rate-limit.ts';
+import { POLICY_MIGRATIONS } from './policy/schema.ts';
+import { PolicyStore } from './policy/store.ts';
 import { openDatabase, type Migration } from './store/db.ts';
+import { createDispatcher } from './tools/dispatch.ts';
+import { buildRegistry, type ToolRegistry } from './tools/registry.ts';
+import { NO_OBSERVER, type ToolServices } from './tools/services.ts';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
   readonly now?: () => number;
   /** where the one-time setup token is shown (main.ts: stderr) */
   readonly print?: (line: string) => void;
+  /** replaces the worker backends (tests of refusal paths) */
+  readonly backends?: { readonly isolate: WorkerBackend; readonly docker?: WorkerBackend };
 }
 
 export interface Gateway {
   readonly app: Express;
   readonly ctx: CoreContext;
+  readonly tools: ToolServices;
+  readonly audit: AuditService;
   close(): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [...AUTH_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [
+  ...AUTH_MIGRATIONS, ...AUDIT_MIGRATIONS, ...POLICY_MIGRATIONS, ...APPROVAL_MIGRATIONS,
+];
+
+/** Built-in actions, then the operator's tools; every bad manifest is listed. */
+export function loadRegistry(config: Config): ToolRegistry {
+  const raw = [...readToolDir(BUILTIN_ACTIONS_DIR), ...(config.toolsDir === undefined ? [] : readToolDir(config.toolsDir))];
+  const built = buildRegistry(raw);
+  if (!built.ok) throw new Error(`invalid tool manifests:\n${built.problems.map((p) => `  - ${p}`).join('\n')}`);
+  return built.registry;
+}
+
+function startBackends(config: Config, logger: Logger): { isolate: WorkerBackend; docker: WorkerBackend | undefined } {
+  const isolate = createIsolateBackend({ children: 2, log: (line) => logger.warn('isolate', { line }) });
+  const docker = config.sandboxBackend === 'isolate'
+    ? undefined
+    : createDockerBackend({ enabled: true, quotas: config.docker });
+  return { isolate, docker };
+}
 
 export async function openGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
+  const registry = loadRegistry(config);
   const db = openDatabase(config.dataDir, MIGRATIONS);
   const users = new UserStore(db);
   const setup = new SetupTokenStore(db);
   await bootstrapAdmin(config, users, setup, now(), logger, options.print ?? ((l) => logger.warn(l)));
-
-  const events: EventSink = {
-    record: async (event) => logger.info('event', { event }),
-  };
-  const readiness = (): Readiness => ({
-    status: 'ok',
-    backends: { isolate: { healthy: true }, docker: 'disabled' },
+  const audit = openAudit({
+    dataDir: config.dataDir, db, logger,
+    ...(config.auditKeyHex === undefined ? {} : { configKeyHex: config.auditKeyHex }),
+    onFailure: (error) => logger.error('audit write failed', { code: error.code }),
   });
+
+  const backends = options.backends ?? startBackends(config, logger);
+  await Promise.all([backends.isolate.start(), backends.docker?.start()]);
+  const dispatcher = createDispatcher({
+    mode: config.sandboxBackend, isolate: backends.isolate, docker: backends.docker,
+    maxTimeoutMs: config.limits.callTimeoutMaxMs, outputBytes: config.limits.outputBytes,
+  });
+  const calls = new CallStore(db, { now });
+  const approvalEvents = new ApprovalEvents();
+  const g = config.governance;
+  const tools: ToolServices = {
+    registry, dispatcher, calls,
+    approvals: new ApprovalStore(db, { now, events: approvalEvents, calls }),
+    approvalConfig: new ApprovalConfigStore(db, { now }),
+    policy: new PolicyStore(db, { now }),
+    killSwitch: new KillSwitchStore(db, { now }),
+    rateLimiter: new AgentRateLimiter({ capacity: g.agentBurst, refillPerSecond: g.agentRatePerSecond }, { now }),
+    breaker: new AgentCircuitBreaker({
+      threshold: g.breakerThreshold, windowMs: g.breakerWindowSeconds * 1000, cooldownMs: g.breakerCooldownSeconds * 1000,
+    }, { now }),
+    events: audit.sink,
+    observer: NO_OBSERVER,
+    outputBytes: config.limits.outputBytes,
+    now,
+  };
   const ctx: CoreContext = {
-    config, db, logger, events, now, users, setup, readiness,
+    config, db, logger, now, users, setup,
+    events: audit.sink,
+    readiness: () => dispatcher.readiness(),
     sessions: new SessionStore(db, config.auth),
     agents: new AgentStore(db),
   };
-  const app = createApp(ctx);
+  const app = createApp(ctx, [toolRoutes(ctx, tools)]);
   return {
-    app,
-    ctx,
+    app, ctx, tools, audit,
     close: async () => {
+      await Promise.all([backends.isolate.close(), backends.docker?.close()]);
+      await audit.close();
       db.close();
     },
   };

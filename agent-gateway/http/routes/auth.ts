@@ -56,7 +56,11 @@ export function authRoutes(ctx: CoreContext): Router {
     const stored = user?.password ?? (await dummyPassword(ctx.config.auth.pbkdf2Iterations));
     const ok = (await verifyPassword(body.password, stored)) && user !== undefined;
     if (!ok || user === undefined) {
-      await ctx.events.record({ type: 'auth.login', actor: 'anonymous', outcome: 'denied', subject: name.slice(0, 64), data: { reason: 'bad_credentials' } });
+      // the subject is set only for an existing account: a guessed name must not create audit subject keys
+      await ctx.events.record({
+        type: 'auth.login', actor: 'anonymous', outcome: 'denied', data: { reason: 'bad_credentials' },
+        ...(user === undefined ? {} : { subject: user.username }),
+      });
       throw gwError('GW_ERR_INVALID_CREDENTIALS');
     }
     const tokens = ctx.sessions.issue(user.username, user.role, ctx.now());

@@ -1,0 +1,38 @@
+/** GET /tools, POST /tools/call, GET /tools/calls/:call_id. */
+import { Router } from 'express';
+import type { CoreContext } from '../../context.ts';
+import { gwError } from '../../errors.ts';
+import { callTool } from '../../tools/pipeline.ts';
+import { inScope } from '../../tools/scope.ts';
+import type { ToolServices } from '../../tools/services.ts';
+import { principalOf, requirePrincipal } from '../auth.ts';
+import { param } from '../validate-body.ts';
+
+export function toolRoutes(ctx: CoreContext, svc: ToolServices): Router {
+  const r = Router();
+  const agentOrAdmin = requirePrincipal(ctx, ['agent', 'admin']);
+
+  r.get('/tools', agentOrAdmin, (_req, res) => {
+    const p = principalOf(res);
+    const tools = svc.registry.list().filter((t) => p.kind !== 'agent' || inScope(p.tools, t.name));
+    res.json({ tools });
+  });
+
+  r.post('/tools/call', requirePrincipal(ctx, ['agent']), async (req, res) => {
+    const p = principalOf(res);
+    if (p.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN');
+    const outcome = await callTool(svc, { agent: p, body: req.body, requestId: String(res.locals['requestId']) });
+    res.status(outcome.status).json(outcome.body);
+  });
+
+  r.get('/tools/calls/:call_id', agentOrAdmin, (req, res) => {
+    const p = principalOf(res);
+    const record = svc.calls.get(param(req.params['call_id']).slice(0, 128));
+    // another agent's call is reported as missing, not forbidden: ids are not an oracle
+    if (record === undefined || (p.kind === 'agent' && record.agent_id !== p.agentId)) {
+      throw gwError('GW_ERR_NOT_FOUND', 'No such call.');
+    }
+    res.json(record);
+  });
+  return r;
+}

@@ -1,0 +1,90 @@
+/**
+ * Runs one admitted call in its sandbox and settles it: the call record moves
+ * running → ok | error, the result is checked against the tool's output schema and size,
+ * and the audit event is made durable BEFORE the caller may answer 2xx.
+ */
+import { createHash } from 'node:crypto';
+import type { JsonValue } from '../../sandbox/json.ts';
+import { gwError } from '../errors.ts';
+import type { SecurityEvent } from '../events.ts';
+import { canonicalJson } from '../approvals/canonical.ts';
+import { redactArgs } from './redact-args.ts';
+import type { RegisteredTool } from './registry.ts';
+import type { ToolServices } from './services.ts';
+import { validateResult } from './validate.ts';
+
+export type CallBody =
+  | { status: 'ok'; call_id: string; tool: string; result: JsonValue; duration_ms: number }
+  | { status: 'error'; call_id: string; error: { code: string; message: string } };
+
+export interface ExecuteInput {
+  readonly callId: string;
+  readonly agentId: string;
+  readonly tool: RegisteredTool;
+  readonly args: JsonValue;
+  readonly ruleId: string;
+  readonly actor: string;
+  readonly requestId: string;
+  readonly approvalId?: string;
+}
+
+export function argsDigest(tool: string, args: JsonValue): string {
+  return createHash('sha256').update(canonicalJson({ tool, args })).digest('hex');
+}
+
+/** Durable audit write; failure means the call must not be acknowledged. */
+export async function audit(svc: ToolServices, event: SecurityEvent): Promise<void> {
+  try {
+    await svc.events.record(event);
+  } catch {
+    throw gwError('GW_ERR_AUDIT_UNAVAILABLE', 'The audit log could not record this decision; nothing was acknowledged.');
+  }
+}
+
+export async function executeCall(svc: ToolServices, input: ExecuteInput): Promise<CallBody> {
+  const { callId, agentId, tool, args } = input;
+  const name = tool.manifest.name;
+  svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'running' });
+  const started = performance.now();
+  const outcome = await svc.dispatcher.run(tool, args, callId);
+  const base = {
+    type: 'tool.call', actor: input.actor, requestId: input.requestId,
+  } as const;
+  const eventData = {
+    tool: name, agent_id: agentId, call_id: callId, rule_id: input.ruleId,
+    args_sha256: argsDigest(name, args), args: redactArgs(args),
+    ...(input.approvalId === undefined ? {} : { approval_id: input.approvalId }),
+  };
+  if (!outcome.ok || (!outcome.result.ok && outcome.result.code === 'SBX_ERR_SATURATED')) {
+    const code = outcome.ok ? 'SBX_ERR_SATURATED' : outcome.code;
+    svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'error', error: { code, message: 'not run' } });
+    svc.observer.callFinished(name, code, outcome.ok ? outcome.backend : 'none', 0);
+    await audit(svc, { ...base, outcome: 'error', data: { ...eventData, error_code: code } });
+    throw outcome.ok
+      ? gwError('GW_ERR_WORKERS_SATURATED')
+      : gwError('GW_ERR_BACKEND_UNAVAILABLE', outcome.reason);
+  }
+  const { result, backend } = outcome;
+  const durationMs = Math.round(performance.now() - started);
+  let body: CallBody;
+  if (result.ok) {
+    const check = validateResult(tool, result.value, svc.outputBytes);
+    body = check.ok
+      ? { status: 'ok', call_id: callId, tool: name, result: result.value, duration_ms: durationMs }
+      : { status: 'error', call_id: callId, error: { code: check.code, message: check.message } };
+  } else {
+    body = { status: 'error', call_id: callId, error: { code: result.code, message: result.message } };
+  }
+  if (body.status === 'ok') {
+    svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'ok', result: body.result, duration_ms: durationMs });
+  } else {
+    svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'error', error: body.error, duration_ms: durationMs });
+  }
+  svc.observer.callFinished(name, body.status === 'ok' ? 'ok' : body.error.code, backend, durationMs / 1000);
+  await audit(svc, {
+    ...base,
+    outcome: body.status === 'ok' ? 'ok' : 'error',
+    data: { ...eventData, backend, duration_ms: durationMs, ...(body.status === 'error' ? { error_code: body.error.code } : {}) },
+  });
+  return body;
+}
