@@ -2,7 +2,8 @@
  * The encrypted payload of a line, and the decrypted entry a reader gets back.
  * Payload JSON: `{t, a, o, r?, d?, sh?, sx?}`: type, actor, outcome, request id, data
  * (without personal fields), subject hash, and the subject + `data.pii` sealed under the
- * subject's key. Decrypted payloads are still rebuilt field by field.
+ * subject's key. When the actor is the subject itself (`user:<subject>`), the actor id is
+ * sealed too. Decrypted payloads are still rebuilt field by field.
  */
 import type { EventOutcome, SecurityEvent } from '../events.ts';
 import { isPlainObject, type JsonObject, type JsonValue } from '../../sandbox/json.ts';
@@ -26,6 +27,8 @@ export interface AuditEntry {
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set<EventOutcome>(['ok', 'denied', 'error', 'pending']);
+/** stands in for a sealed actor id (`user:<subject>`) in the payload, and after erasure */
+export const ERASED = '[erased]';
 /** the `data` field holding personal data, sealed with the subject key */
 export const PII_FIELD = 'pii';
 
@@ -63,8 +66,15 @@ export function encodePayload(event: SecurityEvent, subjects: SubjectKeyStore | 
     const subject = checkString(event.subject, 512, 'subject');
     if (subjects === null) throw new AuditError('AUDIT_ERR_EVENT_INVALID', 'events with a subject need the subject key store');
     const { hash, key } = subjects.keyFor(subject);
+    const inner: Record<string, JsonValue> = { s: subject };
+    if (pii !== undefined) inner['p'] = pii;
+    const actor = out['a'] as string;
+    if (actor.endsWith(`:${subject}`)) { // the subject is the actor: shred the actor id too
+      inner['a'] = actor;
+      out['a'] = `${actor.slice(0, actor.length - subject.length)}${ERASED}`;
+    }
     out['sh'] = hash;
-    out['sx'] = { ...sealForSubject(key, hash, JSON.stringify(pii === undefined ? { s: subject } : { s: subject, p: pii })) };
+    out['sx'] = { ...sealForSubject(key, hash, JSON.stringify(inner)) };
   } else if (pii !== undefined) {
     (out['d'] as JsonObject)[PII_FIELD] = pii; // no subject to shred by: stays under the audit key only
   }
@@ -91,6 +101,7 @@ export function decodePayload(seq: number, ts: string, text: string, subjects: S
   if (r !== undefined && typeof r !== 'string') return null;
   if (d !== undefined && !isPlainObject(d)) return null;
   let data = d as JsonObject | undefined;
+  let actor: string = a;
   let subject: string | undefined;
   let erased = false;
   if (sh !== undefined) {
@@ -102,11 +113,12 @@ export function decodePayload(seq: number, ts: string, text: string, subjects: S
       const inner: unknown = JSON.parse(opened);
       if (!isPlainObject(inner) || typeof inner['s'] !== 'string') return null;
       subject = inner['s'];
+      if (typeof inner['a'] === 'string') actor = inner['a'];
       if (Object.hasOwn(inner, 'p')) data = { ...(data ?? {}), [PII_FIELD]: inner['p'] as JsonValue };
     }
   }
   return {
-    seq, ts, type: t, actor: a, outcome: o as EventOutcome,
+    seq, ts, type: t, actor, outcome: o as EventOutcome,
     ...(subject !== undefined ? { subject } : {}),
     ...(typeof sh === 'string' ? { subject_ref: sh } : {}),
     ...(erased ? { subject_erased: true as const } : {}),

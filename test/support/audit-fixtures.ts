@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLogger } from '../../agent-gateway/audit/errors.ts';
 
-export function tempDataDir(t: { after(fn: () => void): void }): string {
+export function tempDataDir(t: { after(fn: () => void | Promise<void>): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-audit-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
