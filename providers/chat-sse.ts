@@ -1,0 +1,124 @@
+/**
+ * Writes a chat event stream in the two wire shapes the gateway serves:
+ * - Palisade (`/chat/complete?stream=true`): `data: {"delta":…}` frames, then
+ *   `data: {"done":true,"content":…,…extras}`; a failure ends with `event: error` and no done.
+ * - OpenAI-compatible (`/v1/chat/completions`): chat.completion.chunk frames, then
+ *   `data: [DONE]`; a failure ends with `data: {"error":{…}}` and no [DONE].
+ * Error frames carry only the PRV_ERR code and its safe message, never upstream text.
+ */
+import { PROVIDER_ERRORS, ProviderError, type ProviderErrorCode } from './errors.ts';
+import type { SseWriter } from './sse.ts';
+import type { ChatEvent, ChatResult, ProviderName, Usage } from './types.ts';
+
+type StreamEvent = ChatEvent | { readonly type: 'provider'; readonly provider: ProviderName };
+
+export type StreamOutcome =
+  | { ok: true; content: string; usage?: Usage; provider?: ProviderName }
+  | { ok: false; code: ProviderErrorCode; partialContent: string; provider?: ProviderName; clientGone: boolean };
+
+function codeOf(error: unknown): ProviderErrorCode {
+  return error instanceof ProviderError ? error.code : 'PRV_ERR_UPSTREAM_NETWORK';
+}
+
+async function pump(
+  events: AsyncIterable<StreamEvent>,
+  writer: SseWriter,
+  onDelta: (text: string) => void,
+  onDone: (content: string, usage: Usage | undefined) => void,
+  onError: (code: ProviderErrorCode) => void,
+): Promise<StreamOutcome> {
+  let partial = '';
+  let provider: ProviderName | undefined;
+  try {
+    for await (const event of events) {
+      if (writer.closed) break;
+      switch (event.type) {
+        case 'provider':
+          provider = event.provider;
+          break;
+        case 'delta':
+          partial += event.text;
+          onDelta(event.text);
+          await writer.drained();
+          break;
+        case 'done':
+          onDone(event.content, event.usage);
+          writer.end();
+          return { ok: true, content: event.content, ...(event.usage ? { usage: event.usage } : {}), ...(provider ? { provider } : {}) };
+        default: {
+          const never: never = event;
+          throw new Error(`unknown event ${String(never)}`);
+        }
+      }
+    }
+    const code: ProviderErrorCode = writer.closed ? 'PRV_ERR_ABORTED' : 'PRV_ERR_BAD_RESPONSE';
+    if (!writer.closed) onError(code);
+    writer.end();
+    return { ok: false, code, partialContent: partial, clientGone: code === 'PRV_ERR_ABORTED', ...(provider ? { provider } : {}) };
+  } catch (error) {
+    const clientGone = writer.closed;
+    const code = clientGone ? 'PRV_ERR_ABORTED' : codeOf(error);
+    if (!clientGone) onError(code);
+    writer.end();
+    return { ok: false, code, partialContent: partial, clientGone, ...(provider ? { provider } : {}) };
+  }
+}
+
+export function streamPalisadeChat(
+  events: AsyncIterable<StreamEvent>,
+  writer: SseWriter,
+  doneExtras: () => Record<string, unknown> = () => ({}),
+): Promise<StreamOutcome> {
+  return pump(
+    events,
+    writer,
+    (text) => writer.data({ delta: text }),
+    (content) => writer.data({ ...doneExtras(), done: true, content }),
+    (code) => writer.event('error', { code, message: PROVIDER_ERRORS[code].message }),
+  );
+}
+
+export function streamOpenAiCompatible(
+  events: AsyncIterable<StreamEvent>,
+  writer: SseWriter,
+  meta: { id: string; model: string; created: number },
+): Promise<StreamOutcome> {
+  const chunk = (delta: Record<string, unknown>, finish: string | null, usage?: Usage): Record<string, unknown> => ({
+    id: meta.id,
+    object: 'chat.completion.chunk',
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+    ...(usage ? { usage: openAiUsage(usage) } : {}),
+  });
+  let first = true;
+  return pump(
+    events,
+    writer,
+    (text) => {
+      writer.data(chunk(first ? { role: 'assistant', content: text } : { content: text }, null));
+      first = false;
+    },
+    (_content, usage) => {
+      writer.data(chunk({}, 'stop', usage));
+      writer.dataText('[DONE]');
+    },
+    (code) => writer.data({ error: { message: PROVIDER_ERRORS[code].message, type: 'provider_error', code } }),
+  );
+}
+
+function openAiUsage(u: Usage): Record<string, number> {
+  return { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
+}
+
+/** Non-stream OpenAI-compatible response body. */
+export function toOpenAiCompletion(result: ChatResult, meta: { id: string; created: number }): Record<string, unknown> {
+  return {
+    id: meta.id,
+    object: 'chat.completion',
+    created: meta.created,
+    model: result.model,
+    choices: [{ index: 0, message: { role: 'assistant', content: result.content }, finish_reason: 'stop' }],
+    ...(result.usage ? { usage: openAiUsage(result.usage) } : {}),
+  };
+}
