@@ -98,11 +98,13 @@ export class WorkerContainer {
   #finish(outcome: JobOutcome, kill: boolean): void {
     const current = this.#current;
     this.#current = undefined;
-    if (current !== undefined) {
-      clearTimeout(current.timer);
-      current.resolve(outcome);
+    if (current !== undefined) clearTimeout(current.timer);
+    if (!kill) {
+      current?.resolve(outcome);
+      return;
     }
-    if (kill) void this.destroy();
+    // the caller learns the outcome only once the container (and the code in it) is gone
+    void this.destroy().then(() => current?.resolve(outcome));
   }
 
   #onData(chunk: Buffer): void {

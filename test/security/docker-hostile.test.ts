@@ -1,0 +1,219 @@
+/**
+ * Hostile handlers run through the real Docker backend, inside real locked-down containers.
+ * Each test proves one restriction from inside the container. Skips without a local daemon,
+ * fails without one when CI=true.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import Docker from 'dockerode';
+import { createDockerBackend } from '../../sandbox/docker/backend.ts';
+import { parseDockerQuotas } from '../../sandbox/docker/quotas.ts';
+import type { JsonValue } from '../../sandbox/json.ts';
+import type { WorkerBackend, WorkerResult } from '../../sandbox/worker-backend.ts';
+import { dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
+
+const skip = await dockerSkipReason();
+const LIMITS = { timeoutMs: 20_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
+const SECRET_NAME = 'PALISADE_TEST_FAKE_SECRET';
+const SECRET_VALUE = 'supervisor-secret-8c1f0e';
+let seq = 0;
+
+function call(backend: WorkerBackend, handler: string, options: { fresh?: boolean; timeoutMs?: number } = {}): Promise<WorkerResult> {
+  seq += 1;
+  const job = { callId: `hostile-${seq}`, tool: 'js.eval', handler, args: null, ...(options.fresh === true ? { fresh: true } : {}) };
+  return backend.run(job, { ...LIMITS, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+}
+
+function value(result: WorkerResult): JsonValue {
+  assert.equal(result.ok, true, JSON.stringify(result));
+  return result.ok ? result.value : null;
+}
+
+const FS = `const fs = process.getBuiltinModule('node:fs');`;
+const CONTAINER_ID = `${FS} return /\\/docker\\/([0-9a-f]{64})/.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? fs.readFileSync('/proc/self/mountinfo', 'utf8').match(/containers\\/([0-9a-f]{64})/)?.[1] ?? null;`;
+
+describe('docker worker: restrictions proven from inside the container', { skip, timeout: 600_000 }, () => {
+  let backend: WorkerBackend;
+
+  before(async () => {
+    process.env[SECRET_NAME] = SECRET_VALUE;
+    backend = createDockerBackend({ enabled: true, poolSize: 1, maxJobsPerContainer: 1000 });
+    await backend.start();
+    assert.equal(backend.health().state, 'healthy', JSON.stringify(backend.health()));
+  });
+
+  after(async () => {
+    delete process.env[SECRET_NAME];
+    await backend?.close();
+  });
+
+  test('TCP (v4 and v6) and UDP sockets are refused with EPERM, DNS lookups fail, the Docker socket is absent', async () => {
+    const out = value(await call(backend, `
+      const net = process.getBuiltinModule('node:net'), dgram = process.getBuiltinModule('node:dgram'), dns = process.getBuiltinModule('node:dns');
+      const connect = (opts) => new Promise((r) => { try { const s = net.connect(opts); s.on('connect', () => r('connected')); s.on('error', (e) => r(e.code)); } catch (e) { r('threw ' + e.code); } });
+      const udp = await new Promise((r) => { try { const s = dgram.createSocket('udp4'); s.on('error', (e) => r(e.code)); s.send('x', 53, '1.1.1.1', (e) => r(e ? e.code : 'sent')); } catch (e) { r('threw ' + e.code); } });
+      return {
+        tcp: await connect({ host: '1.1.1.1', port: 80 }),
+        tcp6: await connect({ host: '::1', port: 80 }),
+        udp,
+        lookup: await dns.promises.lookup('example.com').then(() => 'resolved', (e) => e.code),
+        resolve: await dns.promises.resolve4('example.com').then(() => 'resolved', (e) => e.code),
+        dockerSock: await connect('/var/run/docker.sock'),
+      };`)) as Record<string, string>;
+    assert.equal(out['tcp'], 'EPERM');
+    assert.equal(out['tcp6'], 'EPERM');
+    assert.equal(out['udp'], 'EPERM');
+    assert.notEqual(out['lookup'], 'resolved');
+    assert.notEqual(out['resolve'], 'resolved');
+    assert.equal(out['dockerSock'], 'ENOENT');
+  });
+
+  test('writes outside /tmp fail with EROFS and the root filesystem is mounted read-only', async () => {
+    const out = value(await call(backend, `${FS}
+      const tried = {};
+      for (const p of ['/evil', '/app/evil.ts', '/app/sandbox/docker/worker/main.ts', '/usr/local/bin/node']) {
+        try { fs.writeFileSync(p, 'x'); tried[p] = 'written'; } catch (e) { tried[p] = e.code; }
+      }
+      const root = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').find((l) => l.split(' ')[4] === '/');
+      return { tried, rootOptions: root.split(' ')[5] };`)) as { tried: Record<string, string>; rootOptions: string };
+    for (const [file, code] of Object.entries(out.tried)) assert.equal(code, 'EROFS', file);
+    assert.ok(out.rootOptions.split(',').includes('ro'), out.rootOptions);
+  });
+
+  test('writing more than 16 MiB to /tmp fails with ENOSPC', async () => {
+    const out = value(await call(backend, `${FS}
+      const chunk = Buffer.alloc(1 << 20, 7); const fd = fs.openSync('/tmp/big', 'w'); let written = 0;
+      try { for (let i = 0; i < 20; i++) { fs.writeSync(fd, chunk); written++; } return { written }; }
+      catch (e) { return { written, code: e.code }; } finally { fs.closeSync(fd); fs.rmSync('/tmp/big'); }`)) as { written: number; code?: string };
+    assert.equal(out.code, 'ENOSPC');
+    assert.ok(out.written <= 16, `wrote ${out.written} MiB`);
+  });
+
+  test('/tmp is mounted noexec, nosuid and nodev', async () => {
+    const line = value(await call(backend, `${FS} return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').find((l) => l.split(' ')[4] === '/tmp');`));
+    assert.equal(typeof line, 'string');
+    const options = String(line).split(' ')[5]?.split(',') ?? [];
+    for (const flag of ['noexec', 'nosuid', 'nodev']) assert.ok(options.includes(flag), `${flag} in ${String(line)}`);
+  });
+
+  test('child_process spawn, execFileSync and fork are refused with EPERM (seccomp)', async () => {
+    const out = value(await call(backend, `
+      const cp = process.getBuiltinModule('node:child_process');
+      const attempt = (start) => new Promise((r) => { try { const c = start(); c.on('error', (e) => r(e.code)); c.on('exit', () => r('exited')); } catch (e) { r(e.code); } });
+      let sync; try { cp.execFileSync('/usr/local/bin/node', ['-e', '1']); sync = 'ran'; } catch (e) { sync = e.code; }
+      return {
+        sync,
+        spawn: await attempt(() => cp.spawn('/usr/local/bin/node', ['-e', '1'])),
+        fork: await attempt(() => cp.fork('/app/sandbox/json.ts')),
+      };`)) as Record<string, string>;
+    assert.deepEqual(out, { sync: 'EPERM', spawn: 'EPERM', fork: 'EPERM' });
+  });
+
+  test('runs as uid/gid 65534 with no capabilities, no_new_privs and a seccomp filter', async () => {
+    const status = String(value(await call(backend, `${FS} return fs.readFileSync('/proc/self/status', 'utf8');`)));
+    const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
+    assert.equal(field('Uid'), '65534\t65534\t65534\t65534');
+    assert.equal(field('Gid'), '65534\t65534\t65534\t65534');
+    for (const caps of ['CapEff', 'CapPrm', 'CapInh', 'CapBnd', 'CapAmb']) assert.equal(field(caps), '0000000000000000', caps);
+    assert.equal(field('NoNewPrivs'), '1');
+    assert.equal(field('Seccomp'), '2');
+  });
+
+  test('/proc/1/environ and process.env hold none of the supervisor environment', async () => {
+    const out = value(await call(backend, `${FS} return { environ: fs.readFileSync('/proc/1/environ', 'utf8'), env: Object.keys(process.env), pid: process.pid };`)) as { environ: string; env: string[]; pid: number };
+    assert.equal(out.pid, 1, 'node is PID 1: its environ is the container environment');
+    assert.ok(!out.environ.includes(SECRET_VALUE));
+    assert.ok(!out.environ.includes(SECRET_NAME));
+    assert.ok(!out.env.includes(SECRET_NAME));
+    for (const entry of out.environ.split('\0').filter(Boolean)) assert.match(entry, /^(PATH|HOSTNAME|HOME)=/);
+  });
+
+  test('an output larger than maxOutputBytes ends with SBX_ERR_OUTPUT_TOO_LARGE and the pool keeps working', async () => {
+    const big = await call(backend, `return 'x'.repeat(300 * 1024);`);
+    assert.ok(!big.ok && big.code === 'SBX_ERR_OUTPUT_TOO_LARGE', JSON.stringify(big).slice(0, 200));
+    assert.equal(value(await call(backend, 'return 1;')), 1);
+  });
+
+  test('a flood written straight to stdout is a protocol violation: the container is replaced', async () => {
+    const before = value(await call(backend, CONTAINER_ID));
+    const flood = await call(backend, `process.stdout.write(Buffer.alloc(4 << 20, 0x41)); await new Promise((r) => setTimeout(r, 5000)); return 'unreachable';`);
+    assert.ok(!flood.ok && (flood.code === 'SBX_ERR_OUTPUT_TOO_LARGE' || flood.code === 'SBX_ERR_BAD_OUTPUT'), JSON.stringify(flood));
+    const afterId = value(await call(backend, CONTAINER_ID));
+    assert.notEqual(afterId, before);
+  });
+
+  test('a container that writes a malformed frame is replaced and the next call works', async () => {
+    const before = value(await call(backend, CONTAINER_ID));
+    const body = Buffer.from('{not json');
+    const garbage = await call(backend, `const h = Buffer.alloc(4); h.writeUInt32BE(${body.length}); process.stdout.write(Buffer.concat([h, Buffer.from(${JSON.stringify(body.toString())})])); await new Promise((r) => setTimeout(r, 5000)); return 'late';`);
+    assert.ok(!garbage.ok && garbage.code === 'SBX_ERR_BAD_OUTPUT', JSON.stringify(garbage));
+    assert.notEqual(value(await call(backend, CONTAINER_ID)), before);
+  });
+
+  test('an infinite loop ends with SBX_ERR_TIMEOUT and that container is killed and removed', async () => {
+    const id = value(await call(backend, CONTAINER_ID));
+    assert.equal(typeof id, 'string');
+    const looped = await call(backend, 'for (;;) {}', { timeoutMs: 1_500 });
+    assert.ok(!looped.ok && looped.code === 'SBX_ERR_TIMEOUT', JSON.stringify(looped));
+    await assert.rejects(new Docker().getContainer(String(id)).inspect(), /no such container/i);
+    assert.equal(value(await call(backend, 'return "next";')), 'next');
+  });
+
+  test('a memory balloon is OOM-killed: SBX_ERR_MEMORY_LIMIT, the container is replaced, the next call works', async () => {
+    const id = value(await call(backend, CONTAINER_ID));
+    const balloon = await call(backend, 'const hold = []; for (;;) hold.push(Buffer.alloc(1 << 20, 1));');
+    assert.ok(!balloon.ok && balloon.code === 'SBX_ERR_MEMORY_LIMIT', JSON.stringify(balloon));
+    const next = value(await call(backend, CONTAINER_ID));
+    assert.equal(typeof next, 'string');
+    assert.notEqual(next, id);
+  });
+
+  test('files written in one fresh-container call are gone in the next fresh container', async () => {
+    const first = value(await call(backend, `${FS} fs.writeFileSync('/tmp/left-behind', 'secret'); return fs.existsSync('/tmp/left-behind');`, { fresh: true }));
+    assert.equal(first, true);
+    const second = value(await call(backend, `${FS} return fs.existsSync('/tmp/left-behind');`, { fresh: true }));
+    assert.equal(second, false);
+  });
+
+  test('a thrown error returns only its message (TOOL_ERR_THROWN), truncated to 1024 chars', async () => {
+    const thrown = await call(backend, `throw new Error('bad ' + 'y'.repeat(5000));`);
+    assert.ok(!thrown.ok && thrown.code === 'TOOL_ERR_THROWN');
+    assert.ok(!thrown.ok && thrown.message.startsWith('bad yyy') && thrown.message.length <= 1024 && !thrown.message.includes('at '));
+  });
+});
+
+describe('docker worker: pids limit', { skip, timeout: 300_000 }, () => {
+  // memory raised to 2g so that the pids cgroup, not the memory limit, is what stops the bomb
+  let backend: WorkerBackend;
+  before(async () => {
+    const quotas = parseDockerQuotas({ memory: '2g', pids: '64' });
+    assert.ok(quotas.ok);
+    backend = createDockerBackend({ enabled: true, poolSize: 1, quotas });
+    await backend.start();
+  });
+  after(async () => {
+    await backend?.close();
+    assert.deepEqual(await leftoverContainers(), []);
+  });
+
+  test('a worker-thread bomb is capped at 64 tasks and further threads fail to start', async () => {
+    const out = value(await call(backend, `${FS}
+      const { Worker } = process.getBuiltinModule('node:worker_threads');
+      const workers = []; let online = 0; const failures = [];
+      for (let i = 0; i < 150 && failures.length < 3; i++) {
+        const r = await Promise.race([
+          new Promise((res) => { try { const w = new Worker('setInterval(() => {}, 1000)', { eval: true, resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1 } }); workers.push(w); w.on('online', () => res('online')); w.on('error', (e) => res(String(e.code ?? e.message))); } catch (e) { res(String(e.code ?? e.message)); } }),
+          new Promise((res) => setTimeout(() => res('stuck'), 5000)),
+        ]);
+        if (r === 'online') online++; else failures.push(r);
+      }
+      const threads = fs.readdirSync('/proc/self/task').length;
+      const events = fs.readFileSync('/sys/fs/cgroup/pids/pids.events', 'utf8').trim();
+      for (const w of workers) w.terminate();
+      return { online, failures, threads, events };`, { timeoutMs: 120_000 })) as { online: number; failures: string[]; threads: number; events: string };
+    assert.ok(out.threads <= 64, `threads=${out.threads}`);
+    assert.ok(out.online < 64, `online=${out.online}`);
+    assert.ok(out.failures.length > 0);
+    assert.match(out.events, /^max [1-9][0-9]*$/);
+  });
+});
