@@ -25,3 +25,7 @@ export function openAppendFd(path: string): number {
   }
   return fd;
 }
+
+export function shipperCursorFile(dataDir: string): string {
+  return join(auditDir(dataDir), 'shipper.cursor');
+}
