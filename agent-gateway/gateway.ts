@@ -24,6 +24,9 @@ import { SetupTokenStore } from './auth/setup.ts';
 import { UserStore } from './auth/users.ts';
 import type { Config } from './config.ts';
 import type { CoreContext } from './context.ts';
+import { approvalRoutes } from './http/routes/approvals.ts';
+import { auditRoutes } from './http/routes/audit.ts';
+import { governanceRoutes } from './http/routes/governance.ts';
 import { toolRoutes } from './http/routes/tools.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { AgentCircuitBreaker } from './policy/circuit-breaker.ts';
@@ -100,6 +103,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     registry, dispatcher, calls,
     approvals: new ApprovalStore(db, { now, events: approvalEvents, calls }),
     approvalConfig: new ApprovalConfigStore(db, { now }),
+    approvalEvents,
     policy: new PolicyStore(db, { now }),
     killSwitch: new KillSwitchStore(db, { now }),
     rateLimiter: new AgentRateLimiter({ capacity: g.agentBurst, refillPerSecond: g.agentRatePerSecond }, { now }),
@@ -118,7 +122,9 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     sessions: new SessionStore(db, config.auth),
     agents: new AgentStore(db),
   };
-  const app = createApp(ctx, [toolRoutes(ctx, tools)]);
+  const app = createApp(ctx, [
+    toolRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), auditRoutes(ctx, audit),
+  ]);
   return {
     app, ctx, tools, audit,
     close: async () => {

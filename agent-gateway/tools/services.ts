@@ -1,6 +1,7 @@
 /** What the tool pipeline needs, built once by gateway.ts. */
 import type { ApprovalConfigStore } from '../approvals/config.ts';
 import type { CallStore } from '../approvals/calls.ts';
+import type { ApprovalEvents } from '../approvals/events.ts';
 import type { ApprovalStore } from '../approvals/store.ts';
 import type { EventSink } from '../events.ts';
 import type { AgentCircuitBreaker } from '../policy/circuit-breaker.ts';
@@ -31,6 +32,7 @@ export interface ToolServices {
   readonly calls: CallStore;
   readonly approvals: ApprovalStore;
   readonly approvalConfig: ApprovalConfigStore;
+  readonly approvalEvents: ApprovalEvents;
   readonly policy: PolicyStore;
   readonly killSwitch: KillSwitchStore;
   readonly rateLimiter: AgentRateLimiter;

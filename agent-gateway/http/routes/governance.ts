@@ -1,0 +1,56 @@
+/** GET/POST/DELETE /admin/kill-switch and GET/PUT /admin/policy (admin only). */
+import { Router } from 'express';
+import type { CoreContext } from '../../context.ts';
+import { gwError } from '../../errors.ts';
+import { parseKillSwitchBody, type KillSwitchState } from '../../policy/kill-switch.ts';
+import { policyToJson, validatePolicy } from '../../policy/validate.ts';
+import type { ToolServices } from '../../tools/services.ts';
+import { actor, requirePrincipal } from '../auth.ts';
+
+function killSwitchView(s: KillSwitchState): Record<string, unknown> {
+  return { active: s.active, reason: s.reason, actor: s.actor, since: s.since === null ? null : new Date(s.since).toISOString() };
+}
+
+export function governanceRoutes(ctx: CoreContext, svc: ToolServices): Router {
+  const r = Router();
+  const admin = requirePrincipal(ctx, ['admin']);
+
+  r.get('/admin/kill-switch', admin, (_req, res) => {
+    res.json(killSwitchView(svc.killSwitch.state()));
+  });
+
+  r.post('/admin/kill-switch', admin, async (req, res) => {
+    const parsed = parseKillSwitchBody(req.body);
+    if (!parsed.ok) throw gwError('GW_ERR_VALIDATION', 'Send {reason}.', { extras: { errors: parsed.errors } });
+    const state = svc.killSwitch.activate(parsed.reason, actor(res));
+    await svc.events.record({ type: 'killswitch.activate', actor: actor(res), outcome: 'ok', data: { reason: parsed.reason } });
+    res.json(killSwitchView(state));
+  });
+
+  r.delete('/admin/kill-switch', admin, async (_req, res) => {
+    const state = svc.killSwitch.deactivate(actor(res));
+    await svc.events.record({ type: 'killswitch.deactivate', actor: actor(res), outcome: 'ok' });
+    res.json(killSwitchView(state));
+  });
+
+  r.get('/admin/policy', admin, (_req, res) => {
+    const current = svc.policy.get();
+    res.json({
+      version: current.version, actor: current.actor,
+      updated_at: current.updated_at === 0 ? null : new Date(current.updated_at).toISOString(),
+      ...policyToJson(current.doc),
+    });
+  });
+
+  r.put('/admin/policy', admin, async (req, res) => {
+    const parsed = validatePolicy(req.body);
+    if (!parsed.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid policy document.', { extras: { errors: parsed.errors } });
+    const version = svc.policy.put(parsed.doc, actor(res));
+    await svc.events.record({
+      type: 'policy.update', actor: actor(res), outcome: 'ok',
+      data: { version, rules: parsed.doc.rules.length, rule_ids: parsed.doc.rules.map((x) => x.id) },
+    });
+    res.json({ version, ...policyToJson(parsed.doc) });
+  });
+  return r;
+}
