@@ -1,0 +1,151 @@
+/**
+ * The Docker backend's pool behaviour against a real engine: health, warm reuse, recycling,
+ * saturation, abort, fresh containers, crash replacement, stale cleanup and close().
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import Docker from 'dockerode';
+import { createDockerBackend } from '../../sandbox/docker/backend.ts';
+import { SUPERVISOR_PID_LABEL, WORKER_LABEL } from '../../sandbox/docker/container-config.ts';
+import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
+import type { HealthChange, WorkerBackend, WorkerResult } from '../../sandbox/worker-backend.ts';
+import { dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
+
+const skip = await dockerSkipReason();
+const LIMITS = { timeoutMs: 20_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
+const CONTAINER_ID = `return /\\/docker\\/([0-9a-f]{64})/.exec(process.getBuiltinModule('node:fs').readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? null;`;
+let seq = 0;
+
+function call(backend: WorkerBackend, handler: string, extra: { fresh?: boolean; args?: unknown } = {}, signal?: AbortSignal): Promise<WorkerResult> {
+  seq += 1;
+  const job = { callId: `it-${seq}`, tool: 'test', handler, args: (extra.args ?? null) as null, ...(extra.fresh === true ? { fresh: true } : {}) };
+  return backend.run(job, LIMITS, signal);
+}
+const ok = (r: WorkerResult): unknown => {
+  assert.equal(r.ok, true, JSON.stringify(r));
+  return r.ok ? r.value : undefined;
+};
+
+describe('docker backend without a daemon', () => {
+  test('reports disabled and refuses jobs with SBX_ERR_UNAVAILABLE when not enabled', async () => {
+    const backend = createDockerBackend({ enabled: false });
+    await backend.start();
+    assert.equal(backend.health().state, 'disabled');
+    const r = await call(backend, 'return 1;');
+    assert.ok(!r.ok && r.code === 'SBX_ERR_UNAVAILABLE');
+    await backend.close();
+    assert.equal(backend.health().state, 'disabled');
+  });
+
+  test('reports down with a clear detail when the daemon socket is unreachable', async () => {
+    const backend = createDockerBackend({ enabled: true, docker: new Docker({ socketPath: '/nonexistent/palisade-docker.sock' }) });
+    const changes: HealthChange[] = [];
+    backend.onHealthChange((c) => changes.push(c));
+    await backend.start();
+    const health = backend.health();
+    assert.equal(health.state, 'down');
+    assert.match(health.detail ?? '', /^Docker daemon unreachable: .*ENOENT/);
+    assert.deepEqual(changes.map((c) => [c.backend, c.from, c.to]), [['docker', 'degraded', 'down']]);
+    const r = await call(backend, 'return 1;');
+    assert.ok(!r.ok && r.code === 'SBX_ERR_UNAVAILABLE');
+    await backend.close();
+  });
+});
+
+describe('docker backend pool', { skip, timeout: 600_000 }, () => {
+  const docker = new Docker();
+  let backend: WorkerBackend;
+  const changes: HealthChange[] = [];
+
+  before(async () => {
+    backend = createDockerBackend({ enabled: true, poolSize: 1, maxQueue: 1, maxJobsPerContainer: 3 });
+    backend.onHealthChange((c) => changes.push(c));
+    await backend.start();
+  });
+  after(async () => {
+    await backend?.close();
+  });
+
+  test('becomes healthy after start and reports the transition', () => {
+    assert.equal(backend.health().state, 'healthy');
+    assert.deepEqual(changes.map((c) => [c.from, c.to]), [['degraded', 'healthy']]);
+  });
+
+  test('runs a handler with its args and returns the JSON result with a duration', async () => {
+    const r = await call(backend, 'return { echo: args.text, n: args.n * 2 };', { args: { text: 'hi', n: 21 } });
+    assert.deepEqual(ok(r), { echo: 'hi', n: 42 });
+    assert.ok(r.durationMs >= 0);
+  });
+
+  test('reuses a warm container, then replaces it after maxJobsPerContainer jobs', async () => {
+    // a fresh container for this test: the earlier test used one of its three jobs
+    const ids: unknown[] = [];
+    for (let i = 0; i < 6; i++) ids.push(ok(await call(backend, CONTAINER_ID)));
+    const distinct = new Set(ids);
+    assert.ok(distinct.size >= 2 && distinct.size <= 3, JSON.stringify(ids));
+    for (const id of distinct) assert.ok(ids.filter((x) => x === id).length <= 3);
+  });
+
+  test('refuses with SBX_ERR_SATURATED when the container is busy and the queue is full', async () => {
+    const slow = call(backend, 'await new Promise((r) => setTimeout(r, 1500)); return "slow";');
+    await new Promise((r) => setTimeout(r, 100));
+    const queued = call(backend, 'return "queued";');
+    const refused = await call(backend, 'return "refused";');
+    assert.ok(!refused.ok && refused.code === 'SBX_ERR_SATURATED', JSON.stringify(refused));
+    assert.equal(ok(await slow), 'slow');
+    assert.equal(ok(await queued), 'queued');
+  });
+
+  test('an aborted call ends with SBX_ERR_ABORTED and the pool recovers', async () => {
+    const controller = new AbortController();
+    const running = call(backend, 'await new Promise((r) => setTimeout(r, 10000)); return 1;', {}, controller.signal);
+    setTimeout(() => controller.abort(), 300);
+    const r = await running;
+    assert.ok(!r.ok && r.code === 'SBX_ERR_ABORTED', JSON.stringify(r));
+    assert.equal(ok(await call(backend, 'return 2;')), 2);
+  });
+
+  test('a worker that exits mid-call ends with SBX_ERR_WORKER_CRASHED and is replaced', async () => {
+    const crashed = await call(backend, 'process.exit(7);');
+    assert.ok(!crashed.ok && crashed.code === 'SBX_ERR_WORKER_CRASHED', JSON.stringify(crashed));
+    assert.equal(ok(await call(backend, 'return "alive";')), 'alive');
+    assert.equal(backend.health().state, 'healthy');
+  });
+
+  test('a fresh call runs in its own container, which is removed afterwards', async () => {
+    const poolId = ok(await call(backend, CONTAINER_ID));
+    const freshId = ok(await call(backend, CONTAINER_ID, { fresh: true }));
+    assert.equal(typeof freshId, 'string');
+    assert.notEqual(freshId, poolId);
+    await assert.rejects(docker.getContainer(String(freshId)).inspect(), /no such container/i);
+  });
+});
+
+describe('docker backend lifecycle', { skip, timeout: 600_000 }, () => {
+  const docker = new Docker();
+
+  test('removes stale worker containers left by a dead supervisor at start', async () => {
+    const image = await ensureWorkerImage(docker);
+    assert.ok(image.ok);
+    const deadPid = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const stale = await docker.createContainer({ Image: image.tag, Labels: { [WORKER_LABEL]: '1', [SUPERVISOR_PID_LABEL]: deadPid }, HostConfig: { NetworkMode: 'none' } });
+    const backend = createDockerBackend({ enabled: true, poolSize: 1 });
+    await backend.start();
+    await assert.rejects(stale.inspect(), /no such container/i);
+    await backend.close();
+  });
+
+  test('close() ends queued calls with SBX_ERR_ABORTED and removes every container it started', async () => {
+    const backend = createDockerBackend({ enabled: true, poolSize: 2, maxQueue: 4 });
+    await backend.start();
+    assert.equal((await leftoverContainers()).length, 2);
+    const calls = [1, 2, 3].map(() => call(backend, 'await new Promise((r) => setTimeout(r, 30000)); return 0;'));
+    await new Promise((r) => setTimeout(r, 300));
+    await backend.close();
+    const results = await Promise.all(calls);
+    for (const r of results) assert.ok(!r.ok && r.code === 'SBX_ERR_ABORTED', JSON.stringify(r));
+    assert.deepEqual(await leftoverContainers(), []);
+    assert.equal(backend.health().state, 'down');
+  });
+});
