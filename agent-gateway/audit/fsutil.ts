@@ -1,5 +1,6 @@
 /** Small durable-file helpers: private dirs/files, atomic replace, directory fsync. */
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasync, fsync, fsyncSync, ftruncate, mkdirSync, openSync, renameSync, write, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 
 export function ensurePrivateDir(dir: string): void {
@@ -34,4 +35,15 @@ export function writeFileDurable(file: string, content: string | Uint8Array, mod
   chmodSync(tmp, mode);
   renameSync(tmp, file);
   fsyncDir(dirname(file));
+}
+
+const writeP = promisify(write);
+export const fdatasyncP = promisify(fdatasync);
+export const fsyncP = promisify(fsync);
+export const ftruncateP = promisify(ftruncate);
+
+/** Writes all of buf to an O_APPEND fd, off the event loop (libuv thread pool). */
+export async function writeAll(fd: number, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += (await writeP(fd, buf, off, buf.length - off, null)).bytesWritten;
 }

@@ -6,20 +6,18 @@
  * recovered from the last complete line and a torn tail is moved aside (reported, not fatal).
  * Every `checkpointEvery` lines or `checkpointIntervalMs`, a signed checkpoint is written.
  */
-import { closeSync, fdatasync, fsync, ftruncate, write } from 'node:fs';
-import { promisify } from 'node:util';
+import { closeSync } from 'node:fs';
 import type { SecurityEvent } from '../events.ts';
 import { signCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { AuditError, type AuditLogger } from './errors.ts';
-import { auditDir, auditLogFile, checkpointFile, openAppendFd } from './files.ts';
-import { ensurePrivateDir } from './fsutil.ts';
+import { fdatasyncP, fsyncP, ftruncateP, writeAll } from './fsutil.ts';
 import { rotateAuditKey, type AuditKeyring } from './keys.ts';
-import { encodeLine, GENESIS_PREV, parseLine, sha256Hex } from './line.ts';
+import { encodeLine, sha256Hex } from './line.ts';
 import { encodePayload } from './payload.ts';
 import type { SigningKey } from './signing.ts';
 import type { SubjectKeyStore } from './subjects.ts';
-import { recoverTornTail, scanTail, type TornTail } from './tail.ts';
-import { parseCheckpoint } from './checkpoint.ts';
+import { recoverLogState } from './recover.ts';
+import type { TornTail } from './tail.ts';
 
 export interface OpenAuditLogOptions {
   readonly dataDir: string;
@@ -57,55 +55,12 @@ interface Pending {
 
 const MAX_BATCH = 1024;
 
-const writeP = promisify(write);
-const fdatasyncP = promisify(fdatasync);
-const fsyncP = promisify(fsync);
-const ftruncateP = promisify(ftruncate);
-
-/** Writes all of buf to an O_APPEND fd, off the event loop (libuv thread pool). */
-async function writeAll(fd: number, buf: Buffer): Promise<void> {
-  let off = 0;
-  while (off < buf.length) off += (await writeP(fd, buf, off, buf.length - off, null)).bytesWritten;
-}
-
-function lastCheckpointSeq(fd: number, path: string, logger: AuditLogger): number {
-  const scan = scanTail(fd);
-  const torn = recoverTornTail(fd, path, scan);
-  if (torn !== null) logger.warn('audit checkpoint file had a torn final line; moved aside', { ...torn });
-  return scan.lastLine === null ? 0 : (parseCheckpoint(scan.lastLine)?.seq ?? 0);
-}
-
 export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
   const { dataDir, keyring, signingKey, logger } = options;
   const every = options.checkpointEvery ?? 1000;
-  ensurePrivateDir(dataDir);
-  ensurePrivateDir(auditDir(dataDir));
-  const path = auditLogFile(dataDir);
-  const fd = openAppendFd(path);
-  const cpFd = openAppendFd(checkpointFile(dataDir));
-  let seq = 0;
-  let prev = GENESIS_PREV;
-  let size = 0;
-  let tornTail: TornTail | null;
-  let cpSeq: number;
-  try {
-    const scan = scanTail(fd);
-    tornTail = recoverTornTail(fd, path, scan);
-    if (tornTail !== null) logger.warn('audit log had a torn final line (crash mid-write); moved aside, appends continue', { ...tornTail });
-    if (scan.lastLine !== null) {
-      const parsed = parseLine(scan.lastLine);
-      if (!parsed.ok) throw new AuditError('AUDIT_ERR_CORRUPT_TAIL', parsed.reason);
-      seq = parsed.line.seq;
-      prev = sha256Hex(scan.lastLine);
-    }
-    size = scan.goodSize;
-    cpSeq = lastCheckpointSeq(cpFd, checkpointFile(dataDir), logger);
-    if (cpSeq > seq) logger.warn('audit log ends before its last checkpoint: it was truncated', { last_seq: seq, checkpoint_seq: cpSeq });
-  } catch (error) {
-    closeSync(fd);
-    closeSync(cpFd);
-    throw error;
-  }
+  const recovered = recoverLogState(dataDir, logger);
+  const { fd, cpFd, tornTail } = recovered;
+  let { seq, prev, size, cpSeq } = recovered;
 
   let state: 'open' | 'failed' | 'closed' = 'open';
   const pending: Pending[] = [];

@@ -26,7 +26,7 @@ test('after SIGKILL mid-burst every acknowledged append is present, decryptable 
   assert.equal(await exited, 'SIGKILL');
 
   const acked = out.split('\n').slice(1, -1).map((l) => l.split(' ').map(Number));
-  assert.ok(acked.length >= 400);
+  assert.ok(acked.length >= 300, `only ${acked.length} acknowledged`);
   const audit = openAudit({ dataDir, logger: capturingLogger() });
   t.after(() => audit.close());
   const entries = await audit.read({ limit: 10_000 });

@@ -144,3 +144,31 @@ function verifyFilesOnly(dataDir: string): ReturnType<typeof verifyAudit> {
   assert.ok(publicKey);
   return verifyAudit({ log: readFileSync(logPath(dataDir)), checkpoints: readFileSync(checkpointsPath(dataDir)), keys, publicKey });
 }
+
+test('refuses to open when the last complete line is malformed (AUDIT_ERR_CORRUPT_TAIL) rather than start a fresh chain', async (t) => {
+  const dataDir = tempDataDir(t);
+  const first = openAudit({ dataDir, logger: capturingLogger() });
+  await first.log.append(event(1));
+  await first.close();
+  appendFileSync(logPath(dataDir), '{"not":"a line"}\n');
+  assert.throws(() => openAudit({ dataDir, logger: capturingLogger() }), { code: 'AUDIT_ERR_CORRUPT_TAIL' });
+});
+
+test('refuses an audit file that is a symlink', async (t) => {
+  const dataDir = tempDataDir(t);
+  const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+  mkdirSync(`${dataDir}/audit`, { mode: 0o700 });
+  writeFileSync(`${dataDir}/elsewhere`, '');
+  symlinkSync(`${dataDir}/elsewhere`, logPath(dataDir));
+  assert.throws(() => openAudit({ dataDir, logger: capturingLogger() }), { code: 'ELOOP' });
+});
+
+test('close waits for queued appends to become durable, then refuses new ones with AUDIT_ERR_CLOSED', async (t) => {
+  const dataDir = tempDataDir(t);
+  const audit = openAudit({ dataDir, logger: capturingLogger() });
+  const queued = Array.from({ length: 20 }, (_, i) => audit.log.append(event(i)));
+  await audit.close();
+  assert.equal((await Promise.all(queued)).length, 20);
+  assert.equal(readLines(logPath(dataDir)).length, 20);
+  await assert.rejects(audit.log.append(event(99)), { code: 'AUDIT_ERR_CLOSED' });
+});

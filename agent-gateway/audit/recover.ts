@@ -1,0 +1,63 @@
+/**
+ * Open-time recovery of the writer's state: opens the log and checkpoint files (0600, no
+ * symlinks), moves a torn tail aside, and recovers seq and prev from the last complete line
+ * and the last checkpoint seq. A malformed last complete line stops the open
+ * (AUDIT_ERR_CORRUPT_TAIL): restarting a fresh chain there would hide tampering.
+ */
+import { closeSync } from 'node:fs';
+import { parseCheckpoint } from './checkpoint.ts';
+import { AuditError, type AuditLogger } from './errors.ts';
+import { auditDir, auditLogFile, checkpointFile, openAppendFd } from './files.ts';
+import { ensurePrivateDir } from './fsutil.ts';
+import { GENESIS_PREV, parseLine, sha256Hex } from './line.ts';
+import { recoverTornTail, scanTail, type TornTail } from './tail.ts';
+
+export interface RecoveredState {
+  readonly fd: number;
+  readonly cpFd: number;
+  readonly seq: number;
+  readonly prev: string;
+  /** bytes of complete lines */
+  readonly size: number;
+  readonly tornTail: TornTail | null;
+  readonly cpSeq: number;
+}
+
+function lastCheckpointSeq(fd: number, path: string, logger: AuditLogger): number {
+  const scan = scanTail(fd);
+  const torn = recoverTornTail(fd, path, scan);
+  if (torn !== null) logger.warn('audit checkpoint file had a torn final line; moved aside', { ...torn });
+  return scan.lastLine === null ? 0 : (parseCheckpoint(scan.lastLine)?.seq ?? 0);
+}
+
+export function recoverLogState(dataDir: string, logger: AuditLogger): RecoveredState {
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(auditDir(dataDir));
+  const path = auditLogFile(dataDir);
+  const fd = openAppendFd(path);
+  const cpFd = openAppendFd(checkpointFile(dataDir));
+  let seq = 0;
+  let prev = GENESIS_PREV;
+  let size = 0;
+  let tornTail: TornTail | null;
+  let cpSeq: number;
+  try {
+    const scan = scanTail(fd);
+    tornTail = recoverTornTail(fd, path, scan);
+    if (tornTail !== null) logger.warn('audit log had a torn final line (crash mid-write); moved aside, appends continue', { ...tornTail });
+    if (scan.lastLine !== null) {
+      const parsed = parseLine(scan.lastLine);
+      if (!parsed.ok) throw new AuditError('AUDIT_ERR_CORRUPT_TAIL', parsed.reason);
+      seq = parsed.line.seq;
+      prev = sha256Hex(scan.lastLine);
+    }
+    size = scan.goodSize;
+    cpSeq = lastCheckpointSeq(cpFd, checkpointFile(dataDir), logger);
+    if (cpSeq > seq) logger.warn('audit log ends before its last checkpoint: it was truncated', { last_seq: seq, checkpoint_seq: cpSeq });
+  } catch (error) {
+    closeSync(fd);
+    closeSync(cpFd);
+    throw error;
+  }
+  return { fd, cpFd, seq, prev, size, tornTail, cpSeq };
+}
