@@ -1,0 +1,92 @@
+/**
+ * Docker backend figures, measured in one run against the local engine:
+ *  - warm-pool echo call latency (p50/p99) vs the same echo in a fresh container (a cold
+ *    `docker run` equivalent: create + start + ready + call + remove), same handler, same run
+ *  - container start time (create → attach → start → worker `ready`)
+ *  - memory per warm idle container (cgroup usage minus page cache, from `docker stats`)
+ * Usage: node scripts/bench-docker.ts [--warm 300] [--cold 20] [--starts 10]
+ */
+import Docker from 'dockerode';
+import { createDockerBackend } from '../sandbox/docker/backend.ts';
+import { containerSpec, INSTANCE_LABEL, loadSeccompProfile, SUPERVISOR_PID_LABEL } from '../sandbox/docker/container-config.ts';
+import { ensureWorkerImage } from '../sandbox/docker/image.ts';
+import { DEFAULT_DOCKER_QUOTAS } from '../sandbox/docker/quotas.ts';
+import { WorkerContainer } from '../sandbox/docker/worker-container.ts';
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  return Number.isSafeInteger(value) && value > 0 ? value : fallback;
+}
+
+function pct(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Math.round((sorted[Math.max(0, index)] ?? Number.NaN) * 10) / 10;
+}
+
+const summary = (samples: number[]): string => `p50 ${pct(samples, 50)} ms · p99 ${pct(samples, 99)} ms · n=${samples.length}`;
+
+const docker = new Docker();
+const image = await ensureWorkerImage(docker);
+if (!image.ok) {
+  process.stderr.write(`${image.reason}\n`);
+  process.exit(1);
+}
+const limits = { timeoutMs: 10_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
+const echo = 'return { text: args.text };';
+const backend = createDockerBackend({ enabled: true, image: image.tag, poolSize: 2, maxJobsPerContainer: 1_000_000 });
+await backend.start();
+if (backend.health().state !== 'healthy') throw new Error(JSON.stringify(backend.health()));
+
+let id = 0;
+const timed = async (fresh: boolean): Promise<number> => {
+  id += 1;
+  const started = performance.now();
+  const r = await backend.run({ callId: `bench-${id}`, tool: 'echo', handler: echo, args: { text: 'hello' }, ...(fresh ? { fresh: true } : {}) }, limits);
+  if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+  return performance.now() - started;
+};
+
+for (let i = 0; i < 20; i++) await timed(false); // warm-up
+const warm: number[] = [];
+const cold: number[] = [];
+const warmN = arg('warm', 300);
+const coldN = arg('cold', 20);
+// interleave so both see the same machine load
+for (let i = 0; i < Math.max(warmN, coldN); i++) {
+  if (i < coldN) cold.push(await timed(true));
+  for (let k = 0; k < Math.ceil(warmN / coldN) && warm.length < warmN; k++) warm.push(await timed(false));
+}
+
+const spec = containerSpec({ image: image.tag, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'bench' });
+const starts: number[] = [];
+for (let i = 0; i < arg('starts', 10); i++) {
+  const began = performance.now();
+  const worker = await WorkerContainer.start(docker, spec, 30_000);
+  starts.push(performance.now() - began);
+  await worker.destroy();
+}
+
+const mine = await docker.listContainers({ filters: { label: [`${SUPERVISOR_PID_LABEL}=${process.pid}`] } });
+const memory: number[] = [];
+for (const info of mine.filter((c) => c.Labels[INSTANCE_LABEL] !== 'bench')) {
+  const stats = (await docker.getContainer(info.Id).stats({ stream: false })) as { memory_stats: { usage?: number; stats?: Record<string, number> } };
+  const usage = stats.memory_stats.usage ?? 0;
+  const cache = stats.memory_stats.stats?.['cache'] ?? stats.memory_stats.stats?.['inactive_file'] ?? 0;
+  memory.push((usage - cache) / (1024 * 1024));
+}
+await backend.close();
+
+const report = {
+  image: image.tag,
+  warmCallMs: { p50: pct(warm, 50), p99: pct(warm, 99), n: warm.length },
+  freshContainerCallMs: { p50: pct(cold, 50), p99: pct(cold, 99), n: cold.length },
+  containerStartToReadyMs: { p50: pct(starts, 50), p99: pct(starts, 99), n: starts.length },
+  warmContainerMemoryMiB: memory.map((m) => Math.round(m * 10) / 10),
+};
+process.stdout.write(`warm-pool echo call:        ${summary(warm)}\n`);
+process.stdout.write(`fresh-container echo call:  ${summary(cold)}\n`);
+process.stdout.write(`container start → ready:    ${summary(starts)}\n`);
+process.stdout.write(`memory per warm container:  ${report.warmContainerMemoryMiB.join(', ')} MiB (usage − cache)\n`);
+process.stdout.write(`${JSON.stringify(report)}\n`);
