@@ -10,7 +10,7 @@ import type { SubjectKeyStore } from './subjects.ts';
 
 async function* subjectEntries(source: ReadSource, hash: string, tolerant: boolean): AsyncGenerator<AuditEntry> {
   let position = 0;
-  for await (const text of completeLines(auditLogFile(source.dataDir))) {
+  for await (const { text } of completeLines(auditLogFile(source.dataDir))) {
     position += 1;
     let entry: AuditEntry;
     try {

@@ -64,7 +64,7 @@ export function openAudit(options: AuditServiceOptions): AuditService {
     log, source,
     sink: createAuditSink(log),
     read: (query) => readEntries(source, query),
-    verify: () => verifyAuditLog(dataDir, keyring.keys, options.pinnedPublicKey ?? signingKey.publicKey, log.tornTail),
+    verify: () => verifyAuditLog(dataDir, keyring.keys, options.pinnedPublicKey ?? signingKey.publicKey, log),
     rotateKey: () => log.rotateKey(),
     exportSubject: async (subject) => exportSubject(source, needSubjects(), subject),
     eraseSubject: async (subject) => eraseSubject(source, needSubjects(), subject),

@@ -39,6 +39,8 @@ export interface AuditLog {
   readonly tornTail: TornTail | null;
   append(event: SecurityEvent): Promise<{ seq: number }>;
   lastSeq(): number;
+  /** bytes of complete, fsynced lines */
+  durableSize(): number;
   /** writes a checkpoint now if lines were added since the last one */
   checkpoint(): Promise<Checkpoint | null>;
   rotateKey(): string;
@@ -188,6 +190,7 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
       });
     },
     lastSeq: () => seq,
+    durableSize: () => size,
     async checkpoint() {
       if (state !== 'open') throw new AuditError('AUDIT_ERR_CLOSED');
       checkpointDue = true;

@@ -35,14 +35,20 @@ export interface ReadQuery {
 
 export const MAX_READ_LIMIT = 10_000;
 
-/** Yields each complete line (without newline) with its seq position. */
-export async function* completeLines(file: string): AsyncGenerator<string> {
+/** Yields each complete line (without newline) and the byte offset just after it. */
+export async function* completeLines(file: string, start = 0): AsyncGenerator<{ text: string; end: number }> {
   if (!existsSync(file)) return;
-  let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
-    const parts = (rest + (chunk as string)).split('\n');
-    rest = parts.pop() ?? '';
-    yield* parts;
+  let rest: Buffer = Buffer.alloc(0);
+  let base = start; // file offset of rest[0]
+  for await (const chunk of createReadStream(file, { start, highWaterMark: 256 * 1024 })) {
+    const buf = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
+    let from = 0;
+    for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, from)) {
+      yield { text: buf.subarray(from, nl).toString('utf8'), end: base + nl + 1 };
+      from = nl + 1;
+    }
+    rest = buf.subarray(from);
+    base += from;
   }
 }
 
@@ -67,14 +73,36 @@ function matches(e: AuditEntry, q: ReadQuery): boolean {
 }
 
 export async function readEntries(source: ReadSource, q: ReadQuery): Promise<AuditEntry[]> {
+  return (await readEntriesFrom(source, q)).entries;
+}
+
+/** A resume point: byte offset of the line after `seq` (only a hint, validated on use). */
+export interface ReadPosition {
+  readonly seq: number;
+  readonly offset: number;
+}
+
+/**
+ * Like readEntries, and returns the position after the last entry returned. Given a `from`
+ * position with `from.seq === q.after_seq`, reading starts at its offset instead of the
+ * start of the file (falls back to a full scan if the hint does not land on that line).
+ */
+export async function readEntriesFrom(source: ReadSource, q: ReadQuery, from?: ReadPosition): Promise<{ entries: AuditEntry[]; position: ReadPosition | null }> {
   const limit = Math.max(1, Math.min(MAX_READ_LIMIT, Math.trunc(q.limit)));
-  const out: AuditEntry[] = [];
+  const useHint = from !== undefined && q.after_seq === from.seq && from.offset > 0;
+  const entries: AuditEntry[] = [];
   const kidsOk = new Set<string>();
-  let position = 0;
-  for await (const text of completeLines(auditLogFile(source.dataDir))) {
-    position += 1;
-    if (q.after_seq !== undefined && position <= q.after_seq) continue; // seq = position in a valid log
+  let position: ReadPosition | null = null;
+  let index = useHint ? from.seq : 0;
+  let first = true;
+  for await (const { text, end } of completeLines(auditLogFile(source.dataDir), useHint ? from.offset : 0)) {
+    index += 1;
     const parsed = parseLine(text);
+    if (first && useHint && (!parsed.ok || parsed.line.seq !== index)) {
+      return readEntriesFrom(source, q); // stale hint: scan from the start
+    }
+    first = false;
+    if (q.after_seq !== undefined && index <= q.after_seq) continue; // seq = index in a valid log
     if (parsed.ok) {
       const t = Date.parse(parsed.line.ts);
       if (q.since !== undefined && t < q.since) continue;
@@ -83,7 +111,7 @@ export async function readEntries(source: ReadSource, q: ReadQuery): Promise<Aud
     }
     let entry: AuditEntry;
     try {
-      entry = decryptEntry(text, source.keys, source.subjects, position);
+      entry = decryptEntry(text, source.keys, source.subjects, index);
     } catch (error) {
       // nothing under this kid has decrypted yet: a wrong key is far likelier than an edit
       if (parsed.ok && !kidsOk.has(parsed.line.kid) && error instanceof AuditError && error.code === 'AUDIT_ERR_UNREADABLE') {
@@ -93,15 +121,33 @@ export async function readEntries(source: ReadSource, q: ReadQuery): Promise<Aud
     }
     if (parsed.ok) kidsOk.add(parsed.line.kid);
     if (!matches(entry, q)) continue;
-    out.push(entry);
-    if (out.length >= limit) break;
+    entries.push(entry);
+    position = { seq: entry.seq, offset: end };
+    if (entries.length >= limit) break;
   }
-  return out;
+  return { entries, position };
 }
 
-export async function verifyAuditLog(dataDir: string, keys: ReadonlyMap<string, Buffer>, publicKey: KeyObject, recovered?: TornTail | null): Promise<VerifyResult> {
+export interface LiveLogView {
+  /** torn bytes recovered at open */
+  readonly tornTail: TornTail | null;
+  /** bytes of complete, fsynced lines right now */
+  durableSize(): number;
+}
+
+/**
+ * Verifies the files. Checkpoints are read before the log so every checkpoint refers to
+ * lines already on disk; with a live writer, only its durable bytes are checked, so a batch
+ * being written concurrently is neither a torn tail nor tampering.
+ */
+export async function verifyAuditLog(dataDir: string, keys: ReadonlyMap<string, Buffer>, publicKey: KeyObject, live?: LiveLogView): Promise<VerifyResult> {
   const read = async (f: string): Promise<Buffer> => (existsSync(f) ? readFile(f) : Buffer.alloc(0));
-  const result = verifyAudit({ log: await read(auditLogFile(dataDir)), checkpoints: await read(checkpointFile(dataDir)), keys, publicKey });
+  const checkpoints = await read(checkpointFile(dataDir));
+  const limit = live?.durableSize();
+  const whole = await read(auditLogFile(dataDir));
+  const log = limit === undefined ? whole : whole.subarray(0, Math.min(limit, whole.length));
+  const result = verifyAudit({ log, checkpoints, keys, publicKey });
+  const recovered = live?.tornTail;
   if (result.torn_tail === undefined && recovered != null) return { ...result, torn_tail: recovered };
   return result;
 }

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AuditLogger } from './errors.ts';
 import { writeFileDurable } from './fsutil.ts';
 import type { AuditEntry } from './payload.ts';
-import { readEntries, type ReadSource } from './reader.ts';
+import { readEntriesFrom, type ReadPosition, type ReadSource } from './reader.ts';
 import { shipperCursorFile } from './files.ts';
 
 export type PostFn = (url: string, body: string, headers: Record<string, string>) => Promise<{ status: number }>;
@@ -80,6 +80,7 @@ export function createShipper(options: ShipperOptions): Shipper {
   const max = options.maxBackoffMs ?? 60_000;
   const personal = options.personal ?? 'omit';
   let acked = loadCursor(file, logger);
+  let hint: ReadPosition | null = null; // byte offset of the cursor, so batches do not rescan the file
   let failures = 0;
   let running = false;
   let loop: Promise<void> | null = null;
@@ -93,8 +94,11 @@ export function createShipper(options: ShipperOptions): Shipper {
 
   const shipOnce = async (): Promise<ShipOutcome> => {
     let entries: AuditEntry[];
+    let next: ReadPosition | null = null;
     try {
-      entries = await readEntries(source, { after_seq: acked, limit: batchSize });
+      const read = await readEntriesFrom(source, { after_seq: acked, limit: batchSize }, hint ?? undefined);
+      entries = read.entries;
+      next = read.position;
     } catch (error) {
       return { status: 'failed', reason: `read: ${String(error)}` };
     }
@@ -120,6 +124,7 @@ export function createShipper(options: ShipperOptions): Shipper {
     if (status < 200 || status > 299) return { status: 'failed', reason: `receiver answered ${status}` };
     writeFileDurable(file, `${JSON.stringify({ v: 1, acked_seq: last })}\n`, 0o600);
     acked = last;
+    hint = next;
     return { status: 'sent', first, last };
   };
 

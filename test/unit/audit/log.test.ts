@@ -172,3 +172,19 @@ test('close waits for queued appends to become durable, then refuses new ones wi
   assert.equal(readLines(logPath(dataDir)).length, 20);
   await assert.rejects(audit.log.append(event(99)), { code: 'AUDIT_ERR_CLOSED' });
 });
+
+test('verify during a burst of in-flight appends checks only durable lines and passes', async (t) => {
+  const dataDir = tempDataDir(t);
+  const audit = openAudit({ dataDir, logger: capturingLogger(), checkpointEvery: 7 });
+  t.after(() => audit.close());
+  const inflight = Array.from({ length: 300 }, (_, i) => audit.log.append(event(i)));
+  const results = [];
+  for (let i = 0; i < 5; i += 1) results.push(await audit.verify());
+  await Promise.all(inflight);
+  results.push(await audit.verify());
+  for (const r of results) {
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.equal(r.torn_tail, undefined);
+  }
+  assert.equal(results.at(-1)?.entries, 300);
+});

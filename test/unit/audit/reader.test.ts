@@ -90,3 +90,15 @@ test('the sink resolves only after the event line is on disk', async (t) => {
   assert.equal(readFileSync(logPath(dataDir), 'utf8').split('\n').length, 2);
   assert.equal((await audit.read({ limit: 10 }))[0]?.type, 'auth.logout');
 });
+
+test('resuming from a returned position reads the same entries as a full scan, and a stale position falls back', async (t) => {
+  const { audit } = await seeded(t);
+  const { readEntriesFrom } = await import('../../../agent-gateway/audit/reader.ts');
+  const firstPage = await readEntriesFrom(audit.source, { limit: 2 });
+  assert.deepEqual(firstPage.entries.map((e) => e.seq), [1, 2]);
+  assert.ok(firstPage.position);
+  const resumed = await readEntriesFrom(audit.source, { after_seq: 2, limit: 10 }, firstPage.position);
+  assert.deepEqual(resumed.entries, await audit.read({ after_seq: 2, limit: 10 }));
+  const stale = await readEntriesFrom(audit.source, { after_seq: 2, limit: 10 }, { seq: 2, offset: 7 });
+  assert.deepEqual(stale.entries.map((e) => e.seq), [3, 4, 5]);
+});
