@@ -1,0 +1,193 @@
+/**
+ * Small sqlite stores for privacy data. Each subject-bearing store has `exportSubject` (plain
+ * JSON rows) and `eraseSubject` (returns the number of rows removed) for GDPR export/erase.
+ * Callers pass already-redacted values: these stores hold field NAMES, never field values.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+import { compileRule, normalizeOrigin, parseRedactionRule, type CompiledRule, type RedactionRule } from './rules.ts';
+
+type Now = () => number;
+const MAX_SUMMARY = 2000;
+const names = (list: readonly string[]): string => JSON.stringify(list.slice(0, 500).map((s) => s.slice(0, 256)));
+const parseNames = (text: unknown): string[] => {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+};
+
+export interface StoredRule {
+  readonly origin: string;
+  readonly rule: RedactionRule;
+  readonly updatedAt: number;
+  readonly updatedBy: string;
+}
+
+export type RulePutResult = { ok: true; origin: string; rule: RedactionRule } | { ok: false; code: 'GW_ERR_VALIDATION'; problems: string[] };
+
+export class RedactionRuleStore {
+  readonly #db: DatabaseSync;
+  readonly #now: Now;
+  readonly #cache = new Map<string, CompiledRule | null>();
+  constructor(db: DatabaseSync, options: { now?: Now } = {}) {
+    this.#db = db;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Validates origin and rule; the origin is stored normalized. */
+  put(origin: unknown, rule: unknown, actor: string): RulePutResult {
+    const o = normalizeOrigin(origin);
+    const r = parseRedactionRule(rule);
+    if (!o.ok || !r.ok) return { ok: false, code: 'GW_ERR_VALIDATION', problems: [...(o.ok ? [] : o.problems), ...(r.ok ? [] : r.problems)] };
+    this.#db
+      .prepare('INSERT INTO redaction_rules (origin, rule_json, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT(origin) DO UPDATE SET rule_json = excluded.rule_json, updated_at = excluded.updated_at, updated_by = excluded.updated_by')
+      .run(o.origin, JSON.stringify(r.rule), this.#now(), actor.slice(0, 200));
+    this.#cache.delete(o.origin);
+    return { ok: true, origin: o.origin, rule: r.rule };
+  }
+
+  get(origin: unknown): StoredRule | undefined {
+    const o = normalizeOrigin(origin);
+    if (!o.ok) return undefined;
+    const row = this.#db.prepare('SELECT origin, rule_json, updated_at, updated_by FROM redaction_rules WHERE origin = ?').get(o.origin);
+    return row ? this.#row(row) : undefined;
+  }
+
+  /** The compiled rule for a normalized origin (as produced by parsePageContext), cached. */
+  compiledFor(origin: string): CompiledRule | undefined {
+    if (!this.#cache.has(origin)) {
+      const stored = this.get(origin);
+      this.#cache.set(origin, stored ? compileRule(stored.rule) : null);
+    }
+    return this.#cache.get(origin) ?? undefined;
+  }
+
+  list(): StoredRule[] {
+    return this.#db.prepare('SELECT origin, rule_json, updated_at, updated_by FROM redaction_rules ORDER BY origin').all().map((r) => this.#row(r));
+  }
+
+  delete(origin: unknown): boolean {
+    const o = normalizeOrigin(origin);
+    if (!o.ok) return false;
+    this.#cache.delete(o.origin);
+    return Number(this.#db.prepare('DELETE FROM redaction_rules WHERE origin = ?').run(o.origin).changes) > 0;
+  }
+
+  #row(row: Record<string, unknown>): StoredRule {
+    const parsed = parseRedactionRule(JSON.parse(String(row['rule_json'])));
+    return {
+      origin: String(row['origin']),
+      rule: parsed.ok ? parsed.rule : { fields: [], patterns: [] },
+      updatedAt: Number(row['updated_at']),
+      updatedBy: String(row['updated_by']),
+    };
+  }
+}
+
+export interface ConsentRecord {
+  readonly id: number;
+  readonly subject: string;
+  readonly origin: string;
+  readonly fieldsShared: string[];
+  readonly fieldsRedacted: string[];
+  readonly provider: string;
+  readonly sessionId: string | null;
+  readonly createdAt: number;
+}
+
+export class ConsentStore {
+  readonly #db: DatabaseSync;
+  readonly #now: Now;
+  constructor(db: DatabaseSync, options: { now?: Now } = {}) {
+    this.#db = db;
+    this.#now = options.now ?? Date.now;
+  }
+
+  record(entry: { subject: string; origin: string; fieldsShared: readonly string[]; fieldsRedacted: readonly string[]; provider: string; sessionId?: string }): number {
+    const out = this.#db
+      .prepare('INSERT INTO consent_records (subject, origin, fields_shared, fields_redacted, provider, session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(entry.subject, entry.origin, names(entry.fieldsShared), names(entry.fieldsRedacted), entry.provider, entry.sessionId ?? null, this.#now());
+    return Number(out.lastInsertRowid);
+  }
+
+  exportSubject(subject: string): ConsentRecord[] {
+    return this.#db.prepare('SELECT * FROM consent_records WHERE subject = ? ORDER BY id').all(subject).map((r) => ({
+      id: Number(r['id']),
+      subject: String(r['subject']),
+      origin: String(r['origin']),
+      fieldsShared: parseNames(r['fields_shared']),
+      fieldsRedacted: parseNames(r['fields_redacted']),
+      provider: String(r['provider']),
+      sessionId: r['session_id'] === null ? null : String(r['session_id']),
+      createdAt: Number(r['created_at']),
+    }));
+  }
+
+  eraseSubject(subject: string): number {
+    return Number(this.#db.prepare('DELETE FROM consent_records WHERE subject = ?').run(subject).changes);
+  }
+}
+
+export interface ChatSession {
+  readonly id: string;
+  readonly subject: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly messageCount: number;
+  readonly summary: string;
+}
+
+export class ChatSessionStore {
+  readonly #db: DatabaseSync;
+  readonly #now: Now;
+  constructor(db: DatabaseSync, options: { now?: Now } = {}) {
+    this.#db = db;
+    this.#now = options.now ?? Date.now;
+  }
+
+  create(entry: { subject: string; provider: string; model: string }): string {
+    const id = randomUUID();
+    const t = this.#now();
+    this.#db.prepare('INSERT INTO chat_sessions (id, subject, provider, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, entry.subject, entry.provider, entry.model.slice(0, 128), t, t);
+    return id;
+  }
+
+  /** Counts messages and keeps a short summary (pass redacted text only). */
+  touch(id: string, update: { addMessages: number; summary?: string; provider?: string }): boolean {
+    const out = this.#db
+      .prepare('UPDATE chat_sessions SET message_count = message_count + ?, summary = COALESCE(?, summary), provider = COALESCE(?, provider), updated_at = ? WHERE id = ?')
+      .run(Math.max(0, Math.floor(update.addMessages)), update.summary === undefined ? null : update.summary.slice(0, MAX_SUMMARY), update.provider ?? null, this.#now(), id);
+    return Number(out.changes) > 0;
+  }
+
+  get(id: string): ChatSession | undefined {
+    const row = this.#db.prepare('SELECT * FROM chat_sessions WHERE id = ?').get(id);
+    return row ? this.#row(row) : undefined;
+  }
+
+  exportSubject(subject: string): ChatSession[] {
+    return this.#db.prepare('SELECT * FROM chat_sessions WHERE subject = ? ORDER BY created_at, id').all(subject).map((r) => this.#row(r));
+  }
+
+  eraseSubject(subject: string): number {
+    return Number(this.#db.prepare('DELETE FROM chat_sessions WHERE subject = ?').run(subject).changes);
+  }
+
+  #row(r: Record<string, unknown>): ChatSession {
+    return {
+      id: String(r['id']),
+      subject: String(r['subject']),
+      provider: String(r['provider']),
+      model: String(r['model']),
+      createdAt: Number(r['created_at']),
+      updatedAt: Number(r['updated_at']),
+      messageCount: Number(r['message_count']),
+      summary: String(r['summary']),
+    };
+  }
+}
