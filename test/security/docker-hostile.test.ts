@@ -80,6 +80,16 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     assert.ok(out.rootOptions.split(',').includes('ro'), out.rootOptions);
   });
 
+  test('no other path is writable: /etc/hostname, /dev, /dev/mqueue, /sys/fs/cgroup, /proc/sys all refuse writes', async () => {
+    const out = value(await call(backend, `${FS}
+      const tried = {};
+      for (const p of ['/etc/hostname', '/dev/evil', '/dev/mqueue/evil', '/dev/shm/evil', '/sys/fs/cgroup/evil', '/proc/sys/kernel/hostname']) {
+        try { fs.appendFileSync(p, 'x'); tried[p] = 'written'; } catch (e) { tried[p] = e.code; }
+      }
+      return tried;`)) as Record<string, string>;
+    for (const [file, code] of Object.entries(out)) assert.notEqual(code, 'written', file);
+  });
+
   test('writing more than 16 MiB to /tmp fails with ENOSPC', async () => {
     const out = value(await call(backend, `${FS}
       const chunk = Buffer.alloc(1 << 20, 7); const fd = fs.openSync('/tmp/big', 'w'); let written = 0;
