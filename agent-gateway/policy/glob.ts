@@ -1,16 +1,17 @@
 /**
  * Agent and tool globs: `*` (any run of characters, including none), `?` (exactly one) and
- * the literal characters [a-z0-9_.:-]. Matching is iterative (no regex, no backtracking blow-up).
+ * the literal characters [A-Za-z0-9_.:-] (agent ids may hold capitals; matching is case-sensitive).
+ * Matching is iterative (no regex, no backtracking blow-up).
  */
 export const GLOB_MAX_LENGTH = 128;
-const GLOB_SYNTAX = /^[a-z0-9_.:*?-]+$/;
+const GLOB_SYNTAX = /^[A-Za-z0-9_.:*?-]+$/;
 
 export function checkGlob(glob: string): { ok: true } | { ok: false; message: string } {
   if (glob.length === 0 || glob.length > GLOB_MAX_LENGTH) {
     return { ok: false, message: `must be 1..${GLOB_MAX_LENGTH} characters` };
   }
   if (!GLOB_SYNTAX.test(glob)) {
-    return { ok: false, message: 'invalid glob: only *, ? and the characters a-z 0-9 _ . : - are allowed' };
+    return { ok: false, message: 'invalid glob: only *, ? and the characters A-Z a-z 0-9 _ . : - are allowed' };
   }
   return { ok: true };
 }

@@ -135,6 +135,7 @@ test('glob * spans any characters including dots and ? matches exactly one', () 
     ['*', '', true], ['*', 'anything.at:all', true], ['fs.*', 'fs.read', true], ['fs.*', 'fs', false],
     ['a?c', 'abc', true], ['a?c', 'ac', false], ['*.eval', 'js.eval', true], ['*a*b*', 'xxaxxbxx', true],
     ['*a*b*', 'xxbxxaxx', false], ['js.eval', 'js.evalx', false], ['exact', 'exact', true], ['a*', 'A', false],
+    ['Bot-*', 'Bot-1', true], ['bot-*', 'Bot-1', false],
   ];
   for (const [g, t, want] of cases) assert.equal(globMatch(g, t), want, `${g} ~ ${t}`);
 });
