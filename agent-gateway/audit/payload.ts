@@ -110,7 +110,12 @@ export function decodePayload(seq: number, ts: string, text: string, subjects: S
     const opened = key === null ? null : openForSubject(key, sh, sx);
     if (opened === null) erased = subjects !== null; // without the key store we simply cannot tell
     else {
-      const inner: unknown = JSON.parse(opened);
+      let inner: unknown;
+      try {
+        inner = JSON.parse(opened);
+      } catch {
+        return null;
+      }
       if (!isPlainObject(inner) || typeof inner['s'] !== 'string') return null;
       subject = inner['s'];
       if (typeof inner['a'] === 'string') actor = inner['a'];
