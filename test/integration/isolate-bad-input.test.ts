@@ -43,8 +43,10 @@ describe('bad input is contained by the isolate backend', () => {
     await contained(evalJob('const b = new ArrayBuffer(2 ** 30); return b.byteLength'), ['SBX_ERR_MEMORY_LIMIT']);
   });
 
-  it('contains string doubling (V8 string length cap, reported as a thrown RangeError)', async () => {
-    await contained(evalJob('let s = "ab"; for (;;) { s += s; s.charCodeAt(s.length - 1); }'), ['TOOL_ERR_THROWN', 'SBX_ERR_MEMORY_LIMIT']);
+  it('contains string doubling (V8 string length cap, memory limit, or the clock under load)', async () => {
+    await contained(evalJob('let s = "ab"; for (;;) { s += s; s.charCodeAt(s.length - 1); }'), [
+      'TOOL_ERR_THROWN', 'SBX_ERR_MEMORY_LIMIT', 'SBX_ERR_TIMEOUT',
+    ]);
   });
 
   it('contains property explosion (isolated-vm #457), killing and restarting the child if needed', async () => {
