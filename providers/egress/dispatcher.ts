@@ -8,12 +8,12 @@
  * Any client that uses `dispatcher` directly (e.g. undici.fetch, which follows redirects)
  * still gets every hop re-checked by the connector.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { Agent, buildConnector, request as undiciRequest } from 'undici';
 import { ProviderError } from '../errors.ts';
-import { canonicalIp, checkAddress, checkUrl, parseAllowlist, type Allowlist, type Denied } from './policy.ts';
+import { defaultLookup, denied as deny, pinningConnector, type Resolver } from './connector.ts';
+import { canonicalIp, checkUrl, parseAllowlist, type Allowlist } from './policy.ts';
 
-export type Resolver = (hostname: string) => Promise<ReadonlyArray<{ address: string; family: number }>>;
+export type { Resolver } from './connector.ts';
 
 export interface EgressOptions {
   readonly allowlist: readonly string[];
@@ -54,12 +54,6 @@ export interface Egress {
   close(): Promise<void>;
 }
 
-const defaultLookup: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
-
-function deny(d: Denied): ProviderError {
-  return new ProviderError('PRV_ERR_EGRESS_DENIED', `${d.code}: ${d.reason}`);
-}
-
 export function createEgress(options: EgressOptions): Egress {
   const parsed = parseAllowlist(options.allowlist);
   if (!parsed.ok) throw new ProviderError('PRV_ERR_CONFIG', parsed.problems.join('; '));
@@ -68,43 +62,7 @@ export function createEgress(options: EgressOptions): Egress {
   const resolve = options.lookup ?? defaultLookup;
   const base = options.connector ?? buildConnector({ timeout: options.connectTimeoutMs ?? 10_000 });
 
-  async function pick(hostname: string, protocol: string, port: string): Promise<{ ip: string; servername?: string }> {
-    const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
-    const checked = checkUrl(`${protocol}//${host}${port ? `:${port}` : ''}/`, allowlist);
-    if (!checked.ok) throw deny(checked);
-    if (checked.origin.ipLiteral) {
-      const ip = canonicalIp(checked.origin.host);
-      const ok = checkAddress(ip, { originExplicitlyAllowlisted: true });
-      if (!ok.ok) throw deny(ok);
-      return { ip };
-    }
-    let records: ReadonlyArray<{ address: string }>;
-    try {
-      records = await resolve(checked.origin.host);
-    } catch {
-      throw new ProviderError('PRV_ERR_UPSTREAM_NETWORK', 'dns resolution failed');
-    }
-    if (records.length === 0) throw deny({ ok: false, code: 'EGRESS_NO_ADDRESS', reason: 'no addresses' });
-    for (const record of records) {
-      const ok = checkAddress(record.address, { originExplicitlyAllowlisted: false, trustedAddresses: trusted });
-      if (!ok.ok) throw deny(ok);
-    }
-    const first = records[0];
-    if (!first) throw deny({ ok: false, code: 'EGRESS_NO_ADDRESS', reason: 'no addresses' });
-    return { ip: canonicalIp(first.address), servername: checked.origin.host };
-  }
-
-  const connect: buildConnector.connector = (opts, callback) => {
-    pick(opts.hostname, opts.protocol, opts.port).then(
-      ({ ip, servername }) => {
-        const next: buildConnector.Options = { ...opts, hostname: ip };
-        if (servername !== undefined) next.servername = servername;
-        base(next, callback);
-      },
-      (error: unknown) => callback(error instanceof Error ? error : new Error('connect refused'), null),
-    );
-  };
-
+  const connect = pinningConnector(allowlist, resolve, trusted, base);
   const dispatcher = new Agent({ connect, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
 
   async function request(url: string, init: EgressInit = {}): Promise<EgressResponse> {

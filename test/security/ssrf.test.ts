@@ -203,3 +203,24 @@ test('an explicitly allowlisted loopback origin is reachable, also when written 
   await res.text();
   assert.equal(fake.received.length, seen + 1);
 });
+
+test('when the first checked address fails to connect, only the next CHECKED address is tried', async () => {
+  DNS['multi.test'] = ['127.0.0.2', '127.0.0.1'];
+  const multi = createEgress({
+    allowlist: [`http://multi.test:${fake.port}`],
+    timeoutMs: 10_000,
+    maxResponseBytes: 1 << 20,
+    lookup: resolver,
+    connector: countingConnector,
+    trustedAddresses: ['127.0.0.1', '127.0.0.2'],
+  });
+  try {
+    dials.length = 0;
+    const res = await multi.request(`http://multi.test:${fake.port}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }) });
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.deepEqual(dials, ['127.0.0.2', '127.0.0.1']);
+  } finally {
+    await multi.close();
+  }
+});
