@@ -2,7 +2,8 @@
  * A pool of pre-created isolates (child-process side). `acquire` hands out a warm isolate
  * with the requested memory limit (or creates one); `release` puts it back unless it must be
  * retired (after any failure or after `maxCallsPerIsolate` calls), in which case it is
- * disposed and, for the default size, a replacement is warmed in the background.
+ * disposed. `size` isolates of the default memory limit are kept warm (refilled in the
+ * background); other sizes are kept once used, up to `size` each and 4 * `size` in total.
  */
 import ivm from 'isolated-vm';
 
@@ -49,7 +50,8 @@ export class IsolatePool {
   release(entry: PooledIsolate, retire: boolean): void {
     entry.calls += 1;
     const spent = retire || entry.calls >= this.#options.maxCallsPerIsolate || entry.isolate.isDisposed;
-    if (spent || this.#closed || entry.memoryMb !== this.#options.defaultMemoryMb || this.#idle.length >= this.#options.size) {
+    const sameSize = this.#idle.filter((p) => p.memoryMb === entry.memoryMb).length;
+    if (spent || this.#closed || sameSize >= this.#options.size || this.#idle.length >= this.#options.size * 4) {
       dispose(entry);
     } else {
       this.#idle.push(entry);
@@ -63,9 +65,9 @@ export class IsolatePool {
   }
 
   #fill(): void {
-    while (!this.#closed && this.#idle.length < this.#options.size) {
-      this.#idle.push(this.create(this.#options.defaultMemoryMb));
-    }
+    const size = this.#options.defaultMemoryMb;
+    let warm = this.#idle.filter((p) => p.memoryMb === size).length;
+    for (; !this.#closed && warm < this.#options.size; warm++) this.#idle.push(this.create(size));
   }
 }
 

@@ -61,6 +61,15 @@ describe('bad input is contained by the isolate backend', () => {
     ]);
   });
 
+  it('applies the memory limit of the job, not only the default', async () => {
+    const code = 'const a = []; for (let i = 0; i < 40; i++) a.push(new Array(128 * 1024).fill(i)); return a.length';
+    const small = await backend.run(evalJob(code), limits({ timeoutMs: 5000, memoryMb: 16 }));
+    assertFailed(small, ['SBX_ERR_MEMORY_LIMIT']);
+    await assertRecovered(backend);
+    const large = await backend.run(evalJob(code), limits({ timeoutMs: 5000, memoryMb: 128 }));
+    assert.deepEqual(large.ok ? large.value : large, 40);
+  });
+
   it('reports deep recursion as TOOL_ERR_THROWN', async () => {
     await contained(evalJob('const f = (n) => f(n + 1) + 1; return f(0)'), ['TOOL_ERR_THROWN']);
   });
