@@ -74,6 +74,8 @@ export function openAudit(options: AuditServiceOptions): AuditService {
 
 export { AUDIT_MIGRATIONS } from './schema.ts';
 export { toCsv } from './csv.ts';
+export { parseAuditQuery, type AuditQueryResult } from './query.ts';
+export { createShipper, type PostFn, type Shipper, type ShipperOptions } from './shipper.ts';
 export { AuditError, type AuditLogger } from './errors.ts';
 export type { AuditEntry } from './payload.ts';
 export type { ReadQuery } from './reader.ts';

@@ -8,7 +8,7 @@ import { closeSync } from 'node:fs';
 import { parseCheckpoint } from './checkpoint.ts';
 import { AuditError, type AuditLogger } from './errors.ts';
 import { auditDir, auditLogFile, checkpointFile, openAppendFd } from './files.ts';
-import { ensurePrivateDir } from './fsutil.ts';
+import { ensurePrivateDir, fsyncDir } from './fsutil.ts';
 import { GENESIS_PREV, parseLine, sha256Hex } from './line.ts';
 import { recoverTornTail, scanTail, type TornTail } from './tail.ts';
 
@@ -36,6 +36,8 @@ export function recoverLogState(dataDir: string, logger: AuditLogger): Recovered
   const path = auditLogFile(dataDir);
   const fd = openAppendFd(path);
   const cpFd = openAppendFd(checkpointFile(dataDir));
+  fsyncDir(auditDir(dataDir)); // make newly created files' directory entries durable
+  fsyncDir(dataDir);
   let seq = 0;
   let prev = GENESIS_PREV;
   let size = 0;
