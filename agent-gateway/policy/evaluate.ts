@@ -10,7 +10,7 @@
 import type { JsonValue } from '../../sandbox/json.ts';
 import { isPlainObject } from '../../sandbox/json.ts';
 import { anyGlobMatches } from './glob.ts';
-import { safeRegexTest } from './safe-regex.ts';
+import { safeRegexTestMany } from './safe-regex.ts';
 import type { Effect, PolicyDoc, PolicyRule, Predicate } from './types.ts';
 
 export type Risk = 'low' | 'medium' | 'high';
@@ -32,10 +32,11 @@ export interface PolicyDecision {
 const RANK: Record<Effect, number> = { allow: 0, require_approval: 1, deny: 2 };
 
 export function evaluate(doc: PolicyDoc, input: PolicyInput): PolicyDecision {
+  const candidates = doc.rules.filter((r) => anyGlobMatches(r.agents, input.agentId) && anyGlobMatches(r.tools, input.tool));
+  const regex = regexResults(candidates, input.args);
   let best: PolicyRule | undefined;
-  for (const rule of doc.rules) {
-    if (!anyGlobMatches(rule.agents, input.agentId) || !anyGlobMatches(rule.tools, input.tool)) continue;
-    const m = predicatesHold(rule.when, input.args);
+  for (const rule of candidates) {
+    const m = predicatesHold(rule.when, input.args, regex);
     if (m === 'unevaluable') return { effect: 'deny', ruleId: rule.id, reason: 'predicate_unevaluable' };
     if (!m) continue;
     if (best === undefined || RANK[rule.effect] > RANK[best.effect]) best = rule;
@@ -48,9 +49,30 @@ export function evaluate(doc: PolicyDoc, input: PolicyInput): PolicyDecision {
   return { effect: 'allow', ruleId: 'default:allow' };
 }
 
-function predicatesHold(when: readonly Predicate[], args: unknown): boolean | 'unevaluable' {
+type RegexResults = ReadonlyMap<Predicate, boolean | 'unevaluable'>;
+
+/** Every regex predicate of the candidate rules whose arg is a string, run as one guarded batch. */
+function regexResults(rules: readonly PolicyRule[], args: unknown): RegexResults {
+  const preds: Predicate[] = [];
+  const pairs: [string, string][] = [];
+  for (const r of rules) {
+    for (const p of r.when) {
+      const v = argValue(args, p.arg);
+      if (p.kind === 'regex' && typeof v === 'string') {
+        preds.push(p);
+        pairs.push([p.regex, v]);
+      }
+    }
+  }
+  const map = new Map<Predicate, boolean | 'unevaluable'>();
+  if (pairs.length === 0) return map;
+  safeRegexTestMany(pairs).forEach((res, i) => map.set(preds[i] as Predicate, res));
+  return map;
+}
+
+function predicatesHold(when: readonly Predicate[], args: unknown, regex: RegexResults): boolean | 'unevaluable' {
   for (const p of when) {
-    const r = holds(p, argValue(args, p.arg));
+    const r = holds(p, argValue(args, p.arg), regex);
     if (r !== true) return r;
   }
   return true;
@@ -62,11 +84,11 @@ function argValue(args: unknown, key: string): unknown {
   return args[key];
 }
 
-function holds(p: Predicate, v: unknown): boolean | 'unevaluable' {
+function holds(p: Predicate, v: unknown, regex: RegexResults): boolean | 'unevaluable' {
   switch (p.kind) {
     case 'equals': return v !== undefined && jsonEqual(p.equals, v);
     case 'prefix': return typeof v === 'string' && v.startsWith(p.prefix);
-    case 'regex': return typeof v === 'string' && safeRegexTest(p.regex, v);
+    case 'regex': return typeof v === 'string' && (regex.get(p) ?? 'unevaluable');
     case 'range':
       return typeof v === 'number' && Number.isFinite(v)
         && (p.min === undefined || v >= p.min) && (p.max === undefined || v <= p.max);

@@ -71,7 +71,7 @@ function checkShape(src: string): string | undefined {
 }
 
 const context = vm.createContext(Object.create(null) as object);
-const runner = new vm.Script('re.test(s)');
+const runner = new vm.Script('jobs.map((j) => j.re.test(j.s))');
 const cache = new Map<string, RegExp>();
 const CACHE_MAX = 1024;
 
@@ -85,20 +85,35 @@ function compiled(src: string): RegExp {
   return re;
 }
 
+/**
+ * Tests every `[source, subject]` pair (sources passed `checkRegexSource`) in ONE guarded run:
+ * the whole batch shares one timeout, so the watchdog cost is paid once per decision. On a
+ * timeout every entry is `unevaluable`; an over-long subject is `unevaluable` on its own.
+ */
+export function safeRegexTestMany(pairs: readonly (readonly [string, string])[]): (boolean | 'unevaluable')[] {
+  const out: (boolean | 'unevaluable')[] = pairs.map(([, s]) => (s.length > REGEX_SUBJECT_MAX_LENGTH ? 'unevaluable' : false));
+  const jobs: { re: RegExp; s: string }[] = [];
+  const at: number[] = [];
+  pairs.forEach(([src, s], i) => {
+    if (out[i] === 'unevaluable') return;
+    jobs.push({ re: compiled(src), s });
+    at.push(i);
+  });
+  if (jobs.length === 0) return out;
+  const ctx = context as { jobs?: unknown };
+  ctx.jobs = jobs;
+  try {
+    const results = runner.runInContext(context, { timeout: REGEX_TIMEOUT_MS }) as unknown[];
+    at.forEach((i, k) => { out[i] = results[k] === true; });
+  } catch {
+    for (const i of at) out[i] = 'unevaluable';
+  } finally {
+    delete ctx.jobs;
+  }
+  return out;
+}
+
 /** Tests `subject` against a source that passed `checkRegexSource`. */
 export function safeRegexTest(src: string, subject: string): boolean | 'unevaluable' {
-  if (subject.length > REGEX_SUBJECT_MAX_LENGTH) return 'unevaluable';
-  const re = compiled(src);
-  re.lastIndex = 0;
-  const ctx = context as { re?: RegExp; s?: string };
-  ctx.re = re;
-  ctx.s = subject;
-  try {
-    return runner.runInContext(context, { timeout: REGEX_TIMEOUT_MS }) === true;
-  } catch {
-    return 'unevaluable';
-  } finally {
-    delete ctx.re;
-    delete ctx.s;
-  }
+  return safeRegexTestMany([[src, subject]])[0] as boolean | 'unevaluable';
 }

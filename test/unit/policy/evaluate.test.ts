@@ -139,3 +139,15 @@ test('glob * spans any characters including dots and ? matches exactly one', () 
   ];
   for (const [g, t, want] of cases) assert.equal(globMatch(g, t), want, `${g} ~ ${t}`);
 });
+
+test('many regex predicates evaluated together each get their own result', () => {
+  const d = doc([
+    { id: 'a', effect: 'allow', agents: ['*'], tools: ['*'], when: [{ arg: 'x', regex: '^a' }, { arg: 'y', regex: 'z$' }] },
+    { id: 'q', effect: 'require_approval', agents: ['*'], tools: ['*'], when: { arg: 'x', regex: '^b' } },
+    { id: 'd', effect: 'deny', agents: ['*'], tools: ['*'], when: { arg: 'y', regex: '^no$' } },
+  ]);
+  assert.deepEqual(evaluate(d, call({ args: { x: 'abc', y: 'xyz' } })), { effect: 'allow', ruleId: 'a' });
+  assert.deepEqual(evaluate(d, call({ args: { x: 'bcd', y: 'xyz' } })), { effect: 'require_approval', ruleId: 'q' });
+  assert.deepEqual(evaluate(d, call({ args: { x: 'abc', y: 'no' } })), { effect: 'deny', ruleId: 'd' });
+  assert.deepEqual(evaluate(d, call({ args: { x: 'abc', y: 'xy' } })), { effect: 'allow', ruleId: 'default:allow' });
+});
