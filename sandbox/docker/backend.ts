@@ -8,10 +8,12 @@ import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import type { BackendHealth, HealthChange, WorkerBackend, WorkerJob, WorkerResult } from '../worker-backend.ts';
 import type { WorkerLimits } from '../limits.ts';
-import { containerSpec, INSTANCE_LABEL, loadSeccompProfile, SUPERVISOR_PID_LABEL, WORKER_LABEL } from './container-config.ts';
+import { containerSpec, loadSeccompProfile } from './container-config.ts';
+import { pingDaemon, removeStaleWorkers } from './daemon.ts';
 import { ensureWorkerImage } from './image.ts';
 import { DEFAULT_DOCKER_QUOTAS, type DockerQuotas } from './quotas.ts';
-import { WorkerContainer, type JobOutcome } from './worker-container.ts';
+import { WorkerContainer } from './worker-container.ts';
+import type { JobOutcome } from './worker-reply.ts';
 
 export interface DockerBackendOptions {
   /** false: the backend reports 'disabled' and refuses every job */
@@ -65,29 +67,6 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
         listener(change);
       } catch {
         /* a listener's failure is not the pool's */
-      }
-    }
-  }
-
-  async function ping(): Promise<string | undefined> {
-    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('no answer within 5 s'), 5_000).unref());
-    const answer = docker.ping().then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : 'unknown error'));
-    const problem = await Promise.race([answer, timeout]);
-    return problem === undefined ? undefined : `Docker daemon unreachable: ${problem.slice(0, 200)}`;
-  }
-
-  async function removeStale(): Promise<void> {
-    const list = await docker.listContainers({ all: true, filters: { label: [`${WORKER_LABEL}=1`] } });
-    for (const info of list) {
-      const pid = Number(info.Labels[SUPERVISOR_PID_LABEL]);
-      let alive = false;
-      try {
-        alive = Number.isSafeInteger(pid) && pid > 0 && process.kill(pid, 0);
-      } catch {
-        alive = false;
-      }
-      if (!alive || (pid === process.pid && info.Labels[INSTANCE_LABEL] === instance)) {
-        await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
       }
     }
   }
@@ -168,10 +147,10 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   }
 
   async function check(): Promise<void> {
-    const problem = await ping();
+    const ping = await pingDaemon(docker);
     if (closed) return;
-    if (problem !== undefined) {
-      setHealth({ state: 'down', detail: problem });
+    if (!ping.ok) {
+      setHealth({ state: 'down', detail: ping.detail });
       flushQueue({ ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker daemon unreachable' });
       for (const worker of [...all]) retire(worker);
       return;
@@ -187,9 +166,9 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     name: 'docker',
     async start(): Promise<void> {
       if (!options.enabled || closed) return;
-      const problem = await ping();
-      if (problem !== undefined) return setHealth({ state: 'down', detail: problem });
-      await removeStale().catch(() => undefined);
+      const ping = await pingDaemon(docker);
+      if (!ping.ok) return setHealth({ state: 'down', detail: ping.detail });
+      await removeStaleWorkers(docker, instance).catch(() => 0);
       let image = options.image;
       if (image === undefined) {
         const built = await ensureWorkerImage(docker);

@@ -139,7 +139,7 @@ export async function ensureWorkerImage(docker: Docker, force = false): Promise<
     }
   }
   try {
-    const stream = await docker.buildImage(buildContext(files), { t: tag, labels: { 'palisade.worker-image': '1' }, rm: true, forcerm: true, pull: '' as unknown as boolean });
+    const stream = await docker.buildImage(buildContext(files), { t: tag, labels: { 'palisade.worker-image': '1' }, rm: true, forcerm: true });
     const errors: string[] = [];
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (event: { error?: string }) => {

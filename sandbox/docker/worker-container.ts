@@ -8,16 +8,12 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { encodeFrame, FrameDecoder } from '../ipc/frame.ts';
-import { parseWorkerMessage } from '../ipc/messages.ts';
 import type { SandboxErrorCode } from '../errors.ts';
 import type { JsonValue } from '../json.ts';
 import { LIMITS, KIB } from '../limits.ts';
 import type { WorkerLimits } from '../limits.ts';
 import { DockerDemuxer } from './demux.ts';
-
-export type JobOutcome =
-  | { readonly ok: true; readonly value: JsonValue }
-  | { readonly ok: false; readonly code: SandboxErrorCode; readonly message: string };
+import { judgeReply, type Expectation, type JobOutcome } from './worker-reply.ts';
 
 interface Current {
   readonly id: string;
@@ -125,27 +121,25 @@ export class WorkerContainer {
 
   /** returns false when the message ended the container */
   #onMessage(raw: unknown): boolean {
-    const message = parseWorkerMessage(raw);
-    if (message === undefined) return this.#violation('SBX_ERR_BAD_OUTPUT', 'worker broke the protocol');
-    if (message.t === 'ready') {
-      if (this.#ready === undefined) return this.#violation('SBX_ERR_BAD_OUTPUT', 'unexpected ready');
-      this.#ready(true);
-      this.#ready = undefined;
-      return true;
-    }
     const current = this.#current;
-    if (current === undefined || message.id !== current.id) return this.#violation('SBX_ERR_BAD_OUTPUT', 'result for no pending job');
-    if (!message.ok) {
-      this.#finish({ ok: false, code: message.code, message: message.message }, false);
-      return true;
+    const expecting: Expectation =
+      this.#ready !== undefined ? { phase: 'starting' } : current === undefined ? { phase: 'idle' } : { phase: 'busy', id: current.id, maxOutputBytes: current.maxOutputBytes };
+    const judged = judgeReply(raw, expecting);
+    switch (judged.kind) {
+      case 'ready':
+        this.#ready?.(true);
+        this.#ready = undefined;
+        return true;
+      case 'result':
+        this.#finish(judged.outcome, false);
+        return true;
+      case 'violation':
+        return this.#violation(judged.code, judged.message);
+      default: {
+        const never: never = judged;
+        return this.#violation('SBX_ERR_BAD_OUTPUT', String(never));
+      }
     }
-    const text = JSON.stringify(message.value);
-    if (Buffer.byteLength(text, 'utf8') > current.maxOutputBytes) {
-      this.#finish({ ok: false, code: 'SBX_ERR_OUTPUT_TOO_LARGE', message: 'result exceeds maxOutputBytes' }, false);
-      return true;
-    }
-    this.#finish({ ok: true, value: JSON.parse(text) as JsonValue }, false);
-    return true;
   }
 
   #violation(code: SandboxErrorCode, message: string): false {

@@ -1,0 +1,45 @@
+/**
+ * Judges one decoded message from a worker container against what the supervisor expects
+ * right now. Pure. A container is hostile: anything unexpected (a second `ready`, a result
+ * with the wrong id or while idle, a bad shape, an oversized value) is a violation, and the
+ * value of an accepted result is rebuilt from its JSON text after the size re-check.
+ */
+import type { SandboxErrorCode } from '../errors.ts';
+import { parseWorkerMessage } from '../ipc/messages.ts';
+import type { JsonValue } from '../json.ts';
+
+export type Expectation =
+  | { readonly phase: 'starting' }
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'busy'; readonly id: string; readonly maxOutputBytes: number };
+
+export type JobOutcome =
+  | { readonly ok: true; readonly value: JsonValue }
+  | { readonly ok: false; readonly code: SandboxErrorCode; readonly message: string };
+
+export type Judgement =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'result'; readonly outcome: JobOutcome }
+  | { readonly kind: 'violation'; readonly code: SandboxErrorCode; readonly message: string };
+
+const violation = (message: string): Judgement => ({ kind: 'violation', code: 'SBX_ERR_BAD_OUTPUT', message });
+
+export function judgeReply(raw: unknown, expecting: Expectation): Judgement {
+  const message = parseWorkerMessage(raw);
+  if (message === undefined) return violation('worker broke the protocol');
+  if (message.t === 'ready') return expecting.phase === 'starting' ? { kind: 'ready' } : violation('unexpected ready');
+  if (expecting.phase !== 'busy') return violation('result while no job is pending');
+  if (message.id !== expecting.id) return violation('result for another job');
+  if (!message.ok) return { kind: 'result', outcome: { ok: false, code: message.code, message: message.message } };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(message.value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return violation('result value is not JSON');
+  if (Buffer.byteLength(text, 'utf8') > expecting.maxOutputBytes) {
+    return { kind: 'result', outcome: { ok: false, code: 'SBX_ERR_OUTPUT_TOO_LARGE', message: 'result exceeds maxOutputBytes' } };
+  }
+  return { kind: 'result', outcome: { ok: true, value: JSON.parse(text) as JsonValue } };
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { judgeReply } from '../../../sandbox/docker/worker-reply.ts';
+
+const busy = { phase: 'busy', id: 'job-1', maxOutputBytes: 64 } as const;
+
+test('accepts ready only while the container is starting', () => {
+  assert.deepEqual(judgeReply({ t: 'ready' }, { phase: 'starting' }), { kind: 'ready' });
+  assert.equal(judgeReply({ t: 'ready' }, { phase: 'idle' }).kind, 'violation');
+  assert.equal(judgeReply({ t: 'ready' }, busy).kind, 'violation');
+});
+
+test('accepts a result only for the pending job id', () => {
+  const result = { t: 'result', id: 'job-1', ok: true, value: { a: [1, 'b', null] } };
+  assert.deepEqual(judgeReply(result, busy), { kind: 'result', outcome: { ok: true, value: { a: [1, 'b', null] } } });
+  assert.equal(judgeReply({ ...result, id: 'job-2' }, busy).kind, 'violation');
+  assert.equal(judgeReply(result, { phase: 'idle' }).kind, 'violation');
+  assert.equal(judgeReply(result, { phase: 'starting' }).kind, 'violation');
+});
+
+test('re-checks the size of a successful value against maxOutputBytes', () => {
+  const judged = judgeReply({ t: 'result', id: 'job-1', ok: true, value: 'x'.repeat(100) }, busy);
+  assert.deepEqual(judged, { kind: 'result', outcome: { ok: false, code: 'SBX_ERR_OUTPUT_TOO_LARGE', message: 'result exceeds maxOutputBytes' } });
+});
+
+test('passes a worker-reported error code through with its message capped at 1024 chars', () => {
+  const judged = judgeReply({ t: 'result', id: 'job-1', ok: false, code: 'TOOL_ERR_THROWN', message: 'm'.repeat(5000) }, busy);
+  assert.ok(judged.kind === 'result' && !judged.outcome.ok);
+  if (judged.kind === 'result' && !judged.outcome.ok) {
+    assert.equal(judged.outcome.code, 'TOOL_ERR_THROWN');
+    assert.equal(judged.outcome.message.length, 1024);
+  }
+});
+
+test('treats unknown codes, bad shapes and non-objects as protocol violations', () => {
+  for (const raw of [
+    { t: 'result', id: 'job-1', ok: false, code: 'EVIL_CODE', message: 'x' },
+    { t: 'result', id: 'job-1', ok: true },
+    { t: 'result', id: 'job-1', ok: 'yes', value: 1 },
+    { t: 'hello' },
+    [],
+    'ready',
+    null,
+  ]) {
+    const judged = judgeReply(raw, busy);
+    assert.equal(judged.kind, 'violation', JSON.stringify(raw));
+  }
+});
+
+test('rebuilds the accepted value so it shares nothing with the parsed message', () => {
+  const value = { nested: { list: [1, 2] } };
+  const judged = judgeReply({ t: 'result', id: 'job-1', ok: true, value }, busy);
+  assert.ok(judged.kind === 'result' && judged.outcome.ok);
+  if (judged.kind === 'result' && judged.outcome.ok) {
+    assert.deepEqual(judged.outcome.value, value);
+    assert.notEqual(judged.outcome.value, value);
+  }
+});
