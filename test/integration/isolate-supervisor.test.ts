@@ -22,7 +22,9 @@ async function misbehavesOnce(t: TestContext, mode: string, codes: readonly stri
   const backend = await startBackend({ ...fakeChild(mode, markerFile(t)), backoffInitialMs: 50 }, t.after.bind(t));
   const changes: HealthChange[] = [];
   backend.onHealthChange((c) => changes.push(c));
-  assertFailed(await backend.run(job('return 1'), limits({ timeoutMs: 2000 })), codes);
+  const result = await backend.run(job('return 1'), limits({ timeoutMs: 10_000 }));
+  assertFailed(result, codes);
+  assert.ok(result.durationMs < 10_000, 'ended by the misbehaviour, not by the call timeout');
   await assertRecovered(backend);
   return changes;
 }
@@ -76,6 +78,12 @@ describe('isolate supervisor against misbehaving children', () => {
 
   it('reports down when no child can start, and answers SBX_ERR_UNAVAILABLE', async (t) => {
     const backend = await startBackend({ ...fakeChild('exit-at-start'), backoffInitialMs: 10, backoffMaxMs: 50, maxStartFailures: 2 }, t.after.bind(t));
+    assert.equal(backend.health().state, 'down');
+    assertFailed(await backend.run(job('return 1'), limits()), ['SBX_ERR_UNAVAILABLE']);
+  });
+
+  it('reports down when the worker command cannot be spawned at all', async (t) => {
+    const backend = await startBackend({ command: { command: '/nonexistent/palisade-node', args: [] }, backoffInitialMs: 10, backoffMaxMs: 20, maxStartFailures: 2 }, t.after.bind(t));
     assert.equal(backend.health().state, 'down');
     assertFailed(await backend.run(job('return 1'), limits()), ['SBX_ERR_UNAVAILABLE']);
   });
