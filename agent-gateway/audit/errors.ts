@@ -28,4 +28,6 @@ export class AuditError extends Error {
 
 export interface AuditLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** optional; the audit module itself only warns (failures surface as rejections / onFailure) */
+  error?(message: string, fields?: Record<string, unknown>): void;
 }

@@ -7,7 +7,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AuditError } from './errors.ts';
 import { auditLogFile, checkpointFile } from './files.ts';
-import { decryptLine, parseLine } from './line.ts';
+import { decryptLine, MAX_LINE_BYTES, parseLine } from './line.ts';
 import { decodePayload, type AuditEntry } from './payload.ts';
 import type { SubjectKeyStore } from './subjects.ts';
 import type { TornTail } from './tail.ts';
@@ -49,6 +49,7 @@ export async function* completeLines(file: string, start = 0): AsyncGenerator<{ 
     }
     rest = buf.subarray(from);
     base += from;
+    if (rest.length > MAX_LINE_BYTES) throw new AuditError('AUDIT_ERR_UNREADABLE', `a line at byte ${base} exceeds ${MAX_LINE_BYTES} bytes`);
   }
 }
 

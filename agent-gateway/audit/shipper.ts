@@ -66,7 +66,10 @@ function loadCursor(file: string, logger: AuditLogger): number {
 
 function forShipping(e: AuditEntry, personal: 'omit' | 'include'): AuditEntry {
   if (personal === 'include') return e;
-  const { subject: _s, data, ...rest } = e;
+  const { subject, data, ...rest } = e;
+  if (subject !== undefined && rest.actor.endsWith(`:${subject}`)) {
+    rest.actor = `${rest.actor.slice(0, rest.actor.length - subject.length)}[omitted]`; // the actor is the subject
+  }
   if (data === undefined) return rest;
   const { pii: _p, ...kept } = data;
   return { ...rest, data: kept };

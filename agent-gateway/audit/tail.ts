@@ -2,16 +2,18 @@
  * Crash recovery at open. A crash mid-write can leave a torn final line (bytes after the last
  * newline). It is detected, copied aside to `<file>.torn-<time>` (0600) and the file is
  * truncated to the end of the last complete line, so appends continue. Never fatal.
+ * Scans backward in bounded chunks: a huge torn tail or last line never loads whole.
  */
-import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDir } from './fsutil.ts';
+import { MAX_LINE_BYTES } from './line.ts';
 
 export interface TornTail {
   /** byte offset where the torn bytes started (= the new file size) */
   readonly offset: number;
   readonly bytes: number;
-  /** where the torn bytes were saved, when they were moved aside */
+  /** where the torn bytes were saved */
   readonly moved_to?: string;
 }
 
@@ -19,54 +21,65 @@ export interface TailScan {
   readonly size: number;
   /** size up to and including the last newline */
   readonly goodSize: number;
-  /** the last complete line (without newline), null when there is none */
+  /** the last complete line (without newline), null when there is none; '' when over the line cap */
   readonly lastLine: string | null;
 }
 
 const CHUNK = 64 * 1024;
 
-export function scanTail(fd: number): TailScan {
-  const size = fstatSync(fd).size;
-  let end = size;
-  let buf = Buffer.alloc(0);
-  let goodSize = -1;
-  while (end > 0) {
-    const start = Math.max(0, end - CHUNK);
-    const chunk = Buffer.alloc(end - start);
-    readSync(fd, chunk, 0, chunk.length, start);
-    buf = Buffer.concat([chunk, buf]);
-    end = start;
-    if (goodSize < 0) {
-      const nl = buf.lastIndexOf(0x0a);
-      if (nl >= 0) goodSize = end + nl + 1;
-    }
-    if (goodSize >= 0) {
-      const rel = goodSize - 1 - end; // index of the final newline inside buf
-      const before = buf.lastIndexOf(0x0a, rel - 1);
-      if (before >= 0 || end === 0) {
-        return { size, goodSize, lastLine: buf.subarray(before + 1, rel).toString('utf8') };
-      }
-    }
+function readRange(fd: number, start: number, end: number): Buffer {
+  const buf = Buffer.alloc(end - start);
+  let off = 0;
+  while (off < buf.length) {
+    const n = readSync(fd, buf, off, buf.length - off, start + off);
+    if (n === 0) break;
+    off += n;
   }
-  return { size, goodSize: Math.max(goodSize, 0), lastLine: null };
+  return buf.subarray(0, off);
 }
 
-/** Moves torn bytes (after `scan.goodSize`) aside and truncates `fd` (opened for writing). */
+export function scanTail(fd: number): TailScan {
+  const size = fstatSync(fd).size;
+  let goodSize = 0;
+  for (let pos = size; pos > 0;) {
+    const start = Math.max(0, pos - CHUNK);
+    const i = readRange(fd, start, pos).lastIndexOf(0x0a);
+    if (i >= 0) { goodSize = start + i + 1; break; }
+    pos = start;
+  }
+  if (goodSize === 0) return { size, goodSize: 0, lastLine: null };
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (let pos = goodSize - 1; pos > 0;) {
+    const start = Math.max(0, pos - CHUNK);
+    const chunk = readRange(fd, start, pos);
+    const i = chunk.lastIndexOf(0x0a);
+    parts.unshift(i >= 0 ? chunk.subarray(i + 1) : chunk);
+    total += chunk.length;
+    if (i >= 0) break;
+    if (total > MAX_LINE_BYTES) return { size, goodSize, lastLine: '' };
+    pos = start;
+  }
+  return { size, goodSize, lastLine: Buffer.concat(parts).toString('utf8') };
+}
+
+/** Copies torn bytes (after `scan.goodSize`) aside and truncates `fd` (opened for writing). */
 export function recoverTornTail(fd: number, file: string, scan: TailScan): TornTail | null {
   if (scan.size === scan.goodSize) return null;
-  const bytes = scan.size - scan.goodSize;
-  const torn = Buffer.alloc(bytes);
-  readSync(fd, torn, 0, bytes, scan.goodSize);
   const movedTo = `${file}.torn-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  writeFileSync(movedTo, torn, { mode: 0o600, flag: 'wx' });
-  const saved = openSync(movedTo, 'r');
+  const out = openSync(movedTo, 'wx', 0o600);
   try {
-    fsyncSync(saved);
+    for (let pos = scan.goodSize; pos < scan.size; pos += CHUNK) {
+      const chunk = readRange(fd, pos, Math.min(scan.size, pos + CHUNK));
+      let off = 0;
+      while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
+    }
+    fsyncSync(out);
   } finally {
-    closeSync(saved);
+    closeSync(out);
   }
   fsyncDir(dirname(file));
   ftruncateSync(fd, scan.goodSize);
   fsyncSync(fd);
-  return { offset: scan.goodSize, bytes, moved_to: movedTo };
+  return { offset: scan.goodSize, bytes: scan.size - scan.goodSize, moved_to: movedTo };
 }

@@ -86,7 +86,7 @@ test('omits personal fields by default, and signs the batch with HMAC over t.bod
   t.after(() => audit.close());
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  await audit.log.append({ type: 'chat', actor: 'user:u1', outcome: 'ok', subject: 'carol', data: { model: 'm', pii: { ip: '10.0.0.9' } } });
+  await audit.log.append({ type: 'chat', actor: 'user:carol', outcome: 'ok', subject: 'carol', data: { model: 'm', pii: { ip: '10.0.0.9' } } });
   const shipper = createShipper({ source: audit.source, url: `http://127.0.0.1:${receiver.port}/`, post: httpPost, logger: capturingLogger(), secret: 's3cret' });
   assert.equal((await shipper.shipOnce()).status, 'sent');
   const batch = receiver.batches[0];
@@ -94,6 +94,7 @@ test('omits personal fields by default, and signs the batch with HMAC over t.bod
   assert.doesNotMatch(batch.body, /carol|10\.0\.0\.9/);
   const line = JSON.parse(batch.body.trim());
   assert.deepEqual(line.data, { model: 'm' });
+  assert.equal(line.actor, 'user:[omitted]');
   assert.match(line.subject_ref, /^[0-9a-f]{64}$/);
   const sig = String(batch.headers['x-palisade-signature']);
   const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(sig);

@@ -188,3 +188,19 @@ test('verify during a burst of in-flight appends checks only durable lines and p
   }
   assert.equal(results.at(-1)?.entries, 300);
 });
+
+test('a torn tail larger than the scan chunk is moved aside intact', async (t) => {
+  const dataDir = tempDataDir(t);
+  const first = openAudit({ dataDir, logger: capturingLogger() });
+  await first.log.append(event(1));
+  await first.close();
+  const partial = `{"v":1,"seq":2,"ts":"${'z'.repeat(200 * 1024)}`;
+  appendFileSync(logPath(dataDir), partial);
+  const second = openAudit({ dataDir, logger: capturingLogger() });
+  t.after(() => second.close());
+  assert.equal(second.log.tornTail?.bytes, partial.length);
+  assert.equal(readFileSync(second.log.tornTail?.moved_to ?? '', 'utf8'), partial);
+  assert.equal(statSync(second.log.tornTail?.moved_to ?? '').mode & 0o777, 0o600);
+  assert.equal((await second.log.append(event(2))).seq, 2);
+  assert.equal((await second.verify()).ok, true);
+});
