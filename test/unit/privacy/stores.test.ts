@@ -84,3 +84,26 @@ test('consent records and chat sessions are exported and erased per subject only
   assert.equal(sessions.exportSubject('user:bob').length, 1);
   assert.equal(consent.eraseSubject('user:ada'), 0);
 });
+
+test('ingestPageContext redacts with the stored rule and records consent with field names only', async () => {
+  const { ingestPageContext } = await import('../../../agent-gateway/privacy/ingest.ts');
+  const rules = new RedactionRuleStore(db);
+  const consent = new ConsentStore(db, { now: () => 5 });
+  rules.put('https://shop.example', { fields: ['ref'], patterns: [] }, 'admin:root');
+  const out = ingestPageContext(
+    { url: 'https://shop.example/x', fields: { ref: 'R-42', password: 'pw-secret-1', city: 'Oslo' } },
+    { rules, consent },
+    { subject: 'user:ada', provider: 'openai', sessionId: 's-1' },
+  );
+  assert.ok(out.ok);
+  if (!out.ok) return;
+  assert.ok(!out.message.content.includes('R-42') && !out.message.content.includes('pw-secret-1') && out.message.content.includes('Oslo'));
+  const records = consent.exportSubject('user:ada');
+  assert.equal(records.length, 1);
+  assert.deepEqual(records[0]?.fieldsShared, ['city']);
+  assert.deepEqual(records[0]?.fieldsRedacted.sort(), ['password', 'ref']);
+  assert.ok(!JSON.stringify(records).includes('R-42') && !JSON.stringify(records).includes('Oslo'));
+  const bad = ingestPageContext({ url: 'ftp://x', fields: {} }, { rules, consent }, { subject: 'user:ada', provider: 'openai' });
+  assert.equal(bad.ok, false);
+  assert.equal(consent.exportSubject('user:ada').length, 1, 'a refused context writes no consent record');
+});
