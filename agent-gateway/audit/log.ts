@@ -26,7 +26,9 @@ export interface OpenAuditLogOptions {
   readonly logger: AuditLogger;
   /** needed for events with a `subject` (GDPR crypto-shredding) */
   readonly subjects?: SubjectKeyStore;
+  /** checkpoint after this many lines (default 1000) */
   readonly checkpointEvery?: number;
+  /** and after this long when lines were added (default 60 000 ms; 0 disables) */
   readonly checkpointIntervalMs?: number;
   readonly onFailure?: (error: AuditError) => void;
 }
@@ -168,9 +170,10 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     return flushing;
   };
 
-  const timer = options.checkpointIntervalMs === undefined ? null : setInterval(() => {
+  const intervalMs = options.checkpointIntervalMs ?? 60_000;
+  const timer = intervalMs <= 0 ? null : setInterval(() => {
     if (seq > cpSeq) { checkpointDue = true; void kick(); }
-  }, options.checkpointIntervalMs);
+  }, intervalMs);
   timer?.unref();
 
   return {
