@@ -29,6 +29,8 @@ export interface DockerBackendOptions {
   readonly image?: string;
 }
 
+const MAX_START_FAILURES = 3;
+
 interface Pending {
   readonly job: WorkerJob;
   readonly limits: WorkerLimits;
@@ -72,7 +74,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   }
 
   function fill(): void {
-    while (!closed && spec !== undefined && health.state !== 'down' && all.size + starting < poolSize) {
+    while (!closed && spec !== undefined && health.state !== 'down' && failures < MAX_START_FAILURES && all.size + starting < poolSize) {
       starting += 1;
       WorkerContainer.start(docker, spec, startTimeoutMs).then(
         (worker) => {
@@ -88,10 +90,13 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
         (error: unknown) => {
           starting -= 1;
           failures += 1;
-          if (failures >= 3) {
-            setHealth({ state: 'down', detail: `worker containers fail to start: ${String(error).slice(0, 200)}` });
+          if (failures < MAX_START_FAILURES) return fill();
+          // name the daemon when it is the cause; otherwise the container start error
+          void pingDaemon(docker).then((ping) => {
+            if (closed || failures < MAX_START_FAILURES) return;
+            setHealth({ state: 'down', detail: ping.ok ? `worker containers fail to start: ${String(error).slice(0, 200)}` : ping.detail });
             flushQueue({ ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker workers cannot start' });
-          } else fill();
+          });
         },
       );
     }
