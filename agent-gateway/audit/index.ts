@@ -55,7 +55,7 @@ export function openAudit(options: AuditServiceOptions): AuditService {
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     ...(options.onFailure !== undefined ? { onFailure: options.onFailure } : {}),
   });
-  const source: ReadSource = { dataDir, keys: keyring.keys, subjects };
+  const source: ReadSource = { dataDir, keys: keyring.keys, subjects, durableSize: () => log.durableSize() };
   const needSubjects = (): SubjectKeyStore => {
     if (subjects === null) throw new Error('audit service opened without a database: no subject keys');
     return subjects;

@@ -17,6 +17,8 @@ export interface ReadSource {
   readonly dataDir: string;
   readonly keys: ReadonlyMap<string, Buffer>;
   readonly subjects: SubjectKeyStore | null;
+  /** with a live writer: bytes of fsynced lines; lines beyond are not read (not yet durable) */
+  readonly durableSize?: () => number;
 }
 
 export interface ReadQuery {
@@ -96,7 +98,9 @@ export async function readEntriesFrom(source: ReadSource, q: ReadQuery, from?: R
   let position: ReadPosition | null = null;
   let index = useHint ? from.seq : 0;
   let first = true;
+  const durable = source.durableSize?.();
   for await (const { text, end } of completeLines(auditLogFile(source.dataDir), useHint ? from.offset : 0)) {
+    if (durable !== undefined && end > durable) break;
     index += 1;
     const parsed = parseLine(text);
     if (first && useHint && (!parsed.ok || parsed.line.seq !== index)) {
