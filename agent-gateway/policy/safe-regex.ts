@@ -3,14 +3,14 @@
  * they are checked twice: at validation (length cap, `u`-mode syntax, no backreferences, no
  * group repeated by `*`, `+` or `{}` that itself contains a quantifier or an alternation: the
  * classic catastrophic-backtracking shapes; an optional `(...)?` group is fine)
- * and at run time (a vm timeout and a subject length cap).
+ * and at run time (a 100 ms vm timeout per decision and a 64 KiB subject cap).
  * A run that cannot finish safely reports `unevaluable`; the policy engine then fails closed.
  */
 import vm from 'node:vm';
 
 export const REGEX_MAX_LENGTH = 256;
 export const REGEX_SUBJECT_MAX_LENGTH = 65_536;
-export const REGEX_TIMEOUT_MS = 25;
+export const REGEX_TIMEOUT_MS = 100;
 
 export function checkRegexSource(src: string): { ok: true } | { ok: false; message: string } {
   if (src.length === 0 || src.length > REGEX_MAX_LENGTH) {
