@@ -14,24 +14,28 @@ Commands:
   check      regenerate in memory and list differences from requirements.lock.json (drift)
   verify     check node_modules against requirements.lock.json: every locked package present with
              its exact name and version, nothing unlocked, tarball integrity re-hashed from the npm
-             cache, install scripts only for packages listed in package.json "allowScripts"
+             cache, every installed file byte-equal to that tarball (files added by an install
+             script only for packages allowed in package.json "allowScripts"), and no install
+             script on a package not listed in "allowScripts"
 
 Options:
   --root <dir>    project root (default: the repository containing this script)
   --cache <dir>   npm cacache directory for verify (default: <npm config get cache>/_cacache)
   --strict        verify: a package whose tarball is not in the npm cache is a failure
+  --shallow       verify: skip the file-by-file comparison with the cached tarballs
   --help          show this help
 
 Exit codes: 0 ok · 1 drift or verification failure · 2 usage or I/O error`;
 
-type Parsed = { cmd: string; root: string; cache?: string; strict: boolean; help: boolean };
+type Parsed = { cmd: string; root: string; cache?: string; strict: boolean; shallow: boolean; help: boolean };
 
 function parseArgs(argv: readonly string[]): Parsed | string {
-  const out: Parsed = { cmd: '', root: resolve(dirname(import.meta.dirname)), strict: false, help: false };
+  const out: Parsed = { cmd: '', root: resolve(dirname(import.meta.dirname)), strict: false, shallow: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') out.help = true;
     else if (a === '--strict') out.strict = true;
+    else if (a === '--shallow') out.shallow = true;
     else if (a === '--root' || a === '--cache') {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) return `${a} needs a value`;
@@ -85,11 +89,12 @@ function main(argv: readonly string[]): number {
       }
       const allowRaw = (pkg as Record<string, unknown>)['allowScripts'];
       const allowScripts = typeof allowRaw === 'object' && allowRaw !== null ? (allowRaw as Record<string, unknown>) : {};
-      const rep = verifyInstalled({ root: args.root, requirements, allowScripts, cacacheDir: args.cache ?? defaultCacacheDir(), strict: args.strict });
+      const rep = verifyInstalled({ root: args.root, requirements, allowScripts, cacacheDir: args.cache ?? defaultCacacheDir(), strict: args.strict, deep: !args.shallow });
       const pinned = (requirements as { node?: { pinned?: unknown } }).node?.pinned;
       const nodeProblem = nodeBinaryProblem(args.root, pinned);
       const failures = nodeProblem ? [...rep.failures, nodeProblem] : [...rep.failures];
-      process.stdout.write(`checked ${rep.checked} packages: ${rep.verified} integrity-verified from the npm cache, ${rep.unverifiable.length} unverifiable (tarball not cached), ${rep.skipped.length} optional not installed\n`);
+      process.stdout.write(`checked ${rep.checked} packages: ${rep.verified} integrity-verified from the npm cache, ${rep.unverifiable.length} unverifiable (tarball not cached), ${rep.skipped.length} optional not installed; ${rep.filesCompared} files compared with their tarballs\n`);
+      for (const n of rep.notes) process.stdout.write(`  note: ${n}\n`);
       for (const u of rep.unverifiable) process.stdout.write(`  unverifiable: ${u}\n`);
       if (failures.length === 0) { process.stdout.write('verify: ok\n'); return 0; }
       for (const f of failures) process.stdout.write(`  FAIL ${f}\n`);

