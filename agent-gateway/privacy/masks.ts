@@ -48,7 +48,7 @@ function entropy(text: string): number {
 const CARD = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
 const TOKEN_PATTERNS: readonly RegExp[] = [
   /\bBearer\s+[A-Za-z0-9\-._~+/]+=*/gi,
-  /\b(?:sk|pk|rk)-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{16,}/g,
+  /\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}/g,
   /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g,
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,

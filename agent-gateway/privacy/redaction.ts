@@ -51,7 +51,7 @@ export function parsePageContext(input: unknown): PageContextCheck {
   const html = o['html'];
   if (html !== undefined && (typeof html !== 'string' || html.length > PAGE_CONTEXT_LIMITS.maxHtmlChars)) problems.push('html must be a string up to 200 KiB');
   if (problems.length > 0 || !origin?.ok) return { ok: false, code: 'GW_ERR_VALIDATION', problems };
-  return { ok: true, origin: origin.origin, context: { url: url as string, fields: { ...fields }, ...(typeof html === 'string' ? { html } : {}) } };
+  return { ok: true, origin: origin.origin, context: { url: url as string, fields: Object.fromEntries(Object.entries(fields)), ...(typeof html === 'string' ? { html } : {}) } };
 }
 
 function redactUrl(raw: string, rule: CompiledRule | undefined): string {
@@ -70,15 +70,16 @@ function redactUrl(raw: string, rule: CompiledRule | undefined): string {
 export function redactPageContext(parsed: { context: PageContext; origin: string }, rule: CompiledRule | undefined): RedactionResult {
   const redactedFields: string[] = [];
   const sharedFields: string[] = [];
-  const fields: Record<string, string> = {};
+  const entries: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(parsed.context.fields)) {
     const whole = isSensitiveName(name) || (rule?.fields.has(name.toLowerCase()) ?? false);
     const masked = whole ? (value === '' ? '' : MASK) : maskValue(value, rule?.patterns ?? []).text;
-    fields[name] = masked;
+    entries.push([name, masked]);
     if (whole || masked !== value) redactedFields.push(name);
     else sharedFields.push(name);
   }
-  const context: { url: string; fields: Record<string, string>; html?: string } = { url: redactUrl(parsed.context.url, rule), fields };
+  // fromEntries defines own properties, so a `__proto__` field stays data
+  const context: { url: string; fields: Record<string, string>; html?: string } = { url: redactUrl(parsed.context.url, rule), fields: Object.fromEntries(entries) };
   if (parsed.context.html !== undefined) {
     const html = redactHtml(parsed.context.html, rule);
     context.html = html.html;

@@ -131,3 +131,30 @@ test('helpers: Luhn and secret names', () => {
   for (const n of ['password', 'new-password', 'userPwd', 'api_key', 'cvv', 'pin', 'X-Auth-Token']) assert.equal(isSensitiveName(n), true, n);
   for (const n of ['email', 'name', 'city', 'spinner', 'query']) assert.equal(isSensitiveName(n), false, n);
 });
+
+test('html quirks: unquoted values with quotes, unterminated textarea, attributes without values', () => {
+  const out = redact({
+    url: 'https://a.example/',
+    fields: {},
+    html: '<input type=password value=ab"cd name=p><INPUT disabled value="4111111111111111"><textarea name=pwd>tail secret never closed',
+  });
+  const h = out.context.html ?? '';
+  assert.ok(!h.includes('ab"cd') && !h.includes('cd name') && !h.includes('4111111111111111') && !h.includes('tail secret'), h);
+  assert.ok(h.includes(' disabled '));
+});
+
+test('adversarial html with thousands of unclosed tags is processed in one pass', () => {
+  for (const unit of ['<input ', '<textarea>', '<input value="', '<input a=\'']) {
+    const html = unit.repeat(Math.floor((190 * 1024) / unit.length));
+    const out = redact({ url: 'https://a.example/', fields: {}, html });
+    assert.equal(typeof out.context.html, 'string');
+  }
+});
+
+test('a __proto__ field name is kept as data and cannot touch prototypes', () => {
+  const input = JSON.parse('{"url":"https://a.example/","fields":{"__proto__":"x","password":"p"}}') as unknown;
+  const out = redact(input);
+  assert.equal(Object.getPrototypeOf({}), Object.prototype);
+  assert.equal(Object.hasOwn(out.context.fields, '__proto__'), true);
+  assert.deepEqual(out.sharedFields, ['__proto__']);
+});
