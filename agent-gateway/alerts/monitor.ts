@@ -93,11 +93,12 @@ export function startAlertMonitor(o: MonitorOptions): AlertMonitor {
   }
 
   const task = cron.schedule('* * * * * *', async () => {
-    const interval = (o.intervalSeconds ?? o.config().worker_check_interval_seconds) * 1000;
-    if (running || now() - lastRun < interval) return;
+    if (running) return;
     running = true;
-    lastRun = now();
     try {
+      const interval = (o.intervalSeconds ?? o.config().worker_check_interval_seconds) * 1000;
+      if (now() - lastRun < interval) return;
+      lastRun = now();
       await tick();
     } catch (error) {
       onError('tick', error);
