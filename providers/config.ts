@@ -58,6 +58,8 @@ export const PROVIDER_ENV_KEYS = [
   'PALISADE_PROVIDER_TIMEOUT_MS',
   'PALISADE_PROVIDER_MAX_RESPONSE_BYTES',
   'PALISADE_EGRESS_TRUSTED_ADDRESSES',
+  // read by the gateway and passed to loadMasterKey({configHex}); kept out of ProviderConfig
+  'PALISADE_PROVIDER_MASTER_KEY',
 ] as const;
 
 function origin(url: string): string {
