@@ -55,15 +55,19 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
     args_sha256: argsDigest(name, args), args: redactArgs(args),
     ...(input.approvalId === undefined ? {} : { approval_id: input.approvalId }),
   };
-  if (!outcome.ok || (!outcome.result.ok && outcome.result.code === 'SBX_ERR_SATURATED')) {
-    const code = outcome.ok ? 'SBX_ERR_SATURATED' : outcome.code;
-    svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'error', error: { code, message: 'not run' } });
-    svc.observer.callFinished(name, code, outcome.ok ? outcome.backend : 'none', 0);
-    await audit(svc, { ...base, outcome: 'error', data: { ...eventData, error_code: code } });
-    throw outcome.ok
+  // Refusals by the backend itself (no worker free, backend down) are 503s, not tool errors.
+  const refusal = !outcome.ok ? outcome.code
+    : !outcome.result.ok && (outcome.result.code === 'SBX_ERR_SATURATED' || outcome.result.code === 'SBX_ERR_UNAVAILABLE') ? outcome.result.code
+      : undefined;
+  if (refusal !== undefined) {
+    svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'error', error: { code: refusal, message: 'not run' } });
+    svc.observer.callFinished(name, refusal, outcome.ok ? outcome.backend : 'none', 0);
+    await audit(svc, { ...base, outcome: 'error', data: { ...eventData, error_code: refusal } });
+    throw refusal === 'SBX_ERR_SATURATED'
       ? gwError('GW_ERR_WORKERS_SATURATED')
-      : gwError('GW_ERR_BACKEND_UNAVAILABLE', outcome.reason);
+      : gwError('GW_ERR_BACKEND_UNAVAILABLE', outcome.ok ? 'The sandbox backend is not available.' : outcome.reason);
   }
+  if (!outcome.ok) throw new Error('unreachable: refusal handled above');
   const { result, backend } = outcome;
   const durationMs = Math.round(performance.now() - started);
   let body: CallBody;
