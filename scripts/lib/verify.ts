@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCachedTarball, contentPath } from './npm-cache.ts';
 import { deepCheck } from './deep-verify.ts';
+import { checkScriptInstalled, type Owner } from './script-installed.ts';
 import { listInstalled, installScriptsOf } from './installed.ts';
 import { scriptPolicy } from './requirements.ts';
 
@@ -59,12 +60,22 @@ export function verifyInstalled(opts: VerifyOptions): VerifyReport {
   const locked = new Map(entries.map((e) => [e.path, e] as const));
   const installed = listInstalled(opts.root);
   const present = new Set(installed.map((i) => i.path));
+  const owners: Owner[] = entries.filter((e) => e.hasInstallScript)
+    .map((e) => ({ path: e.path, name: e.name, allowedScript: scriptPolicy(opts.allowScripts, e.name, e.version) === 'allowed' }));
 
   for (const inst of installed) {
     const want = locked.get(inst.path);
     const name = typeof inst.manifest?.['name'] === 'string' ? inst.manifest['name'] : '?';
     const version = typeof inst.manifest?.['version'] === 'string' ? inst.manifest['version'] : '?';
-    if (!want) { failures.push(`not in lock: ${inst.path} (${name}@${version})`); continue; }
+    if (!want) {
+      const s = checkScriptInstalled(opts.root, inst.path, name, version, owners, opts.cacacheDir, opts.deep !== false);
+      if (s.kind === 'unlocked') { failures.push(`not in lock: ${inst.path} (${name}@${version})`); continue; }
+      failures.push(...s.failures);
+      notes.push(...s.notes);
+      filesCompared += s.files;
+      if (s.unverifiable) unverifiable.push(inst.path);
+      continue;
+    }
     if (inst.symlink) failures.push(`symlinked package: ${inst.path}`);
     if (name !== want.name || version !== want.version) {
       failures.push(`version mismatch: ${inst.path} is ${name}@${version}, locked ${want.name}@${want.version}`);

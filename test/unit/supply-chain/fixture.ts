@@ -18,6 +18,8 @@ export interface FixturePkg {
   readonly installed?: boolean; // default true
   readonly cached?: boolean; // default true
   readonly files?: Readonly<Record<string, string>>; // extra files packed into the tarball
+  /** Not in package-lock.json: recorded in its parent's node_modules/.package-lock.json, as npm does for a nested install run by a script. */
+  readonly hiddenLock?: boolean;
 }
 
 export interface Fixture { readonly root: string; readonly cache: string; integrityOf(path: string): string }
@@ -49,13 +51,24 @@ export function makeFixture(pkgs: readonly FixturePkg[], allowScripts: Record<st
     rmSync(tgz);
     const sri = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
     integrity.set(p.path, sri);
-    lockPackages[p.path] = {
+    const entry = {
       version: p.version,
       integrity: sri,
       license: p.license ?? 'MIT',
       ...(p.hasInstallScript ? { hasInstallScript: true } : {}),
       ...(p.optional ? { optional: true } : {}),
     };
+    if (p.hiddenLock) {
+      const cut = p.path.lastIndexOf('/node_modules/');
+      const hiddenFile = join(root, p.path.slice(0, cut), 'node_modules', '.package-lock.json');
+      const rel = p.path.slice(cut + 1);
+      let hidden: { lockfileVersion: number; packages: Record<string, unknown> } = { lockfileVersion: 3, packages: {} };
+      try { hidden = JSON.parse(readFileSync(hiddenFile, 'utf8')) as typeof hidden; } catch { /* first entry */ }
+      hidden.packages[rel] = entry;
+      writeJson(hiddenFile, hidden);
+    } else {
+      lockPackages[p.path] = entry;
+    }
     if (p.installed !== false) {
       cpSync(join(staging, 'package'), join(root, p.path), { recursive: true });
       // like npm's extractor, install a packed top-level .gitignore as .npmignore

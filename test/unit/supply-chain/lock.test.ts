@@ -226,6 +226,39 @@ describe('lock.ts verify (installed files against the locked tarballs)', () => {
   });
 });
 
+describe('lock.ts verify (packages installed by an allowed install script)', () => {
+  const pkgs = (runtimeTampered = false) => [
+    { path: 'node_modules/runtime', name: 'runtime', version: '1.0.0', hasInstallScript: true, scripts: { preinstall: 'node fetch-binary.js' } },
+    { path: 'node_modules/runtime/node_modules/runtime-linux-x64', name: 'runtime-linux-x64', version: '1.0.0', hiddenLock: true, files: { 'bin/tool': runtimeTampered ? 'x' : 'ELF binary' } },
+  ];
+
+  test('accepts a nested package the allowed script installed when its hidden-lockfile integrity matches the cache and its files', () => {
+    const f = makeFixture(pkgs(), { runtime: true });
+    fixtures.push(f);
+    assert.equal(lockCli(['generate', '--root', f.root]).code, 0);
+    const r = lockCli(['verify', '--root', f.root, '--cache', f.cache]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /note: node_modules\/runtime\/node_modules\/runtime-linux-x64 \(runtime-linux-x64@1\.0\.0\) installed by the allowed install script of runtime/);
+  });
+
+  test('rejects the same nested package when the install script is denied, or when its files were changed', () => {
+    const denied = makeFixture(pkgs(), { runtime: false });
+    fixtures.push(denied);
+    assert.equal(lockCli(['generate', '--root', denied.root]).code, 0);
+    const r1 = lockCli(['verify', '--root', denied.root, '--cache', denied.cache]);
+    assert.equal(r1.code, 1);
+    assert.match(r1.stdout, /not in lock: node_modules\/runtime\/node_modules\/runtime-linux-x64/);
+
+    const changed = makeFixture(pkgs(), { runtime: true });
+    fixtures.push(changed);
+    assert.equal(lockCli(['generate', '--root', changed.root]).code, 0);
+    writeFileSync(join(changed.root, 'node_modules/runtime/node_modules/runtime-linux-x64/bin/tool'), 'trojan');
+    const r2 = lockCli(['verify', '--root', changed.root, '--cache', changed.cache]);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stdout, /modified files in node_modules\/runtime\/node_modules\/runtime-linux-x64 \(differ from the locked tarball\): bin\/tool/);
+  });
+});
+
 describe('allowScripts policy', () => {
   test('follows npm: bare names and exact-version keys match, a matching deny wins, ranges never match', () => {
     const allow = { a: true, 'b@1.0.0||1.0.1': true, c: true, 'c@2.0.0': false, '@s/d@*': true, 'e@^1.0.0': true };
