@@ -49,6 +49,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   const idle: WorkerContainer[] = [];
   const all = new Set<WorkerContainer>();
   const queue: Pending[] = [];
+  const inFlight = new Set<Promise<void>>();
   let spec: Docker.ContainerCreateOptions | undefined;
   let health: BackendHealth = options.enabled
     ? { state: 'degraded', detail: 'starting' }
@@ -76,10 +77,10 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   function fill(): void {
     while (!closed && spec !== undefined && health.state !== 'down' && failures < MAX_START_FAILURES && all.size + starting < poolSize) {
       starting += 1;
-      WorkerContainer.start(docker, spec, startTimeoutMs).then(
-        (worker) => {
+      const launch = WorkerContainer.start(docker, spec, startTimeoutMs).then(
+        async (worker) => {
           starting -= 1;
-          if (closed) return void worker.destroy();
+          if (closed) return worker.destroy();
           failures = 0;
           all.add(worker);
           worker.onDeath = () => retire(worker);
@@ -99,6 +100,8 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
           });
         },
       );
+      inFlight.add(launch);
+      void launch.then(() => inFlight.delete(launch));
     }
   }
 
@@ -106,7 +109,9 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     all.delete(worker);
     const at = idle.indexOf(worker);
     if (at >= 0) idle.splice(at, 1);
-    void worker.destroy();
+    const removal = worker.destroy();
+    inFlight.add(removal);
+    void removal.then(() => inFlight.delete(removal));
     fill();
   }
 
@@ -231,7 +236,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       const workers = [...all];
       all.clear();
       idle.length = 0;
-      await Promise.all(workers.map((worker) => worker.destroy()));
+      await Promise.all([...workers.map((worker) => worker.destroy()), ...inFlight]);
       if (options.enabled && health.state !== 'disabled') setHealth({ state: 'down', detail: 'closed' });
     },
   };
