@@ -5,6 +5,7 @@
  * `process.env`.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { PROVIDER_ENV_KEYS, providerConfigFromEnv, type ProviderConfig } from '../providers/config.ts';
 import { parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
 
 export type SandboxMode = 'isolate' | 'docker' | 'auto';
@@ -16,20 +17,16 @@ export interface Config {
   readonly dataDir: string;
   readonly adminPassword: string | undefined;
   readonly auditKeyHex: string | undefined;
-  readonly providerKeyHex: string | undefined;
+  /** PALISADE_PROVIDER_MASTER_KEY: encrypts stored provider keys (else a generated key file) */
+  readonly providerMasterKeyHex: string | undefined;
   readonly corsOrigins: readonly string[];
   readonly allowedHosts: readonly string[];
   readonly metricsToken: string | undefined;
   readonly sandboxBackend: SandboxMode;
   readonly docker: DockerQuotas;
   readonly toolsDir: string | undefined;
-  readonly providerAllowlist: readonly string[];
-  readonly providerBaseUrls: {
-    readonly openai: string;
-    readonly anthropic: string;
-    readonly ollama: string;
-    readonly openrouter: string;
-  };
+  /** provider endpoints, allowlist and failover (parsed by providers/config.ts) */
+  readonly providers: ProviderConfig;
   readonly logLevel: LogLevel;
   readonly limits: {
     readonly bodyBytes: number;
@@ -63,19 +60,11 @@ export interface Config {
 
 export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: string[] };
 
-const DEFAULT_BASE_URLS = {
-  openai: 'https://api.openai.com',
-  anthropic: 'https://api.anthropic.com',
-  ollama: 'http://127.0.0.1:11434',
-  openrouter: 'https://openrouter.ai',
-} as const;
-
 const KNOWN = new Set([
-  'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'PROVIDER_KEY', 'CORS_ORIGINS',
+  'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'CORS_ORIGINS',
   'ALLOWED_HOSTS', 'METRICS_TOKEN', 'SANDBOX_BACKEND', 'DOCKER_MEMORY', 'DOCKER_CPUS', 'DOCKER_PIDS',
-  'TOOLS_DIR', 'PROVIDER_ALLOWLIST', 'OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'OLLAMA_BASE_URL',
-  'OPENROUTER_BASE_URL', 'LOG_LEVEL', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
-].map((name) => `PALISADE_${name}`));
+  'TOOLS_DIR', 'LOG_LEVEL', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
+].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
 
 export const PBKDF2_MIN_ITERATIONS = 600_000;
 
@@ -169,16 +158,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const toolsDirRaw = get('TOOLS_DIR');
   const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
 
-  const providerBaseUrls = {
-    openai: origin('PALISADE_OPENAI_BASE_URL', get('OPENAI_BASE_URL') ?? DEFAULT_BASE_URLS.openai, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.openai,
-    anthropic: origin('PALISADE_ANTHROPIC_BASE_URL', get('ANTHROPIC_BASE_URL') ?? DEFAULT_BASE_URLS.anthropic, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.anthropic,
-    ollama: origin('PALISADE_OLLAMA_BASE_URL', get('OLLAMA_BASE_URL') ?? DEFAULT_BASE_URLS.ollama, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.ollama,
-    openrouter: origin('PALISADE_OPENROUTER_BASE_URL', get('OPENROUTER_BASE_URL') ?? DEFAULT_BASE_URLS.openrouter, ['http:', 'https:']) ?? DEFAULT_BASE_URLS.openrouter,
-  };
-  const allowRaw = list('PROVIDER_ALLOWLIST');
-  const providerAllowlist: string[] = allowRaw.length > 0
-    ? allowRaw.map((o) => origin('PALISADE_PROVIDER_ALLOWLIST', o, ['http:', 'https:'])).filter((o): o is string => o !== undefined)
-    : [...new Set(Object.values(providerBaseUrls))];
+  const providerResult = providerConfigFromEnv(env);
+  if (!providerResult.ok) problems.push(...providerResult.problems);
 
   const levelRaw = get('LOG_LEVEL') ?? 'info';
   const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -192,15 +173,15 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const metricsToken = get('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 24) problems.push('PALISADE_METRICS_TOKEN: must be at least 24 characters');
   const auditKeyHex = hex64('AUDIT_KEY');
-  const providerKeyHex = hex64('PROVIDER_KEY');
+  const providerMasterKeyHex = hex64('PROVIDER_MASTER_KEY');
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     warnings.push(`PALISADE_HOST=${host}: Palisade is meant to listen on loopback only`);
   }
 
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0 || !providerResult.ok) return { ok: false, problems };
   const config: Config = {
-    host, port, dataDir, adminPassword, auditKeyHex, providerKeyHex, corsOrigins, allowedHosts, metricsToken,
-    sandboxBackend, docker, toolsDir, providerAllowlist, providerBaseUrls, logLevel,
+    host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
+    sandboxBackend, docker, toolsDir, providers: providerResult.config, logLevel,
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: 256 * 1024,
       callTimeoutMs, callTimeoutMaxMs: 60_000, isolateMemoryMb, passwordChars: 1024,

@@ -11,7 +11,7 @@ test('defaults: 127.0.0.1:8080, ./data, auto backend, official provider origins,
   assert.equal(r.config.sandboxBackend, 'auto');
   assert.equal(r.config.auth.pbkdf2Iterations, 600_000);
   assert.equal(r.config.limits.bodyBytes, 256 * 1024);
-  assert.ok(r.config.providerAllowlist.includes('https://api.openai.com'));
+  assert.ok(r.config.providers.allowlist.includes('https://api.openai.com:443'));
   assert.ok(Object.isFrozen(r.config) && Object.isFrozen(r.config.limits) && Object.isFrozen(r.config.corsOrigins));
 });
 

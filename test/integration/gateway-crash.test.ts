@@ -1,0 +1,79 @@
+/**
+ * Kills the real gateway process (SIGKILL) in the middle of a burst of tool calls, then reopens
+ * its data dir: every call that was acknowledged with a 2xx is in the decrypted audit log, and
+ * the log verifies.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openAudit } from '../../agent-gateway/audit/index.ts';
+import { MIGRATIONS } from '../../agent-gateway/gateway.ts';
+import { silentLogger } from '../../agent-gateway/logger.ts';
+import { openDatabase } from '../../agent-gateway/store/db.ts';
+import { call, createAgent, loginAdmin } from '../support/gateway.ts';
+import { spawnGateway } from '../support/process.ts';
+
+test('SIGKILL during a burst: every 2xx-acknowledged call is in the decrypted audit and verify passes', { timeout: 120_000 }, async () => {
+  const gw = await spawnGateway({ PALISADE_LOG_LEVEL: 'warn' });
+  const { base, dataDir, child } = gw;
+  try {
+    const admin = (await loginAdmin(base)).token;
+    const agent = await createAgent(base, admin, 'burst', ['echo']);
+    const acked: string[] = [];
+    let stop = false;
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        try {
+          const res = await call(base, 'POST', '/tools/call', { token: agent, body: { tool: 'echo', args: { text: `w${w}-${i}` } } });
+          if (res.status === 200 && res.body.status === 'ok') acked.push(res.body.call_id);
+        } catch {
+          return; // connection reset by the kill
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+    while (acked.length < 150) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    stop = true;
+    await Promise.all(workers);
+    await gw.exited;
+    assert.ok(acked.length >= 150);
+
+    const db = openDatabase(dataDir, MIGRATIONS);
+    const audit = openAudit({ dataDir, db, logger: silentLogger });
+    try {
+      const entries = await audit.read({ event: 'tool.call', limit: 10_000 });
+      const logged = new Set(entries.filter((e) => e.outcome === 'ok').map((e) => String(e.data?.['call_id'])));
+      const missing = acked.filter((id) => !logged.has(id));
+      assert.deepEqual(missing, [], `${missing.length} acknowledged calls are missing from the audit log`);
+      const verify = await audit.verify();
+      assert.equal(verify.ok, true, JSON.stringify(verify));
+    } finally {
+      await audit.close();
+      db.close();
+    }
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('SIGTERM: the gateway stops accepting, finishes the call in flight, flushes and exits 0', { timeout: 120_000 }, async () => {
+  const gw = await spawnGateway();
+  try {
+    const admin = (await loginAdmin(gw.base)).token;
+    await call(gw.base, 'PUT', '/admin/policy', { token: admin, body: { rules: [{ id: 'eval', effect: 'allow', agents: ['slow'], tools: ['js.eval'] }] } });
+    const agent = await createAgent(gw.base, admin, 'slow', ['js.eval']);
+    const inflight = call(gw.base, 'POST', '/tools/call', {
+      token: agent, body: { tool: 'js.eval', args: { code: 'const t = Date.now(); while (Date.now() - t < 1500) {} return "done"' } },
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    gw.child.kill('SIGTERM');
+    const res = await inflight;
+    assert.equal(res.status, 200);
+    assert.equal(res.body.result, 'done');
+    assert.equal(await gw.exited, 0);
+    assert.match(gw.output(), /"msg":"stopped"/);
+    await assert.rejects(call(gw.base, 'GET', '/health'));
+  } finally {
+    if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
+  }
+});
