@@ -59,6 +59,8 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   let fresh = 0;
   let closed = false;
   let monitor: NodeJS.Timeout | undefined;
+  let checking = false;
+  const freshWorkers = new Set<WorkerContainer>();
 
   function setHealth(next: BackendHealth): void {
     const from = health.state;
@@ -142,6 +144,8 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     let worker: WorkerContainer | undefined;
     try {
       worker = await WorkerContainer.start(docker, spec, startTimeoutMs);
+      freshWorkers.add(worker);
+      if (closed || signal?.aborted) return { ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' };
       const started = worker;
       const onAbort = (): void => void started.destroy();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -152,40 +156,64 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'could not start a fresh container' };
     } finally {
       fresh -= 1;
-      await worker?.destroy();
+      if (worker !== undefined) {
+        freshWorkers.delete(worker);
+        await worker.destroy();
+      }
     }
   }
 
-  async function check(): Promise<void> {
+  /** daemon reachable → stale containers removed, image present, container spec ready */
+  async function initialise(): Promise<boolean> {
     const ping = await pingDaemon(docker);
-    if (closed) return;
     if (!ping.ok) {
       setHealth({ state: 'down', detail: ping.detail });
-      flushQueue({ ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker daemon unreachable' });
-      for (const worker of [...all]) retire(worker);
-      return;
+      return false;
     }
-    if (health.state === 'down' && spec !== undefined) {
+    await removeStaleWorkers(docker, instance).catch(() => 0);
+    let image = options.image;
+    if (image === undefined) {
+      const built = await ensureWorkerImage(docker);
+      if (!built.ok) {
+        setHealth({ state: 'down', detail: built.reason });
+        return false;
+      }
+      image = built.tag;
+    }
+    spec = containerSpec({ image, quotas: options.quotas ?? DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance });
+    return true;
+  }
+
+  async function check(): Promise<void> {
+    if (checking) return;
+    checking = true;
+    try {
+      const ping = await pingDaemon(docker);
+      if (closed) return;
+      if (!ping.ok) {
+        setHealth({ state: 'down', detail: ping.detail });
+        flushQueue({ ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker daemon unreachable' });
+        for (const worker of [...all]) retire(worker);
+        return;
+      }
+      if (health.state !== 'down') return;
+      if (spec === undefined && !(await initialise())) return;
+      if (closed) return;
       failures = 0;
-      setHealth({ state: 'degraded', detail: 'daemon back; starting workers' });
+      setHealth({ state: 'degraded', detail: 'daemon reachable; starting workers' });
       fill();
+    } finally {
+      checking = false;
     }
   }
 
   return {
     name: 'docker',
     async start(): Promise<void> {
-      if (!options.enabled || closed) return;
-      const ping = await pingDaemon(docker);
-      if (!ping.ok) return setHealth({ state: 'down', detail: ping.detail });
-      await removeStaleWorkers(docker, instance).catch(() => 0);
-      let image = options.image;
-      if (image === undefined) {
-        const built = await ensureWorkerImage(docker);
-        if (!built.ok) return setHealth({ state: 'down', detail: built.reason });
-        image = built.tag;
-      }
-      spec = containerSpec({ image, quotas: options.quotas ?? DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance });
+      if (!options.enabled || closed || monitor !== undefined) return;
+      monitor = setInterval(() => void check(), options.healthIntervalMs ?? 10_000);
+      monitor.unref();
+      if (!(await initialise())) return;
       const ready = new Promise<void>((resolve) => {
         const listener = (change: HealthChange): void => {
           if (change.to !== 'healthy' && change.to !== 'down') return;
@@ -196,8 +224,6 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       });
       fill();
       await ready;
-      monitor = setInterval(() => void check(), options.healthIntervalMs ?? 10_000);
-      monitor.unref();
     },
     async run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult> {
       const began = performance.now();
@@ -233,7 +259,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       closed = true;
       if (monitor !== undefined) clearInterval(monitor);
       flushQueue({ ok: false, code: 'SBX_ERR_ABORTED', message: 'backend closed' });
-      const workers = [...all];
+      const workers = [...all, ...freshWorkers];
       all.clear();
       idle.length = 0;
       await Promise.all([...workers.map((worker) => worker.destroy()), ...inFlight]);

@@ -93,4 +93,19 @@ describe('docker backend health', { skip, timeout: 300_000 }, () => {
     assert.ok(path.includes('degraded') && path.lastIndexOf('healthy') > path.indexOf('down'));
     assert.deepEqual(unhandled, []);
   });
+
+  test('a backend started while the daemon is unreachable recovers on its own once the daemon appears', async () => {
+    const laterSocket = path.join(dir, 'later.sock');
+    const backend = createDockerBackend({ enabled: true, poolSize: 1, healthIntervalMs: 200, docker: new Docker({ socketPath: laterSocket }) });
+    await backend.start();
+    assert.equal(backend.health().state, 'down');
+    assert.match(backend.health().detail ?? '', /^Docker daemon unreachable/);
+    const link = await relay(laterSocket);
+    await until(() => backend.health().state === 'healthy');
+    const r = await backend.run({ callId: 'h3', tool: 't', handler: 'return 3;', args: null }, { timeoutMs: 10_000, memoryMb: 64, maxOutputBytes: 1024 });
+    assert.deepEqual(r.ok && r.value, 3);
+    await backend.close();
+    await link.close();
+    assert.deepEqual(unhandled, []);
+  });
 });
