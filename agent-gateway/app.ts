@@ -11,6 +11,7 @@ import { jsonBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
 import { hostCheck } from './http/host-check.ts';
 import { errorMiddleware } from './http/problem.ts';
+import { httpMetrics } from './metrics/observer.ts';
 import { requestId } from './http/request-id.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { authRoutes } from './http/routes/auth.ts';
@@ -23,6 +24,7 @@ export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = [])
   app.set('trust proxy', false);
   app.set('etag', false);
   app.use(requestId());
+  app.use(httpMetrics(ctx.metrics));
   app.use(hostCheck(ctx.config.host, ctx.config.allowedHosts));
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(cors(ctx.config.corsOrigins));

@@ -6,6 +6,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Config } from './config.ts';
 import type { EventSink, SecurityEvent } from './events.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { AgentStore } from './auth/agents.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import type { SetupTokenStore } from './auth/setup.ts';
@@ -30,6 +31,7 @@ export interface CoreContext {
   readonly agents: AgentStore;
   readonly setup: SetupTokenStore;
   readonly readiness: () => Readiness;
+  readonly metrics: Metrics;
 }
 
 /** Records an event; the promise resolves once it is durable. */

@@ -27,7 +27,10 @@ import type { CoreContext } from './context.ts';
 import { approvalRoutes } from './http/routes/approvals.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { governanceRoutes } from './http/routes/governance.ts';
+import { metricsRoutes } from './http/routes/metrics.ts';
 import { toolRoutes } from './http/routes/tools.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { metricsObserver, timedSink } from './metrics/observer.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { AgentCircuitBreaker } from './policy/circuit-breaker.ts';
 import { KillSwitchStore } from './policy/kill-switch.ts';
@@ -37,7 +40,7 @@ import { PolicyStore } from './policy/store.ts';
 import { openDatabase, type Migration } from './store/db.ts';
 import { createDispatcher } from './tools/dispatch.ts';
 import { buildRegistry, type ToolRegistry } from './tools/registry.ts';
-import { NO_OBSERVER, type ToolServices } from './tools/services.ts';
+import type { ToolServices } from './tools/services.ts';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
@@ -96,6 +99,8 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     mode: config.sandboxBackend, isolate: backends.isolate, docker: backends.docker,
     maxTimeoutMs: config.limits.callTimeoutMaxMs, outputBytes: config.limits.outputBytes,
   });
+  const metrics = createMetrics({ knownTools: registry.list().map((t) => t.name) });
+  const events = timedSink(audit.sink, metrics);
   const calls = new CallStore(db, { now });
   const approvalEvents = new ApprovalEvents();
   const g = config.governance;
@@ -110,20 +115,25 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     breaker: new AgentCircuitBreaker({
       threshold: g.breakerThreshold, windowMs: g.breakerWindowSeconds * 1000, cooldownMs: g.breakerCooldownSeconds * 1000,
     }, { now }),
-    events: audit.sink,
-    observer: NO_OBSERVER,
+    events,
+    observer: metricsObserver(metrics),
     outputBytes: config.limits.outputBytes,
     now,
   };
   const ctx: CoreContext = {
-    config, db, logger, now, users, setup,
-    events: audit.sink,
+    config, db, logger, now, users, setup, events, metrics,
     readiness: () => dispatcher.readiness(),
     sessions: new SessionStore(db, config.auth),
     agents: new AgentStore(db),
   };
   const app = createApp(ctx, [
     toolRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), auditRoutes(ctx, audit),
+    metricsRoutes(ctx, metrics, {
+      workers: () => [backends.isolate, ...(backends.docker ? [backends.docker] : [])]
+        .filter((b) => b.health().state !== 'disabled')
+        .map((b) => ({ backend: b.name, healthy: b.health().state === 'healthy' })),
+      approvalsPending: () => tools.approvals.pendingCount(),
+    }),
   ]);
   return {
     app, ctx, tools, audit,

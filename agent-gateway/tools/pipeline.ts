@@ -35,6 +35,7 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
   const { agent, body, requestId } = req;
   const actor = `agent:${agent.agentId}`;
   const refuse = async (step: string, error: GatewayError, tool: unknown, data: Record<string, JsonValue> = {}): Promise<never> => {
+    svc.observer.callRefused(toolLabel(svc, tool), step);
     await audit(svc, {
       type: 'tool.call', actor, outcome: 'denied', requestId,
       data: { step, code: error.code, tool: toolLabel(svc, tool), agent_id: agent.agentId, ...data },
@@ -105,6 +106,7 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
         risk: tool.manifest.risk, timeout_seconds: svc.approvalConfig.get().timeout_seconds,
       });
       svc.calls.put({ call_id: callId, agent_id: agent.agentId, tool: name, status: 'pending_approval' });
+      svc.observer.callPending(name);
       await audit(svc, {
         type: 'tool.call', actor, outcome: 'pending', requestId,
         data: {

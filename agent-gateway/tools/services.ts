@@ -14,6 +14,9 @@ import type { ToolRegistry } from './registry.ts';
 /** Hooks for metrics; every method must be cheap and must not throw. */
 export interface PipelineObserver {
   callFinished(tool: string, outcome: string, backend: string, seconds: number): void;
+  /** a call refused before it ran; `step` names the pipeline step */
+  callRefused(tool: string, step: string): void;
+  callPending(tool: string): void;
   validationError(tool: string): void;
   decision(effect: string): void;
   rateLimited(route: string): void;
@@ -21,6 +24,8 @@ export interface PipelineObserver {
 
 export const NO_OBSERVER: PipelineObserver = {
   callFinished: () => {},
+  callRefused: () => {},
+  callPending: () => {},
   validationError: () => {},
   decision: () => {},
   rateLimited: () => {},
