@@ -23,7 +23,7 @@ Options:
 Exit codes:
   0  every check passed (warnings allowed)
   1  at least one check failed
-  2  the PALISADE_* configuration is invalid (listed under "config"; other checks still run)
+  2  invalid configuration (listed under "config"; the other checks still run)
   3  runtime error`;
 
 const MARK: Record<Check['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
