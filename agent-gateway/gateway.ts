@@ -29,6 +29,13 @@ import { auditRoutes } from './http/routes/audit.ts';
 import { governanceRoutes } from './http/routes/governance.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { toolRoutes } from './http/routes/tools.ts';
+import { chatRoutes } from './http/routes/chat.ts';
+import { privacyRoutes } from './http/routes/privacy.ts';
+import { providerRoutes } from './http/routes/providers.ts';
+import { redactionRoutes } from './http/routes/redaction.ts';
+import { openProviderServices } from './providers-services.ts';
+import { PRIVACY_MIGRATIONS } from './privacy/schema.ts';
+import { PROVIDER_MIGRATIONS } from '../providers/index.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { metricsObserver, timedSink } from './metrics/observer.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -61,6 +68,7 @@ export interface Gateway {
 
 export const MIGRATIONS: readonly Migration[] = [
   ...AUTH_MIGRATIONS, ...AUDIT_MIGRATIONS, ...POLICY_MIGRATIONS, ...APPROVAL_MIGRATIONS,
+  ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS,
 ];
 
 /** Built-in actions, then the operator's tools; every bad manifest is listed. */
@@ -126,8 +134,10 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     sessions: new SessionStore(db, config.auth),
     agents: new AgentStore(db),
   };
+  const providers = openProviderServices(config, db, logger, { now });
   const app = createApp(ctx, [
     toolRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), auditRoutes(ctx, audit),
+    chatRoutes(ctx, providers), providerRoutes(ctx, providers), redactionRoutes(ctx, providers), privacyRoutes(ctx, providers, tools, audit),
     metricsRoutes(ctx, metrics, {
       workers: () => [backends.isolate, ...(backends.docker ? [backends.docker] : [])]
         .filter((b) => b.health().state !== 'disabled')
@@ -138,7 +148,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   return {
     app, ctx, tools, audit,
     close: async () => {
-      await Promise.all([backends.isolate.close(), backends.docker?.close()]);
+      await Promise.all([backends.isolate.close(), backends.docker?.close(), providers.close()]);
       await audit.close();
       db.close();
     },

@@ -1,0 +1,82 @@
+/**
+ * GET /admin/providers (metadata only: never a key), PUT /admin/providers/:name/key
+ * {key, ttl_days}, POST /admin/providers/:name/rotate {key, ttl_days, overlap_hours?} and
+ * DELETE /admin/providers/:name/key (admin only). Keys go straight into the encrypted store;
+ * audit events name the provider and expiry, never the key.
+ */
+import { Router, type Response } from 'express';
+import { isProviderName, type ProviderKeyInfo, type ProviderName } from '../../../providers/index.ts';
+import type { CoreContext } from '../../context.ts';
+import { gwError } from '../../errors.ts';
+import type { ProviderServices } from '../../providers-services.ts';
+import { actor, principalOf, requirePrincipal } from '../auth.ts';
+import { bodyValidator, param } from '../validate-body.ts';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+function view(info: ProviderKeyInfo, svc: ProviderServices): Record<string, unknown> {
+  const ep = svc.registry.endpoint(info.name);
+  return {
+    name: info.name, wire: ep.wire, base_url: ep.baseUrl, locality: ep.locality,
+    needs_key: info.needsKey, key_status: info.status, stored: info.stored, env_present: info.envPresent,
+    created_at: iso(info.createdAt), expires_at: iso(info.expiresAt), previous_valid_until: iso(info.previousValidUntil),
+  };
+}
+
+function providerParam(raw: string): ProviderName {
+  if (!isProviderName(raw)) throw gwError('GW_ERR_NOT_FOUND', 'Unknown provider.');
+  return raw;
+}
+
+export function providerRoutes(ctx: CoreContext, svc: ProviderServices): Router {
+  const r = Router();
+  const admin = requirePrincipal(ctx, ['admin']);
+  const keyProps = { key: { type: 'string', minLength: 1, maxLength: 512 }, ttl_days: { type: 'integer' } } as const;
+  const putBody = bodyValidator<{ key: string; ttl_days: number }>({
+    type: 'object', additionalProperties: false, required: ['key', 'ttl_days'], properties: keyProps,
+  });
+  const rotateBody = bodyValidator<{ key: string; ttl_days: number; overlap_hours?: number }>({
+    type: 'object', additionalProperties: false, required: ['key', 'ttl_days'], properties: { ...keyProps, overlap_hours: { type: 'integer' } },
+  });
+
+  const record = (res: Response, type: string, provider: ProviderName, data: Record<string, string | number | null>): Promise<void> => {
+    const who = principalOf(res);
+    return ctx.events.record({
+      type, actor: actor(res), outcome: 'ok', subject: who.kind === 'agent' ? who.agentId : who.username,
+      requestId: String(res.locals['requestId'] ?? ''), data: { provider, ...data },
+    });
+  };
+
+  r.get('/admin/providers', admin, (_req, res) => {
+    res.json({ providers: svc.keys.listProviders(svc.keyEnv).map((i) => view(i, svc)) });
+  });
+
+  r.put('/admin/providers/:name/key', admin, async (req, res) => {
+    const name = providerParam(param(req.params['name']));
+    const body = putBody(req);
+    const out = svc.keys.putKey(name, body.key, body.ttl_days);
+    if (!out.ok) throw out.code === 'PRV_ERR_UNKNOWN_PROVIDER' ? gwError('GW_ERR_NOT_FOUND', 'This provider does not take a key.') : gwError('GW_ERR_VALIDATION', 'Invalid key.', { extras: { errors: out.problems.map((m) => ({ instancePath: '', message: m })) } });
+    await record(res, 'provider.key.put', name, { expires_at: iso(out.expiresAt), ttl_days: body.ttl_days });
+    res.json({ provider: name, expires_at: iso(out.expiresAt) });
+  });
+
+  r.post('/admin/providers/:name/rotate', admin, async (req, res) => {
+    const name = providerParam(param(req.params['name']));
+    const body = rotateBody(req);
+    const overlap = body.overlap_hours ?? 24;
+    const out = svc.keys.rotateKey(name, body.key, body.ttl_days, overlap);
+    if (!out.ok) throw out.code === 'PRV_ERR_UNKNOWN_PROVIDER' ? gwError('GW_ERR_NOT_FOUND', 'This provider does not take a key.') : gwError('GW_ERR_VALIDATION', 'Invalid key.', { extras: { errors: out.problems.map((m) => ({ instancePath: '', message: m })) } });
+    const info = svc.keys.listProviders(svc.keyEnv).find((i) => i.name === name);
+    await record(res, 'provider.key.rotate', name, { expires_at: iso(out.expiresAt), ttl_days: body.ttl_days, overlap_hours: overlap });
+    res.json({ provider: name, expires_at: iso(out.expiresAt), previous_valid_until: iso(info?.previousValidUntil) });
+  });
+
+  r.delete('/admin/providers/:name/key', admin, async (req, res) => {
+    const name = providerParam(param(req.params['name']));
+    const removed = svc.keys.deleteKey(name);
+    if (removed === 0) throw gwError('GW_ERR_NOT_FOUND', 'No stored key for this provider.');
+    await record(res, 'provider.key.delete', name, { removed });
+    res.status(204).end();
+  });
+  return r;
+}
