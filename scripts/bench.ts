@@ -1,0 +1,220 @@
+/**
+ * `npm run bench`: autocannon against the real gateway (a child process: production
+ * openGateway + Express on 127.0.0.1, see scripts/bench/gateway-child.ts) and, in the same
+ * run, two baselines in their own child processes: a bare Express 5 JSON POST echo and a bare
+ * node:http JSON echo. Prints a table (req/s, p50/p99, ratio to each baseline, RSS) and writes
+ * bench-results/bench-<timestamp>.json.
+ *
+ *   node scripts/bench.ts            full run (10 s per case, ~3 min)
+ *   node scripts/bench.ts --quick    smoke run (1 s per case, no Docker cases)
+ *   node scripts/bench.ts --soak     10 minutes of the isolate echo case, RSS sampled every 10 s
+ *   options: --duration <s>  --connections <n>  --out <dir>  --no-docker  --soak-seconds <s>
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { dockerReachable, runCold } from './bench/cold.ts';
+import { runLoad, type LoadSpec } from './bench/load.ts';
+import { rssMiB, startServer, treeRssMiB, type Server } from './bench/procs.ts';
+import { formatTable, machine, ratios, type Row } from './bench/report.ts';
+import { BENCH_ADMIN_PASSWORD, ECHO_BODY, ECHO_DOCKER_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
+import { runSoak } from './bench/soak.ts';
+
+const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
+const ROOT = here('../');
+
+function readArgs() {
+  try {
+    return parseArgs({
+    options: {
+      quick: { type: 'boolean' }, soak: { type: 'boolean' }, 'no-docker': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      duration: { type: 'string' }, connections: { type: 'string' }, out: { type: 'string' }, 'soak-seconds': { type: 'string' },
+    },
+    strict: true,
+  }).values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+const args = readArgs();
+if (args.help === true) {
+  process.stdout.write('Usage: node scripts/bench.ts [--quick | --soak] [--duration s] [--connections n] [--out dir] [--no-docker] [--soak-seconds s]\n');
+  process.exit(0);
+}
+const positive = (raw: string | undefined, fallback: number): number => {
+  const n = Number(raw);
+  return raw !== undefined && Number.isSafeInteger(n) && n > 0 ? n : fallback;
+};
+const quick = args.quick === true;
+const duration = positive(args.duration, quick ? 1 : 10);
+const warmup = quick ? 0 : 2;
+const connections = positive(args.connections, 10);
+const outDir = args.out ?? join(ROOT, 'bench-results');
+const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+
+const baseEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
+const cleanups: Array<() => Promise<void> | void> = [];
+async function cleanup(): Promise<void> {
+  for (const c of cleanups.reverse()) await c();
+}
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+async function measured(server: Server, spec: LoadSpec): Promise<{ r: Awaited<ReturnType<typeof runLoad>>; before: number; after: number; tree: number }> {
+  if (warmup > 0) await runLoad({ ...spec, durationSeconds: warmup });
+  const before = rssMiB(server.pid);
+  const r = await runLoad(spec);
+  return { r, before, after: rssMiB(server.pid), tree: treeRssMiB(server.pid) };
+}
+
+async function baseline(id: string, label: string, script: string): Promise<Row> {
+  const server = await startServer(label, here(script), baseEnv);
+  try {
+    const url = `http://127.0.0.1:${server.port}/echo`;
+    await preflight(url, { method: 'POST', headers: {}, body: '{"text":"hello"}' }, 200, (b) => JSON.stringify(b) === '{"text":"hello"}');
+    const { r, before, after } = await measured(server, { url, method: 'POST', body: '{"text":"hello"}', connections, durationSeconds: duration, expectStatus: 200 });
+    return { id, label, target: 'baseline', connections, ...r, rssBeforeMiB: before, rssAfterMiB: after };
+  } finally {
+    await server.stop();
+  }
+}
+
+interface GatewayCase {
+  readonly id: string;
+  readonly label: string;
+  readonly spec: (base: string, p: Prepared) => Omit<LoadSpec, 'durationSeconds'>;
+  readonly check: (body: unknown) => boolean;
+  readonly note?: string;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const echoOk = (b: unknown): boolean => isObj(b) && b['status'] === 'ok' && isObj(b['result']) && b['result']['text'] === 'hello';
+
+const CASES: readonly GatewayCase[] = [
+  { id: 'health', label: 'gateway GET /health (no auth)', check: (b) => isObj(b) && b['status'] === 'ok',
+    spec: (base) => ({ url: `${base}/health`, method: 'GET', connections, expectStatus: 200 }) },
+  { id: 'auth-noop', label: 'gateway authenticated no-op', check: isObj, note: 'GET /admin/kill-switch with an admin bearer token: host check, helmet, token hash + sqlite session lookup',
+    spec: (base, p) => ({ url: `${base}/admin/kill-switch`, method: 'GET', headers: { authorization: `Bearer ${p.adminToken}` }, connections, expectStatus: 200 }) },
+  { id: 'echo-isolate', label: 'echo via isolate (warm)', check: echoOk, note: 'POST /tools/call: agent auth, checks, ajv, policy, isolate child IPC, result check, fsynced audit line before 200',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_BODY, connections, expectStatus: 200 }) },
+  { id: 'echo-docker', label: 'echo via Docker warm pool', check: echoOk, note: 'tool echo.docker (backend "docker"); pool of 2 containers, 4 connections',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_DOCKER_BODY, connections: Math.min(4, connections), expectStatus: 200 }) },
+  { id: 'login', label: 'login (PBKDF2 600k)', check: (b) => isObj(b) && typeof b['token'] === 'string', note: 'POST /admin/login, 1 connection: p50 is the cost of one login',
+    spec: (base) => ({ url: `${base}/admin/login`, method: 'POST', body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }), connections: 1, expectStatus: 200 }) },
+  { id: 'audit-burst', label: 'audit burst (policy deny)', check: (b) => isObj(b) && b['status'] === 403, note: '32 connections of calls denied by policy: each writes an fsynced audit line (group commit) and answers 403',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.denyAgentToken}` }, body: ECHO_BODY, connections: 32, expectStatus: 403 }) },
+];
+
+async function startGateway(withDocker: boolean): Promise<{ server: Server; base: string; prepared: Prepared; dockerOk: boolean; dockerDetail: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'palisade-bench-data-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env: Record<string, string> = {
+    ...baseEnv, PALISADE_DATA_DIR: dataDir, PALISADE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, PALISADE_LOG_LEVEL: 'error',
+    PALISADE_SANDBOX_BACKEND: withDocker ? 'auto' : 'isolate',
+  };
+  if (withDocker) {
+    const tools = makeDockerToolsDir();
+    cleanups.push(() => rmSync(tools, { recursive: true, force: true }));
+    env['PALISADE_TOOLS_DIR'] = tools;
+  }
+  const server = await startServer('gateway', here('./bench/gateway-child.ts'), env);
+  cleanups.push(() => server.stop());
+  const base = `http://127.0.0.1:${server.port}`;
+  const prepared = await prepareGateway(base);
+  const docker = withDocker ? await waitForDocker(base, 180_000) : { ok: false, detail: 'not requested' };
+  return { server, base, prepared, dockerOk: docker.ok, dockerDetail: docker.detail };
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  if (args.soak === true) {
+    const { server, base, prepared } = await startGateway(false);
+    const seconds = positive(args['soak-seconds'], 600);
+    log(`soak: ${seconds} s of the isolate echo case, RSS every 10 s`);
+    const soak = await runSoak(server, { url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${prepared.echoAgentToken}` }, body: ECHO_BODY, connections, durationSeconds: seconds, expectStatus: 200 }, log);
+    process.stdout.write(`${soak.text}\n`);
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `bench-soak-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify({ kind: 'soak', started_at: startedAt.toISOString(), machine: machine(), ...soak.json }, null, 2)}\n`);
+    process.stdout.write(`wrote ${file}\n`);
+    return;
+  }
+
+  const wantDocker = !quick && args['no-docker'] !== true && (await dockerReachable());
+  const skipped: string[] = [];
+  if (!wantDocker) skipped.push(quick ? 'docker cases: skipped in --quick' : args['no-docker'] === true ? 'docker cases: --no-docker' : 'docker cases: no Docker daemon reachable');
+  log(`mode ${quick ? 'quick' : 'full'}: ${duration} s per case, ${connections} connections, docker ${wantDocker ? 'on' : 'off'}`);
+
+  const rows: Row[] = [];
+  log('baseline node:http');
+  rows.push(await baseline('baseline-http', 'baseline node:http echo', './bench/baseline-http.ts'));
+  log('baseline express');
+  rows.push(await baseline('baseline-express', 'baseline express 5 echo', './bench/baseline-express.ts'));
+
+  log('starting the gateway child');
+  const gw = await startGateway(wantDocker);
+  if (wantDocker && !gw.dockerOk) skipped.push(`echo-docker: docker backend not healthy (${gw.dockerDetail})`);
+  const rssStart = rssMiB(gw.server.pid);
+  for (const c of CASES) {
+    if (c.id === 'echo-docker' && !(wantDocker && gw.dockerOk)) continue;
+    const spec = { ...c.spec(gw.base, gw.prepared), durationSeconds: duration };
+    log(c.label);
+    await preflight(spec.url, { method: spec.method, headers: { ...spec.headers }, ...(spec.body === undefined ? {} : { body: spec.body }) }, spec.expectStatus, c.check);
+    const { r, before, after, tree } = await measured(gw.server, spec);
+    rows.push({ id: c.id, label: c.label, target: 'gateway', connections: spec.connections, ...r, rssBeforeMiB: before, rssAfterMiB: after, treeRssAfterMiB: tree, ...(c.note === undefined ? {} : { note: c.note }) });
+  }
+  const rssEnd = rssMiB(gw.server.pid);
+  if (wantDocker) {
+    log('docker cold: fresh container per call');
+    try {
+      const n = 10;
+      const cold = await runCold(n);
+      rows.push({
+        id: 'docker-cold', label: 'echo, cold fresh container', target: 'sandbox', connections: 1, reqPerSec: cold.reqPerSec, p50Ms: cold.p50Ms, p99Ms: cold.p99Ms,
+        meanMs: cold.meanMs, total: n - cold.failures, unexpected: cold.failures, rssBeforeMiB: Number.NaN, rssAfterMiB: Number.NaN,
+        note: `${n} sequential jobs with fresh: true at the backend interface (create+start+ready+call+remove), no HTTP`,
+      });
+    } catch (error) {
+      skipped.push(`docker-cold: ${(error as Error).message}`);
+    }
+  }
+  await cleanup();
+  cleanups.length = 0;
+
+  const table = formatTable(rows);
+  const http = rows.find((r) => r.id === 'baseline-http');
+  const express = rows.find((r) => r.id === 'baseline-express');
+  const noop = rows.find((r) => r.id === 'auth-noop');
+  const login = rows.find((r) => r.id === 'login');
+  const lines = [
+    '',
+    `Palisade benchmark ${startedAt.toISOString()} (${quick ? 'quick' : 'full'}; ${duration} s per case after ${warmup} s warm-up; gateway in a child process, autocannon in this one)`,
+    table,
+    '',
+    `gateway RSS: ${rssStart.toFixed(0)} MiB after setup → ${rssEnd.toFixed(0)} MiB after the gateway cases (gateway process; "tree RSS" adds its isolate host children)`,
+    ...(noop === undefined ? [] : [`authenticated no-op: ${(1e6 / noop.reqPerSec).toFixed(0)} µs of server time per request at saturation (1e6 / req/s), p50 ${noop.p50Ms.toFixed(2)} ms`]),
+    ...(login === undefined ? [] : [`one login (PBKDF2-HMAC-SHA256 600,000): p50 ${login.p50Ms.toFixed(0)} ms`]),
+    ...skipped.map((s) => `skipped: ${s}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({
+    kind: quick ? 'quick' : 'full', started_at: startedAt.toISOString(), machine: machine(),
+    settings: { duration_seconds: duration, warmup_seconds: warmup, connections, gateway: 'child process (scripts/bench/gateway-child.ts)', load_generator: 'autocannon 9, in the bench process' },
+    gateway_rss_mib: { after_setup: rssStart, after_cases: rssEnd },
+    rows: rows.map((r) => ({ ...r, ratio_vs_node_http: ratios(r, http, express).vsHttp, ratio_vs_express: ratios(r, http, express).vsExpress })),
+    skipped,
+  }, null, 2)}\n`);
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench: failed: ${(error as Error).stack ?? String(error)}\n`);
+  await cleanup();
+  process.exit(1);
+}

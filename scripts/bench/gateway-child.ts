@@ -1,0 +1,39 @@
+/**
+ * The gateway under test, in its own process (the load generator must not share its event
+ * loop): the production openGateway + Express app on 127.0.0.1:<random>, configured from the
+ * PALISADE_* environment exactly as main.ts does, with ONE change: the per-agent rate limit,
+ * the circuit breaker and the login limiter are raised so the benchmark measures the request
+ * path rather than the limiters answering 429/503. Prints READY <port>.
+ */
+import { parseConfig, type Config } from '../../agent-gateway/config.ts';
+import { openGateway } from '../../agent-gateway/gateway.ts';
+import { createLogger } from '../../agent-gateway/logger.ts';
+
+const parsed = parseConfig(process.env);
+if (!parsed.ok) {
+  process.stderr.write(`bench gateway: invalid configuration:\n${parsed.problems.join('\n')}\n`);
+  process.exit(2);
+}
+const UNLIMITED = 1_000_000_000;
+const config: Config = {
+  ...parsed.config,
+  governance: { ...parsed.config.governance, agentBurst: UNLIMITED, agentRatePerSecond: UNLIMITED, breakerThreshold: UNLIMITED },
+  auth: { ...parsed.config.auth, loginLimitPerClient: UNLIMITED, loginLimitPerUsername: UNLIMITED },
+};
+const logger = createLogger(config.logLevel, (line) => process.stderr.write(line));
+const gateway = await openGateway(config, { logger, print: () => undefined });
+const server = gateway.app.listen(0, '127.0.0.1', () => {
+  const addr = server.address();
+  process.stdout.write(`READY ${typeof addr === 'object' && addr !== null ? addr.port : 0}\n`);
+});
+server.headersTimeout = 30_000;
+server.requestTimeout = 120_000;
+let stopping = false;
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
+  server.closeAllConnections();
+  server.close(() => {
+    void gateway.close().then(() => process.exit(0));
+  });
+});

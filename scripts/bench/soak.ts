@@ -1,0 +1,40 @@
+/** Soak: one long load run while the gateway's RSS is sampled every 10 s; reports the drift. */
+import { runLoad, type LoadSpec } from './load.ts';
+import { rssMiB, treeRssMiB, type Server } from './procs.ts';
+
+export interface SoakSample {
+  readonly t_s: number;
+  readonly rss_mib: number;
+  readonly tree_rss_mib: number;
+}
+
+export async function runSoak(server: Server, spec: LoadSpec, log: (line: string) => void): Promise<{ text: string; json: Record<string, unknown> }> {
+  const samples: SoakSample[] = [];
+  const t0 = performance.now();
+  const sample = (): void => {
+    const s = { t_s: Math.round((performance.now() - t0) / 1000), rss_mib: rssMiB(server.pid), tree_rss_mib: treeRssMiB(server.pid) };
+    samples.push(s);
+    log(`t=${s.t_s}s rss ${s.rss_mib.toFixed(1)} MiB (tree ${s.tree_rss_mib.toFixed(1)})`);
+  };
+  sample();
+  const timer = setInterval(sample, 10_000);
+  let result;
+  try {
+    result = await runLoad(spec);
+  } finally {
+    clearInterval(timer);
+  }
+  sample();
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  // after the first minute the heap and the isolate pools are warm: drift from there is the leak signal
+  const warm = samples.find((s) => s.t_s >= 60) ?? first;
+  const max = Math.max(...samples.map((s) => s.rss_mib));
+  const drift = (a: SoakSample | undefined, b: SoakSample | undefined): number => (a === undefined || b === undefined ? Number.NaN : b.rss_mib - a.rss_mib);
+  const text = [
+    `soak: ${spec.durationSeconds} s, ${spec.connections} connections, ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.unexpected} unexpected`,
+    `gateway RSS: start ${first?.rss_mib.toFixed(1)} MiB, at ${warm?.t_s}s ${warm?.rss_mib.toFixed(1)} MiB, end ${last?.rss_mib.toFixed(1)} MiB, max ${max.toFixed(1)} MiB`,
+    `drift: ${drift(first, last).toFixed(1)} MiB overall, ${drift(warm, last).toFixed(1)} MiB after warm-up (${samples.length} samples)`,
+  ].join('\n');
+  return { text, json: { load: result, samples, drift_mib: drift(first, last), drift_after_warmup_mib: drift(warm, last), max_rss_mib: max } };
+}
