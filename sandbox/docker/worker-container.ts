@@ -165,12 +165,22 @@ export class WorkerContainer {
     });
   }
 
+  /**
+   * Why the container stopped mid-job. Docker records OOMKilled from a separate event that can
+   * land just after the exit, so a SIGKILL exit (137) is re-inspected once. Node is PID 1 in its
+   * namespace, so nothing inside the container can SIGKILL it: a 137 we did not cause comes
+   * from the kernel's OOM killer (or an operator).
+   */
   async #exitReason(): Promise<JobOutcome> {
+    const oom: JobOutcome = { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the container ran out of memory' };
     try {
       await Promise.race([this.#container.wait(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-      const info = await this.#container.inspect();
-      if (info.State.OOMKilled || /heap out of memory/i.test(this.#demux.stderr)) {
-        return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the container ran out of memory' };
+      let info = await this.#container.inspect();
+      if (info.State.OOMKilled || /heap out of memory/i.test(this.#demux.stderr)) return oom;
+      if (info.State.ExitCode === 137) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        info = await this.#container.inspect();
+        if (info.State.OOMKilled || info.State.ExitCode === 137) return oom;
       }
       return { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: `worker exited (code ${info.State.ExitCode})` };
     } catch {

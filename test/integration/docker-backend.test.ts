@@ -10,11 +10,11 @@ import { createDockerBackend } from '../../sandbox/docker/backend.ts';
 import { SUPERVISOR_PID_LABEL, WORKER_LABEL } from '../../sandbox/docker/container-config.ts';
 import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
 import type { HealthChange, WorkerBackend, WorkerResult } from '../../sandbox/worker-backend.ts';
-import { dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
+import { CONTAINER_ID_HANDLER, dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
 
 const skip = await dockerSkipReason();
 const LIMITS = { timeoutMs: 20_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
-const CONTAINER_ID = `return /\\/docker\\/([0-9a-f]{64})/.exec(process.getBuiltinModule('node:fs').readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? null;`;
+const CONTAINER_ID = CONTAINER_ID_HANDLER;
 let seq = 0;
 
 function call(backend: WorkerBackend, handler: string, extra: { fresh?: boolean; args?: unknown } = {}, signal?: AbortSignal): Promise<WorkerResult> {

@@ -10,7 +10,7 @@ import { createDockerBackend } from '../../sandbox/docker/backend.ts';
 import { parseDockerQuotas } from '../../sandbox/docker/quotas.ts';
 import type { JsonValue } from '../../sandbox/json.ts';
 import type { WorkerBackend, WorkerResult } from '../../sandbox/worker-backend.ts';
-import { dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
+import { CONTAINER_ID_HANDLER, dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
 
 const skip = await dockerSkipReason();
 const LIMITS = { timeoutMs: 20_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
@@ -30,7 +30,7 @@ function value(result: WorkerResult): JsonValue {
 }
 
 const FS = `const fs = process.getBuiltinModule('node:fs');`;
-const CONTAINER_ID = `${FS} return /\\/docker\\/([0-9a-f]{64})/.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? fs.readFileSync('/proc/self/mountinfo', 'utf8').match(/containers\\/([0-9a-f]{64})/)?.[1] ?? null;`;
+const CONTAINER_ID = CONTAINER_ID_HANDLER;
 
 describe('docker worker: restrictions proven from inside the container', { skip, timeout: 600_000 }, () => {
   let backend: WorkerBackend;
@@ -169,6 +169,11 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     assert.equal(value(await call(backend, 'return "next";')), 'next');
   });
 
+  test('a handler cannot SIGKILL its own PID-1 worker (so a SIGKILL exit we did not cause is the OOM killer)', async () => {
+    const out = value(await call(backend, `process.kill(1, 'SIGKILL'); await new Promise((r) => setTimeout(r, 300)); return process.pid;`));
+    assert.equal(out, 1);
+  });
+
   test('a memory balloon is OOM-killed: SBX_ERR_MEMORY_LIMIT, the container is replaced, the next call works', async () => {
     const id = value(await call(backend, CONTAINER_ID));
     const balloon = await call(backend, 'const hold = []; for (;;) hold.push(Buffer.alloc(1 << 20, 1));');
@@ -218,7 +223,7 @@ describe('docker worker: pids limit', { skip, timeout: 300_000 }, () => {
         if (r === 'online') online++; else failures.push(r);
       }
       const threads = fs.readdirSync('/proc/self/task').length;
-      const events = fs.readFileSync('/sys/fs/cgroup/pids/pids.events', 'utf8').trim();
+      const events = ['/sys/fs/cgroup/pids/pids.events', '/sys/fs/cgroup/pids.events'].filter((p) => fs.existsSync(p)).map((p) => fs.readFileSync(p, 'utf8').trim())[0] ?? 'missing';
       for (const w of workers) w.terminate();
       return { online, failures, threads, events };`, { timeoutMs: 120_000 })) as { online: number; failures: string[]; threads: number; events: string };
     assert.ok(out.threads <= 64, `threads=${out.threads}`);

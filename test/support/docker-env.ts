@@ -26,3 +26,11 @@ export async function leftoverContainers(): Promise<string[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`palisade.supervisor-pid=${process.pid}`] } });
   return list.map((c) => c.Id);
 }
+
+/**
+ * Handler source that returns the id of the container it runs in: from /proc/self/cgroup
+ * (cgroup v1) or, with a private cgroup namespace (v2), from the /etc/hostname bind mount.
+ */
+export const CONTAINER_ID_HANDLER = `const fs = process.getBuiltinModule('node:fs');
+  return /\\/docker\\/([0-9a-f]{64})/.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1]
+    ?? /containers\\/([0-9a-f]{64})\\//.exec(fs.readFileSync('/proc/self/mountinfo', 'utf8'))?.[1] ?? null;`;
