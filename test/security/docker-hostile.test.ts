@@ -106,6 +106,16 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     for (const flag of ['noexec', 'nosuid', 'nodev']) assert.ok(options.includes(flag), `${flag} in ${String(line)}`);
   });
 
+  test('native code dropped into /tmp cannot be loaded (noexec): process.dlopen fails', async () => {
+    const out = value(await call(backend, `${FS}
+      const lib = fs.readdirSync('/lib/x86_64-linux-gnu').find((n) => n.startsWith('libm.so'));
+      fs.copyFileSync('/lib/x86_64-linux-gnu/' + lib, '/tmp/evil.so');
+      try { process.dlopen({ exports: {} }, '/tmp/evil.so'); return 'loaded'; }
+      catch (e) { return String(e.message).slice(0, 200); } finally { fs.rmSync('/tmp/evil.so'); }`));
+    assert.notEqual(out, 'loaded');
+    assert.match(String(out), /failed to map segment|operation not permitted|permission denied/i);
+  });
+
   test('child_process spawn, execFileSync and fork are refused with EPERM (seccomp)', async () => {
     const out = value(await call(backend, `
       const cp = process.getBuiltinModule('node:child_process');
