@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -46,8 +46,22 @@ test('the runtime SBOM lists every runtime dependency from package.json at its l
 });
 
 test('every SBOM component hash agrees with the sha512 integrity in requirements.lock.json', () => {
-  const req = readJson(join(REPO, 'requirements.lock.json')) as { packages: { name: string; version: string; integrity: string }[] };
+  const req = readJson(join(REPO, 'requirements.lock.json')) as {
+    packages: { path: string; name: string; version: string; integrity: string; installScript: string }[];
+  };
   const integrity = new Map(req.packages.map((p) => [`${p.name}@${p.version}`, p.integrity] as const));
+  // Packages an ALLOWED install script installed (the `node` package fetches its platform
+  // binary) are not in package-lock.json; npm records them, with integrity, in the hidden
+  // lockfile inside that package, which is what lock:verify checks too.
+  for (const owner of req.packages.filter((p) => p.installScript === 'allowed')) {
+    const hidden = join(REPO, owner.path, 'node_modules', '.package-lock.json');
+    if (!existsSync(hidden)) continue;
+    const nested = readJson(hidden) as { packages: Record<string, { version?: string; integrity?: string }> };
+    for (const [path, meta] of Object.entries(nested.packages)) {
+      const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      if (meta.version !== undefined && meta.integrity !== undefined) integrity.set(`${name}@${meta.version}`, meta.integrity);
+    }
+  }
   const comps = (readJson(fullFile) as { components: Component[] }).components;
   let compared = 0;
   for (const c of comps) {
