@@ -4,9 +4,13 @@
  *    `docker run` equivalent: create + start + ready + call + remove), same handler, same run
  *  - container start time (create → attach → start → worker `ready`)
  *  - memory per warm idle container (cgroup usage minus page cache, from `docker stats`)
- * Usage: node scripts/bench-docker.ts [--warm 300] [--cold 20] [--starts 10]
+ *  - the same echo through the docker CLI (`docker run --rm -i`, same restrictions), until exit
+ * Usage: node scripts/bench-docker.ts [--warm 300] [--cold 20] [--cli 10] [--starts 10]
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { encodeFrame, FrameDecoder } from '../sandbox/ipc/frame.ts';
 import { createDockerBackend } from '../sandbox/docker/backend.ts';
 import { containerSpec, INSTANCE_LABEL, loadSeccompProfile, SUPERVISOR_PID_LABEL } from '../sandbox/docker/container-config.ts';
 import { ensureWorkerImage } from '../sandbox/docker/image.ts';
@@ -59,6 +63,33 @@ for (let i = 0; i < Math.max(warmN, coldN); i++) {
   for (let k = 0; k < Math.ceil(warmN / coldN) && warm.length < warmN; k++) warm.push(await timed(false));
 }
 
+/** the same echo through the docker CLI: `docker run --rm -i` with the worker's restrictions */
+const SECCOMP_FILE = fileURLToPath(new URL('../sandbox/docker/seccomp-worker.json', import.meta.url));
+function cliRun(tag: string): Promise<number> {
+  const began = performance.now();
+  const child = spawn('docker', [
+    'run', '--rm', '-i', '--read-only', '--tmpfs', '/tmp:rw,size=16m,noexec,nosuid,nodev', '--network', 'none', '--ipc', 'none',
+    '--memory', '64m', '--memory-swap', '64m', '--cpus', '0.5', '--pids-limit', '64', '--cap-drop', 'ALL',
+    '--security-opt', 'no-new-privileges', '--security-opt', `seccomp=${SECCOMP_FILE}`, '--user', '65534:65534',
+    '--ulimit', 'nofile=256:256', '--log-driver', 'none', tag,
+  ], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const frame = encodeFrame({ t: 'run', id: 'cli', handler: echo, args: { text: 'hello' }, timeoutMs: 10_000, memoryMb: 64, maxOutputBytes: 262_144 });
+  if (!frame.ok) throw new Error('frame');
+  const decoder = new FrameDecoder();
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const event of decoder.push(chunk)) {
+        if (event.kind === 'message' && (event.message as { t?: string }).t === 'ready') child.stdin.write(frame.frame);
+        if (event.kind === 'message' && (event.message as { t?: string }).t === 'result') child.stdin.end();
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', () => resolve(performance.now() - began));
+  });
+}
+const cli: number[] = [];
+for (let i = 0; i < arg('cli', 10); i++) cli.push(await cliRun(image.tag));
+
 const spec = containerSpec({ image: image.tag, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'bench' });
 const starts: number[] = [];
 for (let i = 0; i < arg('starts', 10); i++) {
@@ -82,11 +113,13 @@ const report = {
   image: image.tag,
   warmCallMs: { p50: pct(warm, 50), p99: pct(warm, 99), n: warm.length },
   freshContainerCallMs: { p50: pct(cold, 50), p99: pct(cold, 99), n: cold.length },
+  dockerRunCliMs: { p50: pct(cli, 50), p99: pct(cli, 99), n: cli.length },
   containerStartToReadyMs: { p50: pct(starts, 50), p99: pct(starts, 99), n: starts.length },
   warmContainerMemoryMiB: memory.map((m) => Math.round(m * 10) / 10),
 };
 process.stdout.write(`warm-pool echo call:        ${summary(warm)}\n`);
 process.stdout.write(`fresh-container echo call:  ${summary(cold)}\n`);
+process.stdout.write(`docker run --rm -i (CLI):    ${summary(cli)}\n`);
 process.stdout.write(`container start → ready:    ${summary(starts)}\n`);
 process.stdout.write(`memory per warm container:  ${report.warmContainerMemoryMiB.join(', ')} MiB (usage − cache)\n`);
 process.stdout.write(`${JSON.stringify(report)}\n`);
