@@ -1,0 +1,105 @@
+/**
+ * The Docker backend through the real pipeline: HTTP → auth → policy → docker warm pool →
+ * result. Hostile js.eval code runs inside the locked-down container and reports what it could
+ * not do. Skips without a local daemon; fails without one when CI=true.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call, createAgent, loginAdmin, startGateway, type TestGateway } from '../support/gateway.ts';
+import { dockerSkipReason } from '../support/docker-env.ts';
+
+const skip = await dockerSkipReason();
+
+describe('tool calls through the Docker backend', { skip, timeout: 600_000 }, () => {
+  let gw: TestGateway;
+  let agent: string;
+  let admin: string;
+  before(async () => {
+    gw = await startGateway({ env: { PALISADE_SANDBOX_BACKEND: 'docker' } });
+    admin = (await loginAdmin(gw.url)).token;
+    await call(gw.url, 'PUT', '/admin/policy', { token: admin, body: { rules: [{ id: 'eval-in-docker', effect: 'allow', agents: ['dock'], tools: ['js.eval'] }] } });
+    agent = await createAgent(gw.url, admin, 'dock', ['echo', 'js.eval']);
+    for (let i = 0; i < 120 && (await call(gw.url, 'GET', '/health/ready')).body.backends.docker.healthy !== true; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+  after(() => gw?.stop(true));
+
+  const evalCall = (code: string) => call(gw.url, 'POST', '/tools/call', { token: agent, body: { tool: 'js.eval', args: { code } } });
+
+  test('/health/ready reports the docker backend healthy', async () => {
+    const ready = await call(gw.url, 'GET', '/health/ready');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body.backends.docker, { healthy: true });
+  });
+
+  test('echo runs in a container (PALISADE_SANDBOX_BACKEND=docker) and the audit line names the docker backend', async () => {
+    const res = await call(gw.url, 'POST', '/tools/call', { token: agent, body: { tool: 'echo', args: { text: 'from a container' } } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.result, { text: 'from a container' });
+    const log = await call(gw.url, 'GET', '/admin/audit?event=tool.call&limit=1000', { token: admin });
+    const line = log.body.entries.find((e: { data?: { call_id?: string } }) => e.data?.call_id === res.body.call_id);
+    assert.equal(line?.data?.backend, 'docker');
+  });
+
+  test('inside the container: uid 65534, no capabilities, read-only root, no network, no child processes', async () => {
+    const res = await evalCall(`
+      const fs = process.getBuiltinModule('node:fs');
+      const cp = process.getBuiltinModule('node:child_process');
+      const net = process.getBuiltinModule('node:net');
+      const status = fs.readFileSync('/proc/self/status', 'utf8');
+      let write; try { fs.writeFileSync('/etc/owned', 'x'); write = 'written'; } catch (e) { write = e.code; }
+      let spawn; try { const c = cp.spawnSync('/node', ['-e', '1']); spawn = c.error ? c.error.code : 'ran'; } catch (e) { spawn = e.code; }
+      const tcp = await new Promise((r) => { const s = net.connect({ host: '127.0.0.1', port: 9 }); s.on('connect', () => r('connected')); s.on('error', (e) => r(e.code)); });
+      return { uid: process.getuid(), capEff: /CapEff:\\s+(\\w+)/.exec(status)[1], write, spawn, tcp, secret: Object.keys(process.env).filter((k) => k.startsWith('PALISADE')) };
+    `);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.status, 'ok', JSON.stringify(res.body));
+    const r = res.body.result;
+    assert.equal(r.uid, 65534);
+    assert.equal(r.capEff, '0000000000000000');
+    assert.equal(r.write, 'EROFS');
+    assert.notEqual(r.spawn, 'ran');
+    assert.notEqual(r.tcp, 'connected');
+    assert.deepEqual(r.secret, []);
+  });
+
+  test('an infinite loop in a container → SBX_ERR_TIMEOUT; the next call works', async () => {
+    const res = await evalCall('for(;;){}');
+    assert.equal(res.body.status, 'error');
+    assert.equal(res.body.error.code, 'SBX_ERR_TIMEOUT');
+    const next = await call(gw.url, 'POST', '/tools/call', { token: agent, body: { tool: 'echo', args: { text: 'again' } } });
+    assert.deepEqual(next.body.result, { text: 'again' });
+  });
+
+  test('an output flood → SBX_ERR_OUTPUT_TOO_LARGE', async () => {
+    const res = await evalCall('return "y".repeat(2 * 1024 * 1024)');
+    assert.equal(res.body.status, 'error');
+    assert.equal(res.body.error.code, 'SBX_ERR_OUTPUT_TOO_LARGE');
+  });
+});
+
+describe('a docker-only tool when Docker is unavailable', () => {
+  test('is refused with 503 and never falls back to the isolate', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const toolsDir = mkdtempSync(join(tmpdir(), 'palisade-tools-'));
+    mkdirSync(join(toolsDir, 'echo.docker'));
+    const manifest = JSON.parse(readFileSync('sandbox/actions/echo/manifest.json', 'utf8'));
+    writeFileSync(join(toolsDir, 'echo.docker', 'manifest.json'), JSON.stringify({ ...manifest, name: 'echo.docker', backend: 'docker' }));
+    writeFileSync(join(toolsDir, 'echo.docker', 'handler.js'), readFileSync('sandbox/actions/echo/handler.js', 'utf8'));
+    const gw = await startGateway({ env: { PALISADE_SANDBOX_BACKEND: 'isolate', PALISADE_TOOLS_DIR: toolsDir } });
+    try {
+      const admin = (await loginAdmin(gw.url)).token;
+      const agent = await createAgent(gw.url, admin, 'needs-docker', ['echo.docker']);
+      const res = await call(gw.url, 'POST', '/tools/call', { token: agent, body: { tool: 'echo.docker', args: { text: 'x' } } });
+      assert.equal(res.status, 503);
+      assert.equal(res.body.code, 'GW_ERR_BACKEND_UNAVAILABLE');
+      const ready = await call(gw.url, 'GET', '/health/ready');
+      assert.equal(ready.body.backends.docker, 'disabled');
+    } finally {
+      await gw.stop(true);
+    }
+  });
+});
