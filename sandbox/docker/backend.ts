@@ -22,7 +22,13 @@ export interface DockerBackendOptions {
   readonly quotas?: DockerQuotas;
   readonly poolSize?: number; // default 2
   readonly maxQueue?: number; // default 32
-  readonly maxJobsPerContainer?: number; // default 50
+  /**
+   * jobs per container before it is replaced. Default 1: handlers run in plain Node, so a job
+   * could leave timers, patched globals or /tmp files behind for the next job; single-use
+   * containers are still pre-started, so a call does not wait for a container start unless
+   * calls arrive faster than containers start.
+   */
+  readonly maxJobsPerContainer?: number;
   readonly startTimeoutMs?: number; // default 30 s
   readonly healthIntervalMs?: number; // default 10 s
   /** use this image tag instead of building the worker image */
@@ -42,7 +48,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   const docker = options.docker ?? new Docker();
   const poolSize = options.poolSize ?? 2;
   const maxQueue = options.maxQueue ?? 32;
-  const maxJobs = options.maxJobsPerContainer ?? 50;
+  const maxJobs = options.maxJobsPerContainer ?? 1;
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const instance = randomUUID();
   const listeners = new Set<(change: HealthChange) => void>();

@@ -207,6 +207,31 @@ describe('docker worker: restrictions proven from inside the container', { skip,
   });
 });
 
+describe('docker worker: default single-use containers', { skip, timeout: 300_000 }, () => {
+  let backend: WorkerBackend;
+  before(async () => {
+    backend = createDockerBackend({ enabled: true, poolSize: 2 });
+    await backend.start();
+  });
+  after(async () => {
+    await backend?.close();
+  });
+
+  test('state a call leaves behind (globals, patched builtins, timers, /tmp files) never reaches the next call', async () => {
+    const planted = value(await call(backend, `${FS}
+      globalThis.stolen = []; const parse = JSON.parse;
+      JSON.parse = (text, ...rest) => { globalThis.stolen.push(text); return parse(text, ...rest); };
+      setInterval(() => { try { fs.writeFileSync('/tmp/spy', String(globalThis.stolen.length)); } catch {} }, 5);
+      fs.writeFileSync('/tmp/planted', 'x');
+      return 'planted';`));
+    assert.equal(planted, 'planted');
+    for (let i = 0; i < 3; i++) {
+      const seen = value(await call(backend, `${FS} return { stolen: typeof globalThis.stolen, patched: JSON.parse.toString().includes('stolen'), files: fs.readdirSync('/tmp') };`));
+      assert.deepEqual(seen, { stolen: 'undefined', patched: false, files: [] });
+    }
+  });
+});
+
 describe('docker worker: pids limit', { skip, timeout: 300_000 }, () => {
   // memory raised to 2g so that the pids cgroup, not the memory limit, is what stops the bomb
   let backend: WorkerBackend;
