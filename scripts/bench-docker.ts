@@ -1,11 +1,12 @@
 /**
  * Docker backend figures, measured in one run against the local engine:
- *  - warm-pool echo call latency (p50/p99) vs the same echo in a fresh container (a cold
+ *  - warm-pool echo call latency (p50/p99), reused containers and the default single-use
+ *    pre-started containers, vs the same echo in a fresh container (a cold
  *    `docker run` equivalent: create + start + ready + call + remove), same handler, same run
  *  - container start time (create → attach → start → worker `ready`)
  *  - memory per warm idle container (cgroup usage minus page cache, from `docker stats`)
  *  - the same echo through the docker CLI (`docker run --rm -i`, same restrictions), until exit
- * Usage: node scripts/bench-docker.ts [--warm 300] [--cold 20] [--cli 10] [--starts 10]
+ * Usage: node scripts/bench-docker.ts [--warm 300] [--single 30] [--cold 20] [--cli 10] [--starts 10]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,19 @@ function cliRun(tag: string): Promise<number> {
 const cli: number[] = [];
 for (let i = 0; i < arg('cli', 10); i++) cli.push(await cliRun(image.tag));
 
+// the default: single-use containers, pre-started; calls spaced so replacements keep up
+const singleUse = createDockerBackend({ enabled: true, image: image.tag, poolSize: 2 });
+await singleUse.start();
+const single: number[] = [];
+for (let i = 0; i < arg('single', 30); i++) {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const began = performance.now();
+  const r = await singleUse.run({ callId: `single-${i}`, tool: 'echo', handler: echo, args: { text: 'hello' } }, limits);
+  if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+  single.push(performance.now() - began);
+}
+await singleUse.close();
+
 const spec = containerSpec({ image: image.tag, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'bench' });
 const starts: number[] = [];
 for (let i = 0; i < arg('starts', 10); i++) {
@@ -112,12 +126,14 @@ await backend.close();
 const report = {
   image: image.tag,
   warmCallMs: { p50: pct(warm, 50), p99: pct(warm, 99), n: warm.length },
+  singleUsePrestartedCallMs: { p50: pct(single, 50), p99: pct(single, 99), n: single.length },
   freshContainerCallMs: { p50: pct(cold, 50), p99: pct(cold, 99), n: cold.length },
   dockerRunCliMs: { p50: pct(cli, 50), p99: pct(cli, 99), n: cli.length },
   containerStartToReadyMs: { p50: pct(starts, 50), p99: pct(starts, 99), n: starts.length },
   warmContainerMemoryMiB: memory.map((m) => Math.round(m * 10) / 10),
 };
-process.stdout.write(`warm-pool echo call:        ${summary(warm)}\n`);
+process.stdout.write(`warm reused-container call: ${summary(warm)} (maxJobsPerContainer 1e6)\n`);
+process.stdout.write(`single-use pre-started call: ${summary(single)} (default pool, calls 500 ms apart)\n`);
 process.stdout.write(`fresh-container echo call:  ${summary(cold)}\n`);
 process.stdout.write(`docker run --rm -i (CLI):    ${summary(cli)}\n`);
 process.stdout.write(`container start → ready:    ${summary(starts)}\n`);
