@@ -291,3 +291,28 @@ describe('page_context redaction', () => {
     assert.equal(fake.received.length, 0);
   });
 });
+
+describe('a provider that is slow to answer', () => {
+  test('the open stream carries `: ping` heartbeats, and a client leaving before the first token aborts the upstream call', { timeout: 60_000 }, async () => {
+    fake.mode = { kind: 'hang' };
+    const controller = new AbortController();
+    const res = await fetch(`${gw.url}/chat/complete?stream=true`, {
+      method: 'POST', signal: controller.signal,
+      headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 200);
+    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes(': ping')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    assert.ok(text.includes(': ping\n\n'), 'heartbeat comment seen (default interval 15 s)');
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    await fake.waitForAbort(30_000);
+    assert.ok(fake.aborted >= 1);
+  });
+});
