@@ -34,8 +34,12 @@ const CONTAINER_ID = CONTAINER_ID_HANDLER;
 
 describe('docker worker: restrictions proven from inside the container', { skip, timeout: 600_000 }, () => {
   let backend: WorkerBackend;
+  const supervisorErrors: unknown[] = [];
+  const onError = (reason: unknown): void => void supervisorErrors.push(reason);
 
   before(async () => {
+    process.on('unhandledRejection', onError);
+    process.on('uncaughtException', onError);
     process.env[SECRET_NAME] = SECRET_VALUE;
     backend = createDockerBackend({ enabled: true, poolSize: 1, maxJobsPerContainer: 1000 });
     await backend.start();
@@ -45,6 +49,8 @@ describe('docker worker: restrictions proven from inside the container', { skip,
   after(async () => {
     delete process.env[SECRET_NAME];
     await backend?.close();
+    process.off('unhandledRejection', onError);
+    process.off('uncaughtException', onError);
   });
 
   test('TCP (v4 and v6) and UDP sockets are refused with EPERM, DNS lookups fail, the Docker socket is absent', async () => {
@@ -204,6 +210,10 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     const thrown = await call(backend, `throw new Error('bad ' + 'y'.repeat(5000));`);
     assert.ok(!thrown.ok && thrown.code === 'TOOL_ERR_THROWN');
     assert.ok(!thrown.ok && thrown.message.startsWith('bad yyy') && thrown.message.length <= 1024 && !thrown.message.includes('at '));
+  });
+
+  test('none of the crashes, kills, floods and OOM kills above raised an error or rejection in the supervisor', () => {
+    assert.deepEqual(supervisorErrors, []);
   });
 });
 
