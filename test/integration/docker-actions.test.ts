@@ -50,7 +50,7 @@ describe('built-in actions in docker', { skip, timeout: 300_000 }, () => {
       code: `
         const cp = process.getBuiltinModule('node:child_process');
         let shell; try { cp.execSync('id'); shell = 'ran'; } catch (e) { shell = e.code; }
-        const fetched = await fetch('http://1.1.1.1/').then(() => 'fetched', (e) => String(e.cause?.code ?? e.message));
+        const fetched = await fetch('http://127.0.0.1:9/').then(() => 'fetched', (e) => String(e.cause?.code ?? e.message));
         return { shell, fetched, env: Object.keys(process.env).sort() };`,
     });
     assert.ok(r.ok, JSON.stringify(r));
