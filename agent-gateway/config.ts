@@ -27,6 +27,10 @@ export interface Config {
   readonly toolsDir: string | undefined;
   /** provider endpoints, allowlist and failover (parsed by providers/config.ts) */
   readonly providers: ProviderConfig;
+  /** PALISADE_EGRESS_ALLOWLIST: extra exact origins for alert webhooks and the audit shipper */
+  readonly egressAllowlist: readonly string[];
+  /** PALISADE_AUDIT_SHIP_URL / _SECRET: SIEM endpoint receiving NDJSON batches */
+  readonly auditShip: { readonly url: string; readonly secret: string | undefined } | undefined;
   readonly logLevel: LogLevel;
   readonly limits: {
     readonly bodyBytes: number;
@@ -63,7 +67,7 @@ export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { 
 const KNOWN = new Set([
   'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'CORS_ORIGINS',
   'ALLOWED_HOSTS', 'METRICS_TOKEN', 'SANDBOX_BACKEND', 'DOCKER_MEMORY', 'DOCKER_CPUS', 'DOCKER_PIDS',
-  'TOOLS_DIR', 'LOG_LEVEL', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
+  'TOOLS_DIR', 'LOG_LEVEL', 'EGRESS_ALLOWLIST', 'AUDIT_SHIP_URL', 'AUDIT_SHIP_SECRET', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
 
 export const PBKDF2_MIN_ITERATIONS = 600_000;
@@ -158,6 +162,17 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const toolsDirRaw = get('TOOLS_DIR');
   const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
 
+  const egressAllowlist = list('EGRESS_ALLOWLIST')
+    .map((o) => origin('PALISADE_EGRESS_ALLOWLIST', o, ['http:', 'https:']))
+    .filter((o): o is string => o !== undefined);
+  const shipUrl = get('AUDIT_SHIP_URL');
+  const shipSecret = get('AUDIT_SHIP_SECRET');
+  if (shipUrl !== undefined) {
+    const o = origin('PALISADE_AUDIT_SHIP_URL', shipUrl, ['http:', 'https:']);
+    if (o !== undefined && !egressAllowlist.includes(o)) problems.push('PALISADE_AUDIT_SHIP_URL: its origin must be listed in PALISADE_EGRESS_ALLOWLIST');
+  }
+  if (shipSecret !== undefined && (shipSecret.length < 16 || shipSecret.length > 256)) problems.push('PALISADE_AUDIT_SHIP_SECRET: must be 16 to 256 characters');
+  if (shipSecret !== undefined && shipUrl === undefined) problems.push('PALISADE_AUDIT_SHIP_SECRET: set PALISADE_AUDIT_SHIP_URL too');
   const providerResult = providerConfigFromEnv(env);
   if (!providerResult.ok) problems.push(...providerResult.problems);
 
@@ -181,7 +196,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (problems.length > 0 || !providerResult.ok) return { ok: false, problems };
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
-    sandboxBackend, docker, toolsDir, providers: providerResult.config, logLevel,
+    sandboxBackend, docker, toolsDir, providers: providerResult.config, logLevel, egressAllowlist,
+    auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: 256 * 1024,
       callTimeoutMs, callTimeoutMaxMs: 60_000, isolateMemoryMb, passwordChars: 1024,

@@ -15,7 +15,10 @@ import { CallStore } from './approvals/calls.ts';
 import { ApprovalEvents } from './approvals/events.ts';
 import { APPROVAL_MIGRATIONS } from './approvals/schema.ts';
 import { ApprovalStore } from './approvals/store.ts';
+import { ALERT_MIGRATIONS } from './alerts/schema.ts';
+import { startAlerts, type AlertServices } from './alerts/wiring.ts';
 import { AUDIT_MIGRATIONS, openAudit, type AuditService } from './audit/index.ts';
+import { createShipper, type Shipper } from './audit/shipper.ts';
 import { AgentStore } from './auth/agents.ts';
 import { hashPassword } from './auth/password.ts';
 import { AUTH_MIGRATIONS } from './auth/schema.ts';
@@ -24,6 +27,7 @@ import { SetupTokenStore } from './auth/setup.ts';
 import { UserStore } from './auth/users.ts';
 import type { Config } from './config.ts';
 import type { CoreContext } from './context.ts';
+import { alertRoutes } from './http/routes/alerts.ts';
 import { approvalRoutes } from './http/routes/approvals.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { governanceRoutes } from './http/routes/governance.ts';
@@ -33,7 +37,7 @@ import { chatRoutes } from './http/routes/chat.ts';
 import { privacyRoutes } from './http/routes/privacy.ts';
 import { providerRoutes } from './http/routes/providers.ts';
 import { redactionRoutes } from './http/routes/redaction.ts';
-import { openProviderServices } from './providers-services.ts';
+import { openProviderServices, type ProviderServices } from './providers-services.ts';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.ts';
 import { PROVIDER_MIGRATIONS } from '../providers/index.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -56,6 +60,8 @@ export interface GatewayOptions {
   readonly print?: (line: string) => void;
   /** replaces the worker backends (tests of refusal paths) */
   readonly backends?: { readonly isolate: WorkerBackend; readonly docker?: WorkerBackend };
+  /** provider key fallback read by main.ts (OPENAI_API_KEY…); consulted after stored keys */
+  readonly keyEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Gateway {
@@ -63,12 +69,14 @@ export interface Gateway {
   readonly ctx: CoreContext;
   readonly tools: ToolServices;
   readonly audit: AuditService;
+  readonly providers: ProviderServices;
+  readonly alerts: AlertServices;
   close(): Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   ...AUTH_MIGRATIONS, ...AUDIT_MIGRATIONS, ...POLICY_MIGRATIONS, ...APPROVAL_MIGRATIONS,
-  ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS,
+  ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS, ...ALERT_MIGRATIONS,
 ];
 
 /** Built-in actions, then the operator's tools; every bad manifest is listed. */
@@ -95,10 +103,14 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   const users = new UserStore(db);
   const setup = new SetupTokenStore(db);
   await bootstrapAdmin(config, users, setup, now(), logger, options.print ?? ((l) => logger.warn(l)));
+  let alerts: AlertServices | undefined;
   const audit = openAudit({
     dataDir: config.dataDir, db, logger,
     ...(config.auditKeyHex === undefined ? {} : { configKeyHex: config.auditKeyHex }),
-    onFailure: (error) => logger.error('audit write failed', { code: error.code }),
+    onFailure: (error) => {
+      logger.error('audit write failed', { code: error.code });
+      alerts?.monitor.recordAuditFailure();
+    },
   });
 
   const backends = options.backends ?? startBackends(config, logger);
@@ -124,7 +136,10 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
       threshold: g.breakerThreshold, windowMs: g.breakerWindowSeconds * 1000, cooldownMs: g.breakerCooldownSeconds * 1000,
     }, { now }),
     events,
-    observer: metricsObserver(metrics),
+    observer: { ...metricsObserver(metrics), validationError: (tool) => {
+      metrics.validationError(tool);
+      alerts?.monitor.recordValidationError();
+    } },
     outputBytes: config.limits.outputBytes,
     now,
   };
@@ -134,20 +149,40 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     sessions: new SessionStore(db, config.auth),
     agents: new AgentStore(db),
   };
-  const providers = openProviderServices(config, db, logger, { now });
+  const providers = openProviderServices(config, db, logger, {
+    now, extraAllowlist: config.egressAllowlist, ...(options.keyEnv === undefined ? {} : { keyEnv: options.keyEnv }),
+  });
+  const workerHealth = (): { backend: string; healthy: boolean }[] => [backends.isolate, ...(backends.docker ? [backends.docker] : [])]
+    .filter((b) => b.health().state !== 'disabled')
+    .map((b) => ({ backend: b.name, healthy: b.health().state === 'healthy' }));
+  alerts = startAlerts({
+    db, now, events, logger, egress: providers.registry.egress, keyWarnDays: 14,
+    probes: {
+      workerHealth,
+      approvalQueueDepth: () => tools.approvals.pendingCount(),
+      providerKeys: () => providers.keys.keysNearExpiry(3650).map((k) => ({ provider: k.provider, expires_at: k.expiresAt })),
+    },
+  });
+  const shipper: Shipper | undefined = config.auditShip === undefined ? undefined : createShipper({
+    source: audit.source, url: config.auditShip.url, logger, subscribe: (l) => audit.log.onAppend(l),
+    ...(config.auditShip.secret === undefined ? {} : { secret: config.auditShip.secret }),
+    post: async (url, body, headers) => {
+      const res = await providers.registry.egress.request(url, { method: 'POST', headers, body });
+      res.cancel();
+      return { status: res.status };
+    },
+  });
+  shipper?.start();
   const app = createApp(ctx, [
     toolRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), auditRoutes(ctx, audit),
     chatRoutes(ctx, providers), providerRoutes(ctx, providers), redactionRoutes(ctx, providers), privacyRoutes(ctx, providers, tools, audit),
-    metricsRoutes(ctx, metrics, {
-      workers: () => [backends.isolate, ...(backends.docker ? [backends.docker] : [])]
-        .filter((b) => b.health().state !== 'disabled')
-        .map((b) => ({ backend: b.name, healthy: b.health().state === 'healthy' })),
-      approvalsPending: () => tools.approvals.pendingCount(),
-    }),
+    alertRoutes(ctx, alerts),
+    metricsRoutes(ctx, metrics, { workers: workerHealth, approvalsPending: () => tools.approvals.pendingCount() }),
   ]);
   return {
-    app, ctx, tools, audit,
+    app, ctx, tools, audit, providers, alerts,
     close: async () => {
+      await Promise.all([alerts.monitor.stop(), shipper?.stop()]);
       await Promise.all([backends.isolate.close(), backends.docker?.close(), providers.close()]);
       await audit.close();
       db.close();

@@ -19,7 +19,13 @@ process.on('unhandledRejection', (reason) => {
   logger.error('unhandled rejection', { error: reason instanceof Error ? reason.message : String(reason) });
 });
 
-const gateway = await openGateway(config, { logger, print: (line) => process.stderr.write(`${line}\n`) });
+// provider keys may also come from the conventional variables (after keys stored by an admin)
+const keyEnv = {
+  OPENAI_API_KEY: process.env['OPENAI_API_KEY'],
+  ANTHROPIC_API_KEY: process.env['ANTHROPIC_API_KEY'],
+  OPENROUTER_API_KEY: process.env['OPENROUTER_API_KEY'],
+};
+const gateway = await openGateway(config, { logger, keyEnv, print: (line) => process.stderr.write(`${line}\n`) });
 const server = gateway.app.listen(config.port, config.host, () => {
   const addr = server.address();
   const where = typeof addr === 'object' && addr !== null ? `${addr.address}:${addr.port}` : String(addr);
