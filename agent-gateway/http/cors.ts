@@ -26,7 +26,7 @@ export function cors(allowed: readonly string[]): RequestHandler {
       res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
-        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Palisade-Provider');
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();
         return;
