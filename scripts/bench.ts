@@ -58,9 +58,9 @@ const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`
 const baseEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
 const cleanups: Array<() => Promise<void> | void> = [];
 async function cleanup(): Promise<void> {
-  for (const c of cleanups.reverse()) await c();
+  for (const c of cleanups.splice(0).reverse()) await c();
 }
-process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cleanup().then(() => process.exit(130)));
 
 async function measured(server: Server, spec: LoadSpec): Promise<{ r: Awaited<ReturnType<typeof runLoad>>; before: number; after: number; tree: number }> {
   if (warmup > 0) await runLoad({ ...spec, durationSeconds: warmup });
@@ -181,7 +181,6 @@ async function main(): Promise<void> {
     }
   }
   await cleanup();
-  cleanups.length = 0;
 
   const table = formatTable(rows);
   const http = rows.find((r) => r.id === 'baseline-http');
@@ -215,6 +214,7 @@ try {
   await main();
 } catch (error) {
   process.stderr.write(`bench: failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+} finally {
   await cleanup();
-  process.exit(1);
 }
