@@ -4,6 +4,7 @@ import { TOOL_GLOB_PATTERN } from '../../agent-gateway/http/routes/agents.ts';
 import { flag, intArg, parse, str } from './args.ts';
 import { loadConfig } from './config.ts';
 import { withState } from './state.ts';
+import { escapeControls } from './terminal.ts';
 import { EXIT, EXIT_CODES_HELP, usageError, type Command, type Group } from './types.ts';
 
 const MAX_TOOLS = 256;
@@ -127,7 +128,7 @@ const list: Command = {
       return EXIT.OK;
     }
     const now = Date.now();
-    const rows = agents.map((a) => [a.agent_id, a.tools.join(','), a.expires_at + (Date.parse(a.expires_at) <= now ? ' (expired)' : ''), a.created_by]);
+    const rows = agents.map((a) => [a.agent_id, a.tools.join(','), a.expires_at + (Date.parse(a.expires_at) <= now ? ' (expired)' : ''), a.created_by].map(escapeControls));
     const head = ['AGENT', 'TOOLS', 'EXPIRES', 'CREATED BY'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();

@@ -4,6 +4,7 @@ import { auditLogFile } from '../../agent-gateway/audit/files.ts';
 import { completeLines, MAX_READ_LIMIT, readEntries, verifyAuditLog } from '../../agent-gateway/audit/reader.ts';
 import { dateArg, flag, intArg, parse, str } from './args.ts';
 import { checkpointPublicKey, openAuditSource, type AuditSource } from './audit-source.ts';
+import { escapeControls } from './terminal.ts';
 import { loadConfig } from './config.ts';
 import { CliError, EXIT, EXIT_CODES_HELP, usageError, type Command, type Group, type Io } from './types.ts';
 
@@ -68,11 +69,11 @@ async function withSource<T>(io: Io, fn: (a: AuditSource, dataDir: string) => Pr
   }
 }
 
-/** One human-readable line per entry; control characters in fields are escaped by JSON. */
+/** One human-readable line per entry; control characters are escaped (JSON, then escapeControls for C1/DEL). */
 export function formatEntry(e: AuditEntry): string {
   const subject = e.subject !== undefined ? ` subject=${JSON.stringify(e.subject)}` : e.subject_erased === true ? ' subject=<erased>' : '';
   const data = e.data === undefined ? '' : ` ${JSON.stringify(e.data)}`;
-  return `#${e.seq} ${e.ts} ${JSON.stringify(e.type)} ${JSON.stringify(e.actor)} ${e.outcome}${subject}${data}`;
+  return escapeControls(`#${e.seq} ${e.ts} ${JSON.stringify(e.type)} ${JSON.stringify(e.actor)} ${e.outcome}${subject}${data}`);
 }
 
 const verify: Command = {
@@ -97,7 +98,7 @@ const verify: Command = {
         const torn = result.torn_tail === undefined ? '' : `; note: ${result.torn_tail.bytes} torn byte(s) at the end (an interrupted write, not tampering)`;
         io.out(`ok: ${result.entries} entries verified, ${cp}${torn}\n`);
       } else {
-        io.out(`FAILED: first bad seq ${result.first_bad_seq ?? '?'} (${result.reason ?? 'unknown'}${result.code === undefined ? '' : `, ${result.code}`}): ${result.message ?? ''}\n`);
+        io.out(`FAILED: first bad seq ${result.first_bad_seq ?? '?'} (${result.reason ?? 'unknown'}${result.code === undefined ? '' : `, ${result.code}`}): ${escapeControls(result.message ?? '')}\n`);
         io.out(`${result.entries} entries verified before it\n`);
       }
       return result.ok ? EXIT.OK : EXIT.FAILED;

@@ -3,6 +3,7 @@ import { parseConfig } from '../../agent-gateway/config.ts';
 import { parse } from './args.ts';
 import { checkAuditKey, checkConfig, checkDataDir, checkNodeVersion, type Check } from './doctor-checks.ts';
 import { dockerChecks, kernelSeccomp, probeDocker, probeIsolate } from './doctor-probes.ts';
+import { escapeControls } from './terminal.ts';
 import { EXIT, type Command } from './types.ts';
 
 const DOCTOR_HELP = `Usage: palisade doctor
@@ -37,8 +38,8 @@ export const doctor: Command = {
     const parsed = parseConfig(io.env);
     const checks: Check[] = [checkNodeVersion(process.version), checkConfig(parsed)];
     const print = (c: Check): void => {
-      io.out(`${MARK[c.status]}  ${c.name.padEnd(9)}  ${c.detail}\n`);
-      if (c.status !== 'ok' && c.fix !== undefined) io.out(`${' '.repeat(17)}fix: ${c.fix}\n`);
+      io.out(`${MARK[c.status]}  ${c.name.padEnd(9)}  ${escapeControls(c.detail)}\n`);
+      if (c.status !== 'ok' && c.fix !== undefined) io.out(`${' '.repeat(17)}fix: ${escapeControls(c.fix)}\n`);
     };
     checks.forEach(print);
     const more: Check[] = [await probeIsolate()];
