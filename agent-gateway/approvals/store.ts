@@ -39,6 +39,10 @@ export type DecisionResult = { ok: true; item: ApprovalItem } | Fail<'GW_ERR_NOT
 export type ExactCallResult = { ok: true; call: ExactCall } | Fail<'GW_ERR_NOT_FOUND' | 'GW_ERR_CONFLICT' | 'GW_ERR_INTERNAL'>;
 
 export const NOTE_MAX = 1024;
+
+/** requested_by holds principal strings (`agent:x`, `user:x`, `admin:x`) or bare names. */
+const SUBJECT_MATCH = 'agent_id = ? OR requested_by IN (?, ?, ?, ?)';
+const subjectParams = (s: string): string[] => [s, s, `user:${s}`, `admin:${s}`, `agent:${s}`];
 const ID_MAX = 256;
 
 export class ApprovalStore {
@@ -155,12 +159,14 @@ export class ApprovalStore {
     return result;
   }
 
-  forAgent(agentId: string): ApprovalItem[] {
-    return this.#db.prepare('SELECT * FROM approvals WHERE agent_id = ? ORDER BY created_at').all(agentId).map(rowToItem);
+  /** For privacy export: items the subject requested, as the agent or as the requesting principal. */
+  forSubject(subject: string): ApprovalItem[] {
+    return this.#db.prepare(`SELECT * FROM approvals WHERE ${SUBJECT_MATCH} ORDER BY created_at, id`).all(...subjectParams(subject)).map(rowToItem);
   }
 
-  deleteForAgent(agentId: string): number {
-    return Number(this.#db.prepare('DELETE FROM approvals WHERE agent_id = ?').run(agentId).changes);
+  /** For privacy erase: returns the number of rows removed. */
+  deleteForSubject(subject: string): number {
+    return Number(this.#db.prepare(`DELETE FROM approvals WHERE ${SUBJECT_MATCH}`).run(...subjectParams(subject)).changes);
   }
 
   #apply(row: Record<string, unknown>, action: ApprovalAction, actor: string, note: string | null):

@@ -29,9 +29,6 @@ export function decideSubjectAccess(
   return { ok: false, code: 'GW_ERR_FORBIDDEN' };
 }
 
-/** approvals.requested_by holds principal strings (`agent:x`, `user:x`) or bare names. */
-const requesters = (subject: string): string[] => [subject, `user:${subject}`, `admin:${subject}`, `agent:${subject}`];
-
 export function privacyRoutes(ctx: CoreContext, svc: ProviderServices, tools: ToolServices, audit: AuditService): Router {
   const r = Router();
   const bearer = requirePrincipal(ctx, ['admin', 'user']);
@@ -45,21 +42,10 @@ export function privacyRoutes(ctx: CoreContext, svc: ProviderServices, tools: To
       : gwError('GW_ERR_VALIDATION', 'Send ?subject=<name> (1..256 characters).', { extras: { errors: [{ instancePath: '/subject', message: 'must be a non-empty string' }] } });
   }
 
-  function approvalIds(subject: string): string[] {
-    const who = requesters(subject);
-    return ctx.db
-      .prepare('SELECT id FROM approvals WHERE agent_id = ? OR requested_by IN (?, ?, ?, ?) ORDER BY created_at, id')
-      .all(subject, ...who)
-      .map((row) => String(row['id']));
-  }
-
   r.get('/privacy/export', bearer, async (req, res) => {
     const subject = subjectOf(req, res);
     await ctx.events.record({ type: 'privacy.export', actor: actor(res), subject, outcome: 'ok', requestId: String(res.locals['requestId'] ?? '') });
-    const approvals = approvalIds(subject).flatMap((id) => {
-      const item = tools.approvals.get(id);
-      return item ? [item] : [];
-    });
+    const approvals = tools.approvals.forSubject(subject);
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       subject,
@@ -77,11 +63,10 @@ export function privacyRoutes(ctx: CoreContext, svc: ProviderServices, tools: To
   r.delete('/privacy/erase', bearer, async (req, res) => {
     const subject = subjectOf(req, res);
     const rows = transaction(ctx.db, () => {
-      const who = requesters(subject);
       return {
         consent_records: svc.consent.eraseSubject(subject),
         chat_sessions: svc.sessions.eraseSubject(subject),
-        approvals: Number(ctx.db.prepare('DELETE FROM approvals WHERE agent_id = ? OR requested_by IN (?, ?, ?, ?)').run(subject, ...who).changes),
+        approvals: tools.approvals.deleteForSubject(subject),
         tool_calls: tools.calls.deleteForAgent(subject),
       };
     });

@@ -211,11 +211,13 @@ test('a throwing subscriber does not break the queue; subscribers are capped', (
   assert.equal(events.size, 0);
 });
 
-test('privacy helpers export and erase one agent\'s items only', (t) => {
+test('privacy helpers export and erase one subject\'s items only (as agent or as requesting principal)', (t) => {
   const { store } = setup(t);
   store.create(req({ call_id: 'a', agent_id: 'bot' }));
   store.create(req({ call_id: 'b', agent_id: 'other' }));
-  assert.deepEqual(store.forAgent('bot').map((i) => i.call_id), ['a']);
-  assert.equal(store.deleteForAgent('bot'), 1);
-  assert.equal(store.list().length, 1);
+  store.create(req({ call_id: 'c', agent_id: 'other', requested_by: 'admin:bot' }));
+  store.create(req({ call_id: 'd', agent_id: 'bot2' }));
+  assert.deepEqual(store.forSubject('bot').map((i) => i.call_id).sort(), ['a', 'c']);
+  assert.equal(store.deleteForSubject('bot'), 2);
+  assert.deepEqual(store.list().map((i) => i.call_id).sort(), ['b', 'd']);
 });
