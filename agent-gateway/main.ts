@@ -25,7 +25,14 @@ const keyEnv = {
   ANTHROPIC_API_KEY: process.env['ANTHROPIC_API_KEY'],
   OPENROUTER_API_KEY: process.env['OPENROUTER_API_KEY'],
 };
-const gateway = await openGateway(config, { logger, keyEnv, print: (line) => process.stderr.write(`${line}\n`) });
+let gateway: Awaited<ReturnType<typeof openGateway>>;
+try {
+  gateway = await openGateway(config, { logger, keyEnv, print: (line) => process.stderr.write(`${line}\n`) });
+} catch (error) {
+  // e.g. an invalid tool manifest or an unreadable key file: say what, not a stack
+  process.stderr.write(`palisade: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
 const server = gateway.app.listen(config.port, config.host, () => {
   const addr = server.address();
   const where = typeof addr === 'object' && addr !== null ? `${addr.address}:${addr.port}` : String(addr);
