@@ -18,6 +18,7 @@ import { ApprovalStore } from './approvals/store.ts';
 import { ALERT_MIGRATIONS } from './alerts/schema.ts';
 import { startAlerts, type AlertServices } from './alerts/wiring.ts';
 import { AUDIT_MIGRATIONS, openAudit, type AuditService } from './audit/index.ts';
+import { drainOutbox, OUTBOX_MIGRATIONS } from './audit/outbox.ts';
 import { createShipper, type Shipper } from './audit/shipper.ts';
 import { AgentStore } from './auth/agents.ts';
 import { hashPassword } from './auth/password.ts';
@@ -76,7 +77,7 @@ export interface Gateway {
 
 export const MIGRATIONS: readonly Migration[] = [
   ...AUTH_MIGRATIONS, ...AUDIT_MIGRATIONS, ...POLICY_MIGRATIONS, ...APPROVAL_MIGRATIONS,
-  ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS, ...ALERT_MIGRATIONS,
+  ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS, ...ALERT_MIGRATIONS, ...OUTBOX_MIGRATIONS,
 ];
 
 /** Built-in actions, then the operator's tools; every bad manifest is listed. */
@@ -112,6 +113,15 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
       alerts?.monitor.recordAuditFailure();
     },
   });
+
+  // events the CLI queued while no gateway (the audit log's one writer) was running
+  await drainOutbox(db, audit.sink);
+  let draining: Promise<unknown> = Promise.resolve();
+  const outboxTimer = setInterval(() => {
+    draining = draining.then(() => drainOutbox(db, audit.sink))
+      .catch((error: unknown) => logger.error('audit outbox drain failed', { error: String(error) }));
+  }, 2_000);
+  outboxTimer.unref();
 
   const backends = options.backends ?? startBackends(config, logger);
   await Promise.all([backends.isolate.start(), backends.docker?.start()]);
@@ -182,6 +192,9 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   return {
     app, ctx, tools, audit, providers, alerts,
     close: async () => {
+      clearInterval(outboxTimer);
+      await draining;
+      await drainOutbox(db, audit.sink);
       await Promise.all([alerts.monitor.stop(), shipper?.stop()]);
       await Promise.all([backends.isolate.close(), backends.docker?.close(), providers.close()]);
       await audit.close();

@@ -1,4 +1,5 @@
 /** `palisade admin create|passwd`: accounts written straight into the sqlite state. */
+import { enqueueAuditEvent } from '../../agent-gateway/audit/outbox.ts';
 import { hashPassword } from '../../agent-gateway/auth/password.ts';
 import { USERNAME_PATTERN, type Role } from '../../agent-gateway/auth/users.ts';
 import { flag, parse, str } from './args.ts';
@@ -74,6 +75,7 @@ const create: Command = {
         return EXIT.FAILED;
       }
       if (role === 'admin') s.setup.clear();
+      enqueueAuditEvent(s.db, { type: 'user.create', actor: 'cli', subject: name, outcome: 'ok', data: { role } });
       io.out(`created ${role} ${JSON.stringify(name)} in ${config.dataDir}\n`);
       return EXIT.OK;
     });
@@ -103,6 +105,7 @@ const passwd: Command = {
         return EXIT.FAILED;
       }
       const revoked = s.sessions.revokeUser(name, now, 'password_changed');
+      enqueueAuditEvent(s.db, { type: 'user.password', actor: 'cli', subject: name, outcome: 'ok', data: { sessions_revoked: revoked } });
       io.out(`password changed for ${JSON.stringify(name)}; ${revoked} session(s) revoked\n`);
       return EXIT.OK;
     });

@@ -1,4 +1,5 @@
 /** `palisade agent issue|revoke|list`: agent identities and their scoped tokens. */
+import { enqueueAuditEvent } from '../../agent-gateway/audit/outbox.ts';
 import { AGENT_ID_PATTERN } from '../../agent-gateway/auth/agents.ts';
 import { TOOL_GLOB_PATTERN } from '../../agent-gateway/http/routes/agents.ts';
 import { flag, intArg, parse, str } from './args.ts';
@@ -82,6 +83,7 @@ const issue: Command = {
         return EXIT.FAILED;
       }
       const expiresAt = new Date(created.expiresAt).toISOString();
+      enqueueAuditEvent(s.db, { type: 'agent.create', actor: 'cli', outcome: 'ok', data: { agent_id: id, tools: tools.tools, expires_at: expiresAt } });
       if (flag(p, 'json')) io.out(`${JSON.stringify({ agent_id: id, token: created.token, expires_at: expiresAt })}\n`);
       else {
         io.out(`${created.token}\n`);
@@ -105,6 +107,7 @@ const revoke: Command = {
         io.err(`palisade: no agent ${JSON.stringify(id)}\n`);
         return EXIT.FAILED;
       }
+      enqueueAuditEvent(s.db, { type: 'agent.delete', actor: 'cli', outcome: 'ok', data: { agent_id: id } });
       io.out(`revoked agent ${JSON.stringify(id)}\n`);
       return EXIT.OK;
     });
