@@ -63,3 +63,34 @@ test('tokens are stored only as SHA-256 hashes', async () => {
     await gw.stop(true);
   }
 });
+
+test('a queued approval and an active kill switch survive a restart; the approval then runs', { timeout: 60_000 }, async () => {
+  const dataDir = tempDir();
+  const first = await startGateway({ dataDir });
+  const admin = await loginAdmin(first.url);
+  await call(first.url, 'POST', '/admin/users', { token: admin.token, body: { username: 'approver', password: 'approver password', role: 'admin' } });
+  const agent = await createAgent(first.url, admin.token, 'restart-bot', ['js.eval']);
+  const queued = await call(first.url, 'POST', '/tools/call', { token: agent, body: { tool: 'js.eval', args: { code: 'return 6 * 7' } } });
+  assert.equal(queued.status, 202);
+  await call(first.url, 'POST', '/admin/kill-switch', { token: admin.token, body: { reason: 'maintenance' } });
+  await first.stop();
+
+  const second = await startGateway({ dataDir });
+  try {
+    const approver = (await loginAdmin(second.url, 'approver password', 'approver')).token;
+    const ks = await call(second.url, 'GET', '/admin/kill-switch', { token: approver });
+    assert.equal(ks.body.active, true);
+    assert.equal(ks.body.reason, 'maintenance');
+    assert.equal((await call(second.url, 'POST', `/approvals/${queued.body.approval_id}/approve`, { token: approver })).status, 503);
+    await call(second.url, 'DELETE', '/admin/kill-switch', { token: approver });
+    const item = await call(second.url, 'GET', `/approvals/${queued.body.approval_id}`, { token: approver });
+    assert.equal(item.body.status, 'pending');
+    const ok = await call(second.url, 'POST', `/approvals/${queued.body.approval_id}/approve`, { token: approver });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.call.result, 42);
+    const rec = await call(second.url, 'GET', `/tools/calls/${queued.body.call_id}`, { token: agent });
+    assert.equal(rec.body.status, 'ok');
+  } finally {
+    await second.stop(true);
+  }
+});
