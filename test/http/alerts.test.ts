@@ -61,6 +61,25 @@ describe('alerts through the gateway', () => {
   });
 });
 
+describe('provider key expiry alert', () => {
+  test('a stored provider key expiring within 14 days raises provider_key.expiring (audited, never the key)', async () => {
+    const gw = await startGateway();
+    try {
+      const admin = (await loginAdmin(gw.url)).token;
+      const put = await call(gw.url, 'PUT', '/admin/providers/openai/key', { token: admin, body: { key: 'sk-test-expiring-0123456789', ttl_days: 3 } });
+      assert.equal(put.status, 200, put.text);
+      const raised = await gw.gateway.alerts.monitor.tick();
+      assert.ok(raised.some((a) => a.type === 'provider_key.expiring'), JSON.stringify(raised));
+      await gw.gateway.alerts.monitor.flush();
+      const log = await call(gw.url, 'GET', '/admin/audit?event=alert.fired', { token: admin });
+      assert.ok(log.body.entries.some((e: { data?: { alert?: string } }) => e.data?.alert === 'provider_key.expiring'));
+      assert.ok(!log.text.includes('sk-test-expiring'));
+    } finally {
+      await gw.stop(true);
+    }
+  });
+});
+
 describe('audit shipping to a SIEM through the egress dispatcher', () => {
   test('every audit line reaches the receiver in order, also after it was down for a while', { timeout: 60_000 }, async () => {
     const { startReceiver } = await import('../support/audit-receiver.ts');
