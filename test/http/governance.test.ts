@@ -158,3 +158,28 @@ describe('approvals, policy and kill switch', () => {
     assert.ok(verify.body.entries > 10);
   });
 });
+
+describe('audit key rotation', () => {
+  test('POST /admin/audit/rotate-key: new lines use the new kid, old lines stay readable, verify passes', async () => {
+    const gw = await startGateway();
+    try {
+      const admin = (await loginAdmin(gw.url)).token;
+      const before = (await call(gw.url, 'GET', '/admin/audit?limit=1000', { token: admin })).body.entries.length;
+      const rotated = await call(gw.url, 'POST', '/admin/audit/rotate-key', { token: admin });
+      assert.equal(rotated.status, 200);
+      assert.match(rotated.body.kid, /\S/);
+      await createAgent(gw.url, admin, 'after-rotation', ['echo']);
+      const all = await call(gw.url, 'GET', '/admin/audit?limit=1000', { token: admin });
+      assert.ok(all.body.entries.length >= before + 2, 'old and new lines are all readable');
+      assert.ok(all.body.entries.some((e: { type: string }) => e.type === 'audit.key_rotated'));
+      const { readFileSync } = await import('node:fs');
+      const kids = new Set(readFileSync(`${gw.dataDir}/audit/audit.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l).kid));
+      assert.ok(kids.size >= 2 && kids.has(rotated.body.kid), [...kids].join(','));
+      assert.equal((await call(gw.url, 'GET', '/admin/audit/verify', { token: admin })).body.ok, true);
+      const user = await call(gw.url, 'POST', '/admin/audit/rotate-key');
+      assert.equal(user.status, 401);
+    } finally {
+      await gw.stop(true);
+    }
+  });
+});

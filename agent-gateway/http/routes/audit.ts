@@ -4,7 +4,7 @@ import { AuditError, toCsv, type AuditService } from '../../audit/index.ts';
 import { parseAuditQuery } from '../../audit/query.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { requirePrincipal } from '../auth.ts';
+import { actor, requirePrincipal } from '../auth.ts';
 
 /** A log the key cannot read is an operator problem (503), never garbage or a stack. */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
@@ -36,6 +36,12 @@ export function auditRoutes(ctx: CoreContext, audit: AuditService): Router {
   });
   r.get('/admin/audit/verify', admin, async (_req, res) => {
     res.json(await guarded(() => audit.verify()));
+  });
+  // Beyond the v1 table: key rotation. New lines use the new kid; old lines stay readable.
+  r.post('/admin/audit/rotate-key', admin, async (_req, res) => {
+    const kid = audit.rotateKey();
+    await ctx.events.record({ type: 'audit.key_rotated', actor: actor(res), outcome: 'ok', data: { kid } });
+    res.json({ kid });
   });
   return r;
 }
