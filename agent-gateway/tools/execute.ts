@@ -26,6 +26,8 @@ export interface ExecuteInput {
   readonly actor: string;
   readonly requestId: string;
   readonly approvalId?: string;
+  /** the adapter the call arrived through (`rest`, `mcp`); approvals run with `rest` */
+  readonly via?: 'rest' | 'mcp';
 }
 
 export function argsDigest(tool: string, args: JsonValue): string {
@@ -52,7 +54,7 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
   } as const;
   const eventData = {
     tool: name, agent_id: agentId, call_id: callId, rule_id: input.ruleId,
-    args_sha256: argsDigest(name, args), args: redactArgs(args),
+    args_sha256: argsDigest(name, args), args: redactArgs(args), via: input.via ?? 'rest',
     ...(input.approvalId === undefined ? {} : { approval_id: input.approvalId }),
   };
   // Refusals by the backend itself (no worker free, backend down) are 503s, not tool errors.

@@ -24,7 +24,11 @@ export interface CallRequest {
   readonly agent: AgentPrincipal;
   readonly body: unknown;
   readonly requestId: string;
+  /** which adapter the call arrived through; recorded in every audit entry of the call */
+  readonly via?: CallVia;
 }
+
+export type CallVia = 'rest' | 'mcp';
 
 /** The label used for a tool name in events: the registered name, never arbitrary client text. */
 function toolLabel(svc: ToolServices, name: unknown): string {
@@ -33,12 +37,13 @@ function toolLabel(svc: ToolServices, name: unknown): string {
 
 export async function callTool(svc: ToolServices, req: CallRequest): Promise<CallOutcome> {
   const { agent, body, requestId } = req;
+  const via: CallVia = req.via ?? 'rest';
   const actor = `agent:${agent.agentId}`;
   const refuse = async (step: string, error: GatewayError, tool: unknown, data: Record<string, JsonValue> = {}): Promise<never> => {
     svc.observer.callRefused(toolLabel(svc, tool), step);
     await audit(svc, {
       type: 'tool.call', actor, outcome: 'denied', requestId,
-      data: { step, code: error.code, tool: toolLabel(svc, tool), agent_id: agent.agentId, ...data },
+      data: { step, code: error.code, tool: toolLabel(svc, tool), agent_id: agent.agentId, via, ...data },
     });
     throw error;
   };
@@ -111,13 +116,13 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
         type: 'tool.call', actor, outcome: 'pending', requestId,
         data: {
           step: 'policy', tool: name, agent_id: agent.agentId, call_id: callId, approval_id: item.id,
-          rule_id: decision.ruleId, args_sha256: item.args_sha256, args: redactArgs(args),
+          rule_id: decision.ruleId, args_sha256: item.args_sha256, args: redactArgs(args), via,
         },
       });
       return { status: 202, body: { status: 'pending_approval', approval_id: item.id, call_id: callId } };
     }
     case 'allow': {
-      const result = await executeCall(svc, { callId, agentId: agent.agentId, tool, args, ruleId: decision.ruleId, actor, requestId });
+      const result = await executeCall(svc, { callId, agentId: agent.agentId, tool, args, ruleId: decision.ruleId, actor, requestId, via });
       return { status: 200, body: result };
     }
     default: {
