@@ -43,6 +43,12 @@ export interface Config {
     readonly isolateMemoryMb: number;
     readonly passwordChars: number;
   };
+  /** approval queue caps and the approve wait (PALISADE_APPROVAL_QUEUE_MAX, _QUEUE_PER_AGENT, PALISADE_APPROVE_WAIT_MS) */
+  readonly approvals: {
+    readonly queueMax: number;
+    readonly queuePerAgent: number;
+    readonly approveWaitMs: number;
+  };
   readonly governance: {
     readonly agentBurst: number;
     readonly agentRatePerSecond: number;
@@ -68,6 +74,7 @@ const KNOWN = new Set([
   'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'CORS_ORIGINS',
   'ALLOWED_HOSTS', 'METRICS_TOKEN', 'SANDBOX_BACKEND', 'DOCKER_MEMORY', 'DOCKER_CPUS', 'DOCKER_PIDS',
   'TOOLS_DIR', 'LOG_LEVEL', 'EGRESS_ALLOWLIST', 'AUDIT_SHIP_URL', 'AUDIT_SHIP_SECRET', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
+  'APPROVAL_QUEUE_MAX', 'APPROVAL_QUEUE_PER_AGENT', 'APPROVE_WAIT_MS',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
 
 export const PBKDF2_MIN_ITERATIONS = 600_000;
@@ -175,6 +182,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (shipSecret !== undefined && shipUrl === undefined) problems.push('PALISADE_AUDIT_SHIP_SECRET: set PALISADE_AUDIT_SHIP_URL too');
   const providerResult = providerConfigFromEnv(env);
   if (!providerResult.ok) problems.push(...providerResult.problems);
+  else warnings.push(...providerResult.warnings);
 
   const levelRaw = get('LOG_LEVEL') ?? 'info';
   const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -183,6 +191,11 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
 
   const callTimeoutMs = int('CALL_TIMEOUT_MS', 5_000, 100, 60_000);
   const isolateMemoryMb = int('ISOLATE_MEMORY_MB', 64, 8, 512);
+  const approvals = {
+    queueMax: int('APPROVAL_QUEUE_MAX', 1_000, 1, 100_000),
+    queuePerAgent: int('APPROVAL_QUEUE_PER_AGENT', 100, 1, 100_000),
+    approveWaitMs: int('APPROVE_WAIT_MS', 2_000, 0, 60_000),
+  };
   const pbkdf2Iterations = int('PBKDF2_ITERATIONS', PBKDF2_MIN_ITERATIONS, PBKDF2_MIN_ITERATIONS, 10_000_000);
 
   const metricsToken = get('METRICS_TOKEN');
@@ -202,6 +215,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: 256 * 1024,
       callTimeoutMs, callTimeoutMaxMs: 60_000, isolateMemoryMb, passwordChars: 1024,
     },
+    approvals,
     governance: { agentBurst: 60, agentRatePerSecond: 20, breakerThreshold: 10, breakerWindowSeconds: 60, breakerCooldownSeconds: 300 },
     auth: {
       pbkdf2Iterations, accessTtlSeconds: 3600, refreshTtlSeconds: 7 * 24 * 3600,

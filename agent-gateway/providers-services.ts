@@ -81,6 +81,8 @@ export function providerProblem(error: unknown): GatewayError {
       return gwError('GW_ERR_PROVIDER_KEY', `${detail}; an admin can set one with PUT /admin/providers/:name/key.`, { extras });
     case 'PRV_ERR_EGRESS_DENIED':
       return gwError('GW_ERR_EGRESS_DENIED', detail, { extras });
+    case 'PRV_ERR_PROVIDER_DISABLED':
+      return gwError('GW_ERR_PROVIDER_DISABLED', `${detail}; GET /admin/providers shows why.`, { extras });
     case 'PRV_ERR_BAD_REQUEST':
     case 'PRV_ERR_KEY_INVALID':
       return gwError('GW_ERR_VALIDATION', detail, { extras });

@@ -19,6 +19,7 @@ export const PROVIDER_ERRORS = {
   PRV_ERR_KEY_EXPIRED: { status: 503, message: 'The key for this provider has expired' },
   PRV_ERR_KEY_INVALID: { status: 422, message: 'Key value is not acceptable' },
   PRV_ERR_UNKNOWN_PROVIDER: { status: 404, message: 'Unknown or disabled provider' },
+  PRV_ERR_PROVIDER_DISABLED: { status: 503, message: 'This provider is disabled by the gateway configuration' },
   PRV_ERR_BAD_REQUEST: { status: 422, message: 'Chat request is not valid' },
   PRV_ERR_FAILOVER_EXHAUSTED: { status: 502, message: 'No allowed provider could serve the request' },
   PRV_ERR_CONFIG: { status: 500, message: 'Provider configuration is invalid' },

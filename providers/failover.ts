@@ -12,7 +12,7 @@ import type { ChatEvent, ChatRequest, ChatResult, ProviderName } from './types.t
 export function planFailover(primary: ProviderName, config: ProviderConfig): ProviderName[] {
   const startLocal = config.endpoints[primary].locality === 'local';
   const rest = config.failoverOrder.filter(
-    (n) => n !== primary && (!startLocal || config.failoverLocalToCloud || config.endpoints[n].locality === 'local'),
+    (n) => n !== primary && config.endpoints[n].enabled && (!startLocal || config.failoverLocalToCloud || config.endpoints[n].locality === 'local'),
   );
   return [primary, ...new Set(rest)];
 }
@@ -28,6 +28,11 @@ export interface FailoverDeps {
 
 export type FailoverEvent = ChatEvent | { readonly type: 'provider'; readonly provider: ProviderName };
 
+/** A call naming a disabled provider is refused before any key lookup or egress. */
+export function requireEnabled(primary: ProviderName, config: ProviderConfig): void {
+  if (!config.endpoints[primary].enabled) throw new ProviderError('PRV_ERR_PROVIDER_DISABLED', `provider ${primary} disabled`);
+}
+
 function asProviderError(error: unknown): ProviderError {
   return error instanceof ProviderError ? error : new ProviderError('PRV_ERR_UPSTREAM_NETWORK', 'unexpected adapter failure');
 }
@@ -38,6 +43,7 @@ export async function completeWithFailover(
   deps: FailoverDeps,
   signal?: AbortSignal,
 ): Promise<{ provider: ProviderName; result: ChatResult }> {
+  requireEnabled(primary, deps.config);
   let last: ProviderError | undefined;
   for (const provider of planFailover(primary, deps.config)) {
     try {
@@ -60,6 +66,7 @@ export async function* streamWithFailover(
   deps: FailoverDeps,
   signal?: AbortSignal,
 ): AsyncGenerator<FailoverEvent> {
+  requireEnabled(primary, deps.config);
   let last: ProviderError | undefined;
   for (const provider of planFailover(primary, deps.config)) {
     let events: AsyncGenerator<ChatEvent>;

@@ -2,9 +2,9 @@
 export { PROVIDER_ERRORS, ProviderError, isProviderError, upstreamStatusCode, type ProviderErrorCode } from './errors.ts';
 export { createEgress, type Egress, type EgressInit, type EgressOptions, type EgressResponse } from './egress/dispatcher.ts';
 export { checkAddress, checkUrl, parseAllowlist } from './egress/policy.ts';
-export { providerConfigFromEnv, PROVIDER_ENV_KEYS, DEFAULT_BASE_URLS, type ProviderConfig, type ProviderEndpoint } from './config.ts';
+export { providerConfigFromEnv, normalizeBaseUrl, decideProvider, PROVIDER_ENV_KEYS, DEFAULT_BASE_URLS, type ProviderConfig, type ProviderEndpoint } from './config.ts';
 export { createProviderRegistry, type ProviderRegistry } from './registry.ts';
-export { completeWithFailover, streamWithFailover, planFailover, type FailoverDeps, type FailoverEvent } from './failover.ts';
+export { completeWithFailover, streamWithFailover, planFailover, requireEnabled, type FailoverDeps, type FailoverEvent } from './failover.ts';
 export { createKeyStore, type ProviderKeyStore, type ProviderKeyInfo, type ResolvedKey } from './keys.ts';
 export { loadMasterKey } from './master-key.ts';
 export { PROVIDER_MIGRATIONS } from './schema.ts';

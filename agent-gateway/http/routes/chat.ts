@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import {
-  completeWithFailover, isProviderName, openSse, parseChatRequest, planFailover, PROVIDER_NAMES, ProviderError,
+  completeWithFailover, isProviderName, openSse, parseChatRequest, planFailover, PROVIDER_NAMES, ProviderError, requireEnabled,
   streamOpenAiCompatible, streamPalisadeChat, streamWithFailover, toOpenAiCompletion,
   type ChatRequest, type ProviderName, type StreamOutcome,
 } from '../../../providers/index.ts';
@@ -113,6 +113,11 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
 
   /** A 503 before streaming when no provider in the failover plan has a usable key. */
   function requireSomeKey(primary: ProviderName): void {
+    try {
+      requireEnabled(primary, svc.failover.config);
+    } catch (error) {
+      throw providerProblem(error);
+    }
     let first: unknown;
     for (const p of planFailover(primary, svc.failover.config)) {
       try {

@@ -18,6 +18,7 @@ function view(info: ProviderKeyInfo, svc: ProviderServices): Record<string, unkn
   const ep = svc.registry.endpoint(info.name);
   return {
     name: info.name, wire: ep.wire, base_url: ep.baseUrl, locality: ep.locality,
+    enabled: ep.enabled, disabled_reason: ep.disabledReason ?? null,
     needs_key: info.needsKey, key_status: info.status, stored: info.stored, env_present: info.envPresent,
     created_at: iso(info.createdAt), expires_at: iso(info.expiresAt), previous_valid_until: iso(info.previousValidUntil),
   };
