@@ -17,6 +17,27 @@ export const TOOL_NAME_PATTERN = '^[a-z][a-z0-9_.-]{0,63}$';
 export type Risk = 'low' | 'medium' | 'high';
 export type BackendPreference = 'any' | 'isolate' | 'docker' | 'prefer-docker';
 
+/**
+ * MCP tool annotations (hints for clients, never trusted for security decisions). A manifest
+ * may omit any of them; a missing hint takes the MCP specification's default, which is the
+ * cautious reading (may write, may destroy, not idempotent, reaches the outside world).
+ */
+export interface ToolAnnotations {
+  readonly readOnlyHint: boolean;
+  readonly destructiveHint: boolean;
+  readonly idempotentHint: boolean;
+  readonly openWorldHint: boolean;
+}
+
+export const ANNOTATION_KEYS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
+
+export const DEFAULT_ANNOTATIONS: ToolAnnotations = Object.freeze({
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+});
+
 export interface ToolManifest {
   readonly name: string;
   readonly description: string;
@@ -27,6 +48,7 @@ export interface ToolManifest {
   readonly backend: BackendPreference;
   readonly timeout_ms: number;
   readonly memory_mb: number;
+  readonly annotations: ToolAnnotations;
 }
 
 export interface ToolValidators {
@@ -67,6 +89,11 @@ const MANIFEST_SCHEMA = {
     backend: { type: 'string', enum: ['any', 'isolate', 'docker', 'prefer-docker'] },
     timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 },
     memory_mb: { type: 'integer', minimum: 8, maximum: 512 },
+    annotations: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(ANNOTATION_KEYS.map((k) => [k, { type: 'boolean' }])),
+    },
   },
 } as const;
 
@@ -81,6 +108,25 @@ function describe(label: string, e: ErrorObject): string {
     return `${label}: /${String(params['missingProperty'])}: required key is missing`;
   }
   return `${label}: ${e.instancePath || '/'}: ${e.message ?? 'is invalid'}`;
+}
+
+/**
+ * The manifest's annotations (shape already checked) with the MCP defaults filled in. A tool
+ * that claims to be read-only cannot also claim to be destructive.
+ */
+export function resolveAnnotations(raw: unknown, label: string): { ok: true; annotations: ToolAnnotations } | { ok: false; problem: string } {
+  const given = (raw ?? {}) as Partial<Record<(typeof ANNOTATION_KEYS)[number], boolean>>;
+  const annotations: ToolAnnotations = Object.freeze({
+    readOnlyHint: given.readOnlyHint ?? DEFAULT_ANNOTATIONS.readOnlyHint,
+    // the MCP default for destructiveHint applies only to tools that are not read-only
+    destructiveHint: given.destructiveHint ?? (given.readOnlyHint === true ? false : DEFAULT_ANNOTATIONS.destructiveHint),
+    idempotentHint: given.idempotentHint ?? DEFAULT_ANNOTATIONS.idempotentHint,
+    openWorldHint: given.openWorldHint ?? DEFAULT_ANNOTATIONS.openWorldHint,
+  });
+  if (annotations.readOnlyHint && annotations.destructiveHint) {
+    return { ok: false, problem: `${label}: /annotations: a read-only tool cannot be destructive (readOnlyHint and destructiveHint both true)` };
+  }
+  return { ok: true, annotations };
 }
 
 function deepFreezeCopy<T extends JsonValue>(value: T): T {
@@ -125,10 +171,12 @@ export function parseManifest(raw: unknown, sourceLabel: string): ManifestResult
     return { ok: false, problems: [`${sourceLabel}: /: schemas must be plain JSON`] };
   }
   if (input['type'] !== 'object') problems.push(`${sourceLabel}: /input_schema/type: must be "object"`);
+  const annotations = resolveAnnotations(r['annotations'], sourceLabel);
+  if (!annotations.ok) problems.push(annotations.problem);
   const ajv = createToolAjv();
   const validateInput = compileSchema(ajv, input, sourceLabel, '/input_schema', problems);
   const validateOutput = compileSchema(ajv, output, sourceLabel, '/output_schema', problems);
-  if (problems.length > 0 || validateInput === undefined || validateOutput === undefined) {
+  if (problems.length > 0 || validateInput === undefined || validateOutput === undefined || !annotations.ok) {
     return { ok: false, problems };
   }
   const manifest: ToolManifest = Object.freeze({
@@ -141,6 +189,7 @@ export function parseManifest(raw: unknown, sourceLabel: string): ManifestResult
     backend: (r['backend'] ?? 'any') as BackendPreference,
     timeout_ms: (r['timeout_ms'] ?? 5000) as number,
     memory_mb: (r['memory_mb'] ?? 64) as number,
+    annotations: annotations.annotations,
   });
   return { ok: true, manifest, validators: Object.freeze({ input: validateInput, output: validateOutput }) };
 }

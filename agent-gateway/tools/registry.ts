@@ -5,11 +5,13 @@
  * can never shadow a built-in. Validators are compiled here, once, and kept with the tool.
  * Handler source is carried as data only; it is never evaluated in the supervisor.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { parseManifest, type BackendPreference, type Risk, type ToolManifest } from './manifest.ts';
+import { inScope } from './scope.ts';
 import type { JsonObject } from '../../sandbox/json.ts';
-import { LIMITS, type WorkerLimits } from '../../sandbox/limits.ts';
+import { canonicalJson } from '../approvals/canonical.ts';
 
 /** Same shape as sandbox/actions/load.ts's RawTool: one tool folder as read from disk. */
 export interface RawTool {
@@ -27,6 +29,13 @@ export interface RegisteredTool {
   readonly validateInput: ValidateFunction;
   readonly validateOutput: ValidateFunction;
   readonly sourceDir: string;
+  /** sha256 hex of the canonical manifest and the handler source: an approval is bound to it */
+  readonly definitionSha256: string;
+}
+
+/** sha256 over canonical manifest JSON, a NUL, and the handler source (UTF-8). */
+export function definitionDigest(manifest: unknown, handler: string): string {
+  return createHash('sha256').update(canonicalJson(manifest), 'utf8').update('\0').update(handler, 'utf8').digest('hex');
 }
 
 export interface ToolListing {
@@ -43,6 +52,11 @@ export interface ToolRegistry {
   has(name: string): boolean;
   /** GET /tools shape, sorted by name */
   list(): readonly ToolListing[];
+  /**
+   * The tools an agent with this scope may call (exact names and globs resolved), sorted by
+   * name. Nothing outside the scope is returned, so a caller never learns that it exists.
+   */
+  listInScope(scope: readonly string[]): readonly RegisteredTool[];
 }
 
 export type RegistryResult =
@@ -95,6 +109,7 @@ export function buildRegistry(rawTools: readonly RawTool[]): RegistryResult {
       validateInput: parsed.validators.input,
       validateOutput: parsed.validators.output,
       sourceDir: dir,
+      definitionSha256: definitionDigest(raw.manifest, raw.handler),
     }));
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -111,15 +126,15 @@ export function buildRegistry(rawTools: readonly RawTool[]): RegistryResult {
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   );
+  const byName: readonly RegisteredTool[] = Object.freeze(
+    [...tools.values()].sort((a, b) => (a.manifest.name < b.manifest.name ? -1 : a.manifest.name > b.manifest.name ? 1 : 0)),
+  );
   const registry: ToolRegistry = Object.freeze({
     get: (name: string) => (typeof name === 'string' ? tools.get(name) : undefined),
     has: (name: string) => typeof name === 'string' && tools.has(name),
     list: () => listing,
+    listInScope: (scope: readonly string[]) => byName.filter((t) => inScope(scope, t.manifest.name)),
   });
   return { ok: true, registry };
 }
 
-/** Worker limits for one call of `tool`: its manifest's timeout and memory, the output cap. */
-export function workerLimitsFor(tool: RegisteredTool, maxOutputBytes: number = LIMITS.outputBytes): WorkerLimits {
-  return Object.freeze({ timeoutMs: tool.manifest.timeout_ms, memoryMb: tool.manifest.memory_mb, maxOutputBytes });
-}
