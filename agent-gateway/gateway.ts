@@ -89,7 +89,9 @@ export function loadRegistry(config: Config): ToolRegistry {
 }
 
 function startBackends(config: Config, logger: Logger): { isolate: WorkerBackend; docker: WorkerBackend | undefined } {
-  const isolate = createIsolateBackend({ children: 2, log: (line) => logger.warn('isolate', { line }) });
+  const isolate = createIsolateBackend({
+    children: 2, defaultMemoryMb: config.limits.isolateMemoryMb, log: (line) => logger.warn('isolate', { line }),
+  });
   const docker = config.sandboxBackend === 'isolate'
     ? undefined
     : createDockerBackend({ enabled: true, quotas: config.docker });
@@ -127,7 +129,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   await Promise.all([backends.isolate.start(), backends.docker?.start()]);
   const dispatcher = createDispatcher({
     mode: config.sandboxBackend, isolate: backends.isolate, docker: backends.docker,
-    maxTimeoutMs: config.limits.callTimeoutMaxMs, outputBytes: config.limits.outputBytes,
+    limits: config.limits,
   });
   const metrics = createMetrics({ knownTools: registry.list().map((t) => t.name) });
   const events = timedSink(audit.sink, metrics);

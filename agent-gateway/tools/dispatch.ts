@@ -1,10 +1,11 @@
 /**
  * Sends a validated call to the right worker backend. Selection is the pure selectBackend
  * (a tool that asked for docker is refused when docker is unusable, never silently run in the
- * isolate). Limits come from the manifest, capped by config.
+ * isolate). Limits come from the manifest, capped by config.limits (callLimits).
  */
 import { selectBackend, type SandboxMode } from '../../sandbox/select-backend.ts';
 import type { JsonValue } from '../../sandbox/json.ts';
+import type { WorkerLimits } from '../../sandbox/limits.ts';
 import type { BackendName, WorkerBackend, WorkerResult } from '../../sandbox/worker-backend.ts';
 import type { Readiness } from '../context.ts';
 import type { RegisteredTool } from './registry.ts';
@@ -23,8 +24,20 @@ export interface DispatchOptions {
   readonly mode: SandboxMode;
   readonly isolate: WorkerBackend;
   readonly docker: WorkerBackend | undefined;
-  readonly maxTimeoutMs: number;
-  readonly outputBytes: number;
+  /** config.limits: the one source of call limits (PALISADE_CALL_TIMEOUT_MS, PALISADE_ISOLATE_MEMORY_MB) */
+  readonly limits: { readonly callTimeoutMs: number; readonly isolateMemoryMb: number; readonly outputBytes: number };
+}
+
+/**
+ * Limits for one call: the manifest's own timeout and memory, each capped by the operator's
+ * ceiling from config (PALISADE_CALL_TIMEOUT_MS, PALISADE_ISOLATE_MEMORY_MB); output by config.
+ */
+export function callLimits(tool: RegisteredTool, limits: DispatchOptions['limits']): WorkerLimits {
+  return Object.freeze({
+    timeoutMs: Math.min(tool.manifest.timeout_ms, limits.callTimeoutMs),
+    memoryMb: Math.min(tool.manifest.memory_mb, limits.isolateMemoryMb),
+    maxOutputBytes: limits.outputBytes,
+  });
 }
 
 function healthy(b: WorkerBackend | undefined): boolean {
@@ -39,11 +52,7 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
       if (!choice.ok) return { ok: false, code: choice.code, reason: choice.reason };
       const backend = choice.backend === 'docker' ? opts.docker : opts.isolate;
       if (backend === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: 'docker backend is not configured' };
-      const limits = {
-        timeoutMs: Math.min(tool.manifest.timeout_ms, opts.maxTimeoutMs),
-        memoryMb: tool.manifest.memory_mb,
-        maxOutputBytes: opts.outputBytes,
-      };
+      const limits = callLimits(tool, opts.limits);
       const result = await backend.run({ callId, tool: tool.manifest.name, handler: tool.handler, args }, limits, signal);
       return { ok: true, backend: choice.backend, result };
     },

@@ -24,6 +24,8 @@ export interface IsolateBackendOptions {
   readonly queueLimit?: number;
   /** isolates kept warm per child (default 2) */
   readonly poolSize?: number;
+  /** memory limit of the warm isolates, MiB (config.limits.isolateMemoryMb; default 64) */
+  readonly defaultMemoryMb?: number;
   /** an isolate is disposed after this many calls (default 100) */
   readonly maxCallsPerIsolate?: number;
   /** extra time after timeoutMs before the supervisor kills a stuck child (default 1000) */
@@ -67,6 +69,7 @@ export function createIsolateBackend(options: IsolateBackendOptions = {}): Worke
       ...hostOptionArgs({
         ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
         ...(options.maxCallsPerIsolate !== undefined ? { maxCallsPerIsolate: options.maxCallsPerIsolate } : {}),
+        ...(options.defaultMemoryMb !== undefined ? { defaultMemoryMb: options.defaultMemoryMb } : {}),
       }),
     ],
   };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { buildRegistry, MAX_HANDLER_BYTES, workerLimitsFor } from '../../../agent-gateway/tools/registry.ts';
+import { buildRegistry, MAX_HANDLER_BYTES } from '../../../agent-gateway/tools/registry.ts';
 import { echoManifest, makeTempDir, readTool, writeToolDir } from './fixtures.ts';
 
 const ECHO_HANDLER = 'return { text: args.text };';
@@ -139,12 +139,3 @@ test('an empty tool list builds an empty registry', () => {
   if (r.ok) assert.deepEqual(r.registry.list(), []);
 });
 
-test('workerLimitsFor takes timeout and memory from the manifest and caps output at 256 KiB', (t) => {
-  const root = makeTempDir(t);
-  const r = buildRegistry([readTool(writeToolDir(root, 'echo', echoManifest({ timeout_ms: 1500, memory_mb: 32 }), ECHO_HANDLER))]);
-  assert.equal(r.ok, true);
-  if (!r.ok) return;
-  const echo = r.registry.get('echo');
-  assert.ok(echo);
-  assert.deepEqual(workerLimitsFor(echo), { timeoutMs: 1500, memoryMb: 32, maxOutputBytes: 256 * 1024 });
-});
