@@ -2,12 +2,19 @@
  * Raw syscalls Node cannot issue, tried by a tiny static C probe (test/support/docker-probe.c)
  * built into a SEPARATE test-only image and run under the worker's exact container spec
  * (containerSpec + the same inline seccomp profile; only the image and command differ).
+ *
+ * Every refusal is shown against a control: the probe also runs with the hardening relaxed
+ * (root, CONTROL_CAPS added, seccomp unconfined), where each operation must reach the kernel
+ * (succeed, or fail with the kernel's own errno, never EPERM), and with only seccomp restored
+ * (root, same caps, Palisade's profile), where it must be refused. The two differ only in the
+ * seccomp profile, so the refusal is seccomp's, not a missing capability's. Kernel-dependent
+ * cases (32-bit int 0x80, x32) are probed on the host first and the verdict is in the test name.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import Docker from 'dockerode';
-import { buildProbeImage, runProbe, type ProbeResult } from '../support/docker-probe.ts';
+import { buildProbeImage, compileProbe, runProbe, runProbeOnHost, type ProbeResult } from '../support/docker-probe.ts';
 import { dockerSkipReason } from '../support/docker-env.ts';
 
 const EPERM = 1;
@@ -26,56 +33,102 @@ function gccSkip(): string | undefined {
 
 const skip = (await dockerSkipReason()) ?? gccSkip();
 
+/** What a profile refusal looks like per probe (EPERM unless listed). */
+const REFUSED: Record<string, number> = { clone3: ENOSYS };
+const GROUPS: ReadonlyArray<{ title: string; names: readonly string[] }> = [
+  { title: 'socket() for inet, inet6, netlink, packet, alg and vsock', names: ['socket_inet', 'socket_inet6', 'socket_netlink', 'socket_packet', 'socket_alg', 'socket_vsock', 'socketpair_inet'] },
+  { title: 'fork, process-creating clone, clone with CLONE_NEWUSER and clone3 (ENOSYS)', names: ['fork', 'clone_process', 'clone_newuser', 'clone3'] },
+  { title: 'ptrace, process_vm_readv, mount, umount2, pivot_root, chroot, unshare and setns', names: ['ptrace', 'process_vm_readv', 'mount', 'umount2', 'pivot_root', 'chroot', 'unshare_user', 'unshare_ns', 'setns'] },
+  { title: 'bpf, perf_event_open, userfaultfd, keyctl, add_key, request_key, io_uring_setup and memfd_create', names: ['bpf', 'perf_event_open', 'userfaultfd', 'keyctl', 'add_key', 'request_key', 'io_uring_setup', 'memfd_create'] },
+  { title: 'execveat, open_by_handle_at, name_to_handle_at, a non-default personality, kexec, reboot and module loading', names: ['execveat', 'open_by_handle_at', 'name_to_handle_at', 'personality_no_aslr', 'kexec_load', 'reboot', 'init_module'] },
+];
+/** In the control run these must succeed outright (others may fail with the kernel's own errno). */
+const MUST_SUCCEED_IN_CONTROL = new Set([
+  'socket_inet', 'socket_inet6', 'socket_netlink', 'socket_packet', 'fork', 'clone_process', 'clone_newuser', 'clone3', 'process_vm_readv', 'mount', 'umount2',
+  'chroot', 'unshare_user', 'unshare_ns', 'userfaultfd', 'keyctl', 'add_key', 'request_key', 'memfd_create', 'personality_no_aslr',
+]);
+
+/* Kernel probes, outside any sandbox, before the tests are named. */
+const compiled = skip === undefined ? compileProbe() : undefined;
+const hostInt80 = compiled === undefined ? undefined : runProbeOnHost(compiled.binary, 'int80');
+const hostX32 = compiled === undefined ? undefined : runProbeOnHost(compiled.binary, 'x32');
+const kernelRuns32 = (hostInt80?.results.get('int80_getpid')?.ret ?? -1) > 0;
+const x32Host = hostX32?.results.get('x32_getpid');
+const kernelRunsX32 = (x32Host?.ret ?? -1) > 0;
+const int80Title = kernelRuns32
+  ? '32-bit (int 0x80) syscalls: this kernel runs them (getpid answered on the host and unconfined) → refused by seccomp with SIGSYS'
+  : `32-bit (int 0x80) syscalls: not available on this kernel (host probe: ${hostInt80?.signal ?? `exit ${String(hostInt80?.exitCode)}`}, no IA-32 entry) → the sandboxed probe dies the same way, answers nothing`;
+const x32Title = kernelRunsX32
+  ? 'x32 syscalls: this kernel runs them (host and unconfined) → killed by seccomp with SIGSYS'
+  : 'x32 syscalls: not built into this kernel (ENOSYS on the host and unconfined) → still killed by seccomp with SIGSYS before the kernel answers';
+
 describe('docker worker seccomp: raw syscalls from inside the container', { skip, timeout: 300_000 }, () => {
   const docker = new Docker();
   let image = '';
-  let results = new Map<string, ProbeResult>();
-  let exitCode = -1;
-
-  before(async () => {
-    image = await buildProbeImage(docker);
-    ({ results, exitCode } = await runProbe(docker, image));
-  });
-
-  const refused = (name: string, errno = EPERM): void => {
-    const r = results.get(name);
-    assert.ok(r !== undefined, `probe ${name} did not report`);
-    assert.deepEqual(r, { ret: -1, errno }, name);
+  const runs: Record<'worker' | 'seccomp-only' | 'control', { results: Map<string, ProbeResult>; exitCode: number }> = {
+    worker: { results: new Map(), exitCode: -1 },
+    'seccomp-only': { results: new Map(), exitCode: -1 },
+    control: { results: new Map(), exitCode: -1 },
   };
 
-  test('the probe ran to the end, AF_UNIX sockets and threads still work (control)', () => {
-    assert.equal(exitCode, 0);
-    assert.ok((results.get('socket_unix')?.ret ?? -1) >= 0);
-    assert.equal(results.get('pthread_create')?.ret, 0);
+  before(async () => {
+    image = await buildProbeImage(docker, compiled);
+    for (const variant of ['worker', 'seccomp-only', 'control'] as const) runs[variant] = await runProbe(docker, image, 'all', variant);
+  });
+  after(() => compiled?.cleanup());
+
+  const get = (variant: keyof typeof runs, name: string): ProbeResult => {
+    const r = runs[variant].results.get(name);
+    assert.ok(r !== undefined, `probe ${name} did not report in the ${variant} run`);
+    return r;
+  };
+  const proveRefused = (name: string): void => {
+    const expected = REFUSED[name] ?? EPERM;
+    const control = get('control', name);
+    if (MUST_SUCCEED_IN_CONTROL.has(name)) assert.ok(control.ret >= 0, `${name}: control run (seccomp unconfined, caps added) must succeed, got ${JSON.stringify(control)}`);
+    else assert.ok(control.ret >= 0 || control.errno !== expected, `${name}: the control run also answers errno ${control.errno}, so the refusal below would not be seccomp's`);
+    assert.deepEqual(get('seccomp-only', name), { ret: -1, errno: expected }, `${name}: refused by seccomp with the caps present`);
+    assert.deepEqual(get('worker', name), { ret: -1, errno: expected }, `${name}: refused under the worker's exact spec`);
+  };
+
+  test('every run reached the end; AF_UNIX sockets and threads work in all three (the probe itself is sound)', () => {
+    for (const variant of ['worker', 'seccomp-only', 'control'] as const) {
+      assert.equal(runs[variant].exitCode, 0, `${variant} exit code`);
+      assert.ok(get(variant, 'socket_unix').ret >= 0, `${variant} socket_unix`);
+      assert.equal(get(variant, 'pthread_create').ret, 0, `${variant} pthread_create`);
+      assert.ok(get(variant, 'getpid').ret > 0, `${variant} getpid`);
+    }
   });
 
-  test('socket() for inet, inet6, netlink, packet, alg and vsock is refused with EPERM', () => {
-    for (const name of ['socket_inet', 'socket_inet6', 'socket_netlink', 'socket_packet', 'socket_alg', 'socket_vsock', 'socketpair_inet']) refused(name);
+  for (const group of GROUPS) {
+    test(`${group.title}: reach the kernel in the control run, refused by seccomp (caps present) and under the worker spec`, () => {
+      for (const name of group.names) proveRefused(name);
+    });
+  }
+
+  test(int80Title, async () => {
+    const control = await runProbe(docker, image, 'int80', 'control');
+    const worker = await runProbe(docker, image, 'int80', 'worker');
+    assert.equal(worker.results.has('int80_getpid'), false, 'a 32-bit syscall answered inside the sandbox');
+    if (kernelRuns32) {
+      assert.ok((control.results.get('int80_getpid')?.ret ?? -1) > 0, 'control: the kernel runs 32-bit syscalls, so unconfined getpid must answer');
+      assert.equal(worker.exitCode, SIGSYS_EXIT);
+    } else {
+      assert.equal(hostInt80?.signal, 'SIGSEGV', 'host probe: a kernel without IA-32 entry faults on int 0x80');
+      assert.equal(control.exitCode, 128 + 11, 'control (unconfined): the same fault, so seccomp is never consulted');
+      assert.equal(control.results.size, 0);
+      assert.ok(worker.exitCode === 128 + 11 || worker.exitCode === SIGSYS_EXIT, `worker exit ${worker.exitCode}`);
+    }
   });
 
-  test('fork, process-creating clone and clone with CLONE_NEWUSER are refused; clone3 answers ENOSYS', () => {
-    for (const name of ['fork', 'clone_process', 'clone_newuser']) refused(name);
-    refused('clone3', ENOSYS);
-  });
-
-  test('ptrace, process_vm_readv, mount, umount2, pivot_root, chroot, unshare and setns are refused', () => {
-    for (const name of ['ptrace', 'process_vm_readv', 'mount', 'umount2', 'pivot_root', 'chroot', 'unshare_user', 'unshare_ns', 'setns']) refused(name);
-  });
-
-  test('bpf, perf_event_open, userfaultfd, keyctl, add_key, request_key, io_uring_setup and memfd_create are refused', () => {
-    for (const name of ['bpf', 'perf_event_open', 'userfaultfd', 'keyctl', 'add_key', 'request_key', 'io_uring_setup', 'memfd_create']) refused(name);
-  });
-
-  test('execveat, open_by_handle_at, name_to_handle_at, a non-default personality, kexec, reboot and module loading are refused', () => {
-    for (const name of ['execveat', 'open_by_handle_at', 'name_to_handle_at', 'personality_no_aslr', 'kexec_load', 'reboot', 'init_module']) refused(name);
-  });
-
-  test('32-bit (int 0x80) and x32 syscalls kill the process with SIGSYS', async () => {
-    const int80 = await runProbe(docker, image, 'int80');
-    assert.equal(int80.exitCode, SIGSYS_EXIT);
-    assert.equal(int80.results.size, 0);
-    const x32 = await runProbe(docker, image, 'x32');
-    assert.equal(x32.exitCode, SIGSYS_EXIT);
-    assert.equal(x32.results.size, 0);
+  test(x32Title, async () => {
+    const control = await runProbe(docker, image, 'x32', 'control');
+    const answer = control.results.get('x32_getpid');
+    if (kernelRunsX32) assert.ok((answer?.ret ?? -1) > 0, 'control agrees with the host probe: x32 getpid answers');
+    else assert.deepEqual(answer, { ret: -1, errno: ENOSYS }, 'control agrees with the host probe: ENOSYS');
+    assert.equal(control.exitCode, 0, 'control: the x32 call returns (a result or ENOSYS), nothing is killed');
+    const worker = await runProbe(docker, image, 'x32', 'worker');
+    assert.equal(worker.exitCode, SIGSYS_EXIT);
+    assert.equal(worker.results.size, 0);
   });
 });

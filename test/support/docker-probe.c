@@ -38,6 +38,12 @@ int main(int argc, char **argv) {
   struct { uint32_t sq, cq, flags, sq_thread_cpu, sq_thread_idle, features, wq_fd, resv[3]; char rest[80]; } uring;
   memset(&uring, 0, sizeof uring);
 
+  /* Order and arguments are chosen so the CONTROL run (seccomp unconfined, root, the needed caps
+   * added) reaches each syscall's own kernel code without side effects outside the container:
+   * calls that change the process (namespaces, root) come last (unshare_user before chroot: a
+   * chrooted caller may not create a user namespace), execveat names a missing file,
+   * kexec_load asks for more segments than the kernel accepts, reboot asks CAD_ON (EINVAL in a
+   * child pid namespace), ptrace targets a pid that does not exist, pivot_root a missing put_old. */
   report("socket_unix", syscall(SYS_socket, 1, 1, 0));
   report("socket_inet", syscall(SYS_socket, 2, 1, 0));
   report("socket_inet6", syscall(SYS_socket, 10, 2, 0));
@@ -55,13 +61,11 @@ int main(int argc, char **argv) {
   r = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L); reap_if_child(r); report("clone_process", r);
   r = syscall(SYS_clone, (long)(0x10000000 | SIGCHLD), 0L, 0L, 0L, 0L); reap_if_child(r); report("clone_newuser", r);
   r = syscall(SYS_clone3, clone3_args, sizeof clone3_args); reap_if_child(r); report("clone3", r);
-  report("ptrace", syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0));
+  report("ptrace", syscall(SYS_ptrace, 7 /* PTRACE_CONT */, 0x3ffffff0L /* no such pid */, 0, 0));
   report("process_vm_readv", syscall(SYS_process_vm_readv, 1, NULL, 0, NULL, 0, 0));
   report("mount", syscall(SYS_mount, "none", "/tmp", "tmpfs", 0, NULL));
   report("umount2", syscall(SYS_umount2, "/tmp", 0));
-  report("pivot_root", syscall(SYS_pivot_root, "/tmp", "/tmp"));
-  report("unshare_user", syscall(SYS_unshare, 0x10000000));
-  report("unshare_ns", syscall(SYS_unshare, 0x20000));
+  report("pivot_root", syscall(SYS_pivot_root, "/tmp", "/no-such-dir"));
   report("setns", syscall(SYS_setns, 0, 0));
   report("bpf", syscall(SYS_bpf, 5 /* BPF_PROG_LOAD */, buf, 0));
   report("perf_event_open", syscall(SYS_perf_event_open, buf, 0, -1, -1, 0));
@@ -71,14 +75,16 @@ int main(int argc, char **argv) {
   report("request_key", syscall(SYS_request_key, "user", "k", NULL, 0));
   report("io_uring_setup", syscall(SYS_io_uring_setup, 1, &uring));
   report("memfd_create", syscall(SYS_memfd_create, "x", 0));
-  report("execveat", syscall(SYS_execveat, -100, "/probe", NULL, NULL, 0));
+  report("execveat", syscall(SYS_execveat, -100, "/no-such-file", NULL, NULL, 0));
   report("open_by_handle_at", syscall(SYS_open_by_handle_at, -100, buf, 0));
   report("name_to_handle_at", syscall(SYS_name_to_handle_at, -100, "/", buf, buf, 0));
-  report("personality_no_aslr", syscall(SYS_personality, 0x0040000));
-  report("kexec_load", syscall(SYS_kexec_load, 0, 0, NULL, 0));
-  report("reboot", syscall(SYS_reboot, 0xfee1dead, 672274793, 0x4321fedc, NULL));
+  report("kexec_load", syscall(SYS_kexec_load, 0, 17 /* > KEXEC_SEGMENT_MAX */, NULL, 0));
+  report("reboot", syscall(SYS_reboot, 0xfee1dead, 672274793, 0x89abcdef /* CAD_ON */, NULL));
   report("init_module", syscall(SYS_init_module, buf, 0, ""));
-  report("chroot", syscall(SYS_chroot, "/tmp"));
+  report("personality_no_aslr", syscall(SYS_personality, 0x0040000));
+  report("unshare_ns", syscall(SYS_unshare, 0x20000));
+  report("unshare_user", syscall(SYS_unshare, 0x10000000));
+  report("chroot", syscall(SYS_chroot, "/"));
   report("getpid", syscall(SYS_getpid));
   return 0;
 }
