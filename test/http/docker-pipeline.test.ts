@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, createAgent, loginAdmin, startGateway, type TestGateway } from '../support/gateway.ts';
 import { dockerSkipReason } from '../support/docker-env.ts';
+import { NODE_PATH_IN_IMAGE } from '../../sandbox/docker/image.ts';
 
 const skip = await dockerSkipReason();
 
@@ -42,16 +43,20 @@ describe('tool calls through the Docker backend', { skip, timeout: 600_000 }, ()
     assert.equal(line?.data?.backend, 'docker');
   });
 
-  test('inside the container: uid 65534, no capabilities, read-only root, no network, no child processes', async () => {
+  test('inside the container: uid 65534, no capabilities, read-only root, AF_INET socket() and process creation refused with EPERM', async () => {
+    // The spawn target is the image's real node binary (it exists: `present` proves it), so an
+    // EPERM can only come from seccomp refusing clone/fork, not from a missing file; the TCP
+    // attempt must fail at socket() with EPERM (seccomp), not with ECONNREFUSED from a port.
     const res = await evalCall(`
       const fs = process.getBuiltinModule('node:fs');
       const cp = process.getBuiltinModule('node:child_process');
       const net = process.getBuiltinModule('node:net');
       const status = fs.readFileSync('/proc/self/status', 'utf8');
       let write; try { fs.writeFileSync('/etc/owned', 'x'); write = 'written'; } catch (e) { write = e.code; }
-      let spawn; try { const c = cp.spawnSync('/node', ['-e', '1']); spawn = c.error ? c.error.code : 'ran'; } catch (e) { spawn = e.code; }
-      const tcp = await new Promise((r) => { const s = net.connect({ host: '127.0.0.1', port: 9 }); s.on('connect', () => r('connected')); s.on('error', (e) => r(e.code)); });
-      return { uid: process.getuid(), capEff: /CapEff:\\s+(\\w+)/.exec(status)[1], write, spawn, tcp, secret: Object.keys(process.env).filter((k) => k.startsWith('PALISADE')) };
+      const present = fs.statSync(${JSON.stringify(NODE_PATH_IN_IMAGE)}).isFile();
+      let spawn; try { const c = cp.spawnSync(${JSON.stringify(NODE_PATH_IN_IMAGE)}, ['-e', '1']); spawn = c.error ? c.error.code : 'ran'; } catch (e) { spawn = e.code; }
+      const tcp = await new Promise((r) => { const s = net.connect({ host: '127.0.0.1', port: 9 }); s.on('connect', () => r('connected')); s.on('error', (e) => r(e.code + ' ' + e.syscall)); });
+      return { uid: process.getuid(), capEff: /CapEff:\\s+(\\w+)/.exec(status)[1], write, present, spawn, tcp, secret: Object.keys(process.env).filter((k) => k.startsWith('PALISADE')) };
     `);
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.status, 'ok', JSON.stringify(res.body));
@@ -59,8 +64,9 @@ describe('tool calls through the Docker backend', { skip, timeout: 600_000 }, ()
     assert.equal(r.uid, 65534);
     assert.equal(r.capEff, '0000000000000000');
     assert.equal(r.write, 'EROFS');
-    assert.notEqual(r.spawn, 'ran');
-    assert.notEqual(r.tcp, 'connected');
+    assert.equal(r.present, true, `${NODE_PATH_IN_IMAGE} must exist in the image for the spawn check to mean anything`);
+    assert.equal(r.spawn, 'EPERM');
+    assert.equal(r.tcp, 'EPERM connect');
     assert.deepEqual(r.secret, []);
   });
 
