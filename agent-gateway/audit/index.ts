@@ -1,13 +1,15 @@
 /**
  * The audit service the gateway wires up: keys, the durable log, its sink, reader, verify,
  * CSV, key rotation and GDPR export/erase. `db` (with AUDIT_MIGRATIONS applied) enables
- * per-subject keys; without it, events carrying a `subject` are refused.
+ * per-subject keys and the sqlite head (truncation detection, see head.ts); without it, events
+ * carrying a `subject` are refused and only checkpoints detect truncation.
  */
 import type { KeyObject } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type { EventSink } from '../events.ts';
 import type { AuditError, AuditLogger } from './errors.ts';
 import { eraseSubject, exportSubject } from './gdpr.ts';
+import { createHeadStore, type AuditIncident, type HeadStore } from './head.ts';
 import { loadAuditKeyring } from './keys.ts';
 import { openAuditLog, type AuditLog } from './log.ts';
 import type { AuditEntry } from './payload.ts';
@@ -29,6 +31,8 @@ export interface AuditServiceOptions {
   readonly onFailure?: (error: AuditError) => void;
   /** a checkpoint public key pinned outside the data dir; defaults to the one beside the key */
   readonly pinnedPublicKey?: KeyObject;
+  /** fired when verify finds the log damaged (the incidents found at open are in log.incidents) */
+  readonly onDamage?: (result: VerifyResult) => void;
 }
 
 export interface AuditService {
@@ -37,6 +41,8 @@ export interface AuditService {
   readonly source: ReadSource;
   read(query: ReadQuery): Promise<AuditEntry[]>;
   verify(): Promise<VerifyResult>;
+  /** every recorded damage incident (empty without a database) */
+  incidents(): AuditIncident[];
   rotateKey(): string;
   exportSubject(subject: string): Promise<AuditEntry[]>;
   eraseSubject(subject: string): Promise<{ audit_entries: number }>;
@@ -48,9 +54,11 @@ export function openAudit(options: AuditServiceOptions): AuditService {
   const keyring = loadAuditKeyring({ dataDir, logger, ...(options.configKeyHex !== undefined ? { configKeyHex: options.configKeyHex } : {}) });
   const signingKey = loadSigningKey(dataDir, logger);
   const subjects: SubjectKeyStore | null = options.db === undefined ? null : createSubjectKeyStore(options.db);
+  const head: HeadStore | null = options.db === undefined ? null : createHeadStore(options.db);
   const log = openAuditLog({
     dataDir, keyring, signingKey, logger,
     ...(subjects !== null ? { subjects } : {}),
+    ...(head !== null ? { head } : {}),
     ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     ...(options.onFailure !== undefined ? { onFailure: options.onFailure } : {}),
@@ -64,7 +72,18 @@ export function openAudit(options: AuditServiceOptions): AuditService {
     log, source,
     sink: createAuditSink(log),
     read: (query) => readEntries(source, query),
-    verify: () => verifyAuditLog(dataDir, keyring.keys, options.pinnedPublicKey ?? signingKey.publicKey, log),
+    verify: async () => {
+      const result = await verifyAuditLog(dataDir, keyring.keys, options.pinnedPublicKey ?? signingKey.publicKey, log, head);
+      if (!result.ok) {
+        try {
+          options.onDamage?.(result);
+        } catch {
+          // a failing alert hook must not hide the result
+        }
+      }
+      return result;
+    },
+    incidents: () => head?.incidents() ?? [],
     rotateKey: () => log.rotateKey(),
     exportSubject: async (subject) => exportSubject(source, needSubjects(), subject),
     eraseSubject: async (subject) => eraseSubject(source, needSubjects(), subject),
@@ -80,3 +99,4 @@ export { AuditError, type AuditLogger } from './errors.ts';
 export type { AuditEntry } from './payload.ts';
 export type { ReadQuery } from './reader.ts';
 export type { VerifyResult } from './verify.ts';
+export { createHeadStore, type AuditHead, type AuditIncident, type HeadStore } from './head.ts';

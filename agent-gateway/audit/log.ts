@@ -5,6 +5,10 @@
  * rolls the file back to the last good line and fires `onFailure`. On open, seq and prev are
  * recovered from the last complete line and a torn tail is moved aside (reported, not fatal).
  * Every `checkpointEvery` lines or `checkpointIntervalMs`, a signed checkpoint is written.
+ * With a `head` store, each batch's last seq and line hash are written there after the fsync
+ * and before any append of the batch resolves (a failure rolls the batch back); at open the
+ * log is compared with it: a log that ends before the head (truncated or deleted) is recorded
+ * as an incident and the chain continues from the head, so the gap stays visible to verify.
  */
 import { closeSync } from 'node:fs';
 import type { SecurityEvent } from '../events.ts';
@@ -17,7 +21,8 @@ import { encodePayload } from './payload.ts';
 import type { SigningKey } from './signing.ts';
 import type { SubjectKeyStore } from './subjects.ts';
 import { recoverLogState } from './recover.ts';
-import type { TornTail } from './tail.ts';
+import type { GarbageTail, TornTail } from './tail.ts';
+import type { AuditIncident, HeadStore, NewIncident } from './head.ts';
 
 export interface OpenAuditLogOptions {
   readonly dataDir: string;
@@ -31,6 +36,8 @@ export interface OpenAuditLogOptions {
   /** and after this long when lines were added (default 60 000 ms; 0 disables) */
   readonly checkpointIntervalMs?: number;
   readonly onFailure?: (error: AuditError) => void;
+  /** the second record of the last committed seq + hash, and the incident register */
+  readonly head?: HeadStore;
 }
 
 export interface AuditLog {
@@ -39,6 +46,10 @@ export interface AuditLog {
   readonly subjects: SubjectKeyStore | null;
   /** torn bytes found and moved aside at open, if any */
   readonly tornTail: TornTail | null;
+  /** garbage lines found after the last good line at open and moved aside, if any */
+  readonly garbageTail: GarbageTail | null;
+  /** damage found at open (recorded in the head store) */
+  readonly incidents: readonly AuditIncident[];
   append(event: SecurityEvent): Promise<{ seq: number }>;
   lastSeq(): number;
   /** bytes of complete, fsynced lines */
@@ -63,8 +74,32 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
   const { dataDir, keyring, signingKey, logger } = options;
   const every = options.checkpointEvery ?? 1000;
   const recovered = recoverLogState(dataDir, logger);
-  const { fd, cpFd, tornTail } = recovered;
+  const { fd, cpFd, tornTail, garbageTail } = recovered;
   let { seq, prev, size, cpSeq } = recovered;
+  const incidents: AuditIncident[] = [];
+  const headStore = options.head;
+  if (headStore !== undefined) {
+    const note = (i: NewIncident): void => {
+      incidents.push(headStore.record(i));
+      logger.error?.('audit log damage recorded', { reason: i.reason, from_seq: i.from_seq, to_seq: i.to_seq });
+    };
+    if (garbageTail !== null) {
+      note({ reason: 'garbage_tail', from_seq: seq + 1, to_seq: seq + 1, detail: { lines: garbageTail.lines, bytes: garbageTail.bytes, moved_to: garbageTail.moved_to } });
+    }
+    const h = headStore.get();
+    if (h === null) {
+      if (seq > 0) logger.warn('audit head initialised from the log (first start with a head store)', { seq });
+      headStore.set({ seq, head: prev });
+    } else if (h.seq > seq) {
+      note({ reason: 'truncated', from_seq: seq + 1, to_seq: h.seq, anchor: h.head, detail: { log_last_seq: seq, head_seq: h.seq } });
+      seq = h.seq; // continue the chain from the head: the missing range stays a visible gap
+      prev = h.head;
+    } else if (h.seq === seq && h.head !== prev) {
+      note({ reason: 'head_mismatch', from_seq: seq, to_seq: seq, detail: { head_seq: h.seq } });
+    } else if (h.seq < seq) {
+      logger.warn('audit log is ahead of its sqlite head (a crash between the log fsync and the head write, or a restored database)', { seq, head_seq: h.seq });
+    }
+  }
 
   let state: 'open' | 'failed' | 'closed' = 'open';
   const pending: Pending[] = [];
@@ -111,6 +146,7 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     try {
       await writeAll(fd, buf);
       await fdatasyncP(fd);
+      headStore?.set({ seq: nextSeq, head: nextPrev }); // sqlite, synchronous=FULL: durable on return
     } catch (error) {
       try {
         await ftruncateP(fd, size); // roll back a partial write so the chain stays intact
@@ -177,7 +213,7 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
   timer?.unref();
 
   return {
-    dataDir, keyring, tornTail,
+    dataDir, keyring, tornTail, garbageTail, incidents,
     subjects: options.subjects ?? null,
     append(event) {
       if (state !== 'open') return Promise.reject(new AuditError('AUDIT_ERR_CLOSED'));

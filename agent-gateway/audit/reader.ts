@@ -9,6 +9,7 @@ import { AuditError } from './errors.ts';
 import { auditLogFile, checkpointFile } from './files.ts';
 import { decryptLine, MAX_LINE_BYTES, parseLine } from './line.ts';
 import { decodePayload, type AuditEntry } from './payload.ts';
+import type { HeadStore } from './head.ts';
 import type { SubjectKeyStore } from './subjects.ts';
 import type { TornTail } from './tail.ts';
 import { verifyAudit, type VerifyResult } from './verify.ts';
@@ -141,17 +142,23 @@ export interface LiveLogView {
 }
 
 /**
- * Verifies the files. Checkpoints are read before the log so every checkpoint refers to
- * lines already on disk; with a live writer, only its durable bytes are checked, so a batch
+ * Verifies the files, against the sqlite head and incidents when a head store is given.
+ * Checkpoints are read before the log so every checkpoint refers to lines already on disk; with a live writer, only its durable bytes are checked, so a batch
  * being written concurrently is neither a torn tail nor tampering.
  */
-export async function verifyAuditLog(dataDir: string, keys: ReadonlyMap<string, Buffer>, publicKey: KeyObject, live?: LiveLogView): Promise<VerifyResult> {
+export async function verifyAuditLog(
+  dataDir: string, keys: ReadonlyMap<string, Buffer>, publicKey: KeyObject, live?: LiveLogView, headStore?: HeadStore | null,
+): Promise<VerifyResult> {
   const read = async (f: string): Promise<Buffer> => (existsSync(f) ? readFile(f) : Buffer.alloc(0));
   const checkpoints = await read(checkpointFile(dataDir));
+  // the head before the durable size, in the same tick: the writer sets both together after
+  // each fsync, so the head never names a seq beyond the bytes read below
+  const head = headStore?.get() ?? null;
+  const incidents = headStore?.incidents() ?? [];
   const limit = live?.durableSize();
   const whole = await read(auditLogFile(dataDir));
   const log = limit === undefined ? whole : whole.subarray(0, Math.min(limit, whole.length));
-  const result = verifyAudit({ log, checkpoints, keys, publicKey });
+  const result = verifyAudit({ log, checkpoints, keys, publicKey, head, incidents });
   const recovered = live?.tornTail;
   if (result.torn_tail === undefined && recovered != null) return { ...result, torn_tail: recovered };
   return result;

@@ -27,7 +27,7 @@ export interface TailScan {
 
 const CHUNK = 64 * 1024;
 
-function readRange(fd: number, start: number, end: number): Buffer {
+export function readRange(fd: number, start: number, end: number): Buffer {
   const buf = Buffer.alloc(end - start);
   let off = 0;
   while (off < buf.length) {
@@ -82,4 +82,69 @@ export function recoverTornTail(fd: number, file: string, scan: TailScan): TornT
   ftruncateSync(fd, scan.goodSize);
   fsyncSync(fd);
   return { offset: scan.goodSize, bytes: scan.size - scan.goodSize, moved_to: movedTo };
+}
+
+export interface GarbageTail {
+  /** byte offset where the garbage started (= the new file size) */
+  readonly offset: number;
+  readonly bytes: number;
+  /** complete lines that did not parse as audit lines */
+  readonly lines: number;
+  readonly moved_to: string;
+}
+
+/** at most this much trailing garbage is moved aside at open; beyond it the open stops */
+export const GARBAGE_MAX_BYTES = 4 * MAX_LINE_BYTES;
+export const GARBAGE_MAX_LINES = 1000;
+
+/** Start offset of the line ending just before `end` (end = offset after its newline). */
+function lineStart(fd: number, end: number, floor: number): number {
+  for (let pos = end - 1; pos > floor;) {
+    const start = Math.max(floor, pos - CHUNK);
+    const i = readRange(fd, start, pos).lastIndexOf(0x0a);
+    if (i >= 0) return start + i + 1;
+    pos = start;
+  }
+  return floor;
+}
+
+/**
+ * Walks back over complete trailing lines for which `isLine` is false (garbage appended to the
+ * log) until a good line; copies them aside to `<file>.garbage-<time>` (0600) and truncates.
+ * Returns null when the last line is good. Throws `tooMuch()` past GARBAGE_MAX_* (the open
+ * stops: that much is not an accident and must be looked at).
+ */
+export function peelGarbageTail(fd: number, file: string, goodSize: number, isLine: (text: string) => boolean, tooMuch: () => Error):
+  { garbage: GarbageTail | null; size: number; lastLine: string | null } {
+  let end = goodSize;
+  let lines = 0;
+  const floor = Math.max(0, goodSize - GARBAGE_MAX_BYTES - MAX_LINE_BYTES);
+  let lastLine: string | null = null;
+  while (end > 0) {
+    const start = lineStart(fd, end, floor);
+    if (end - 1 - start <= MAX_LINE_BYTES) {
+      const text = readRange(fd, start, end - 1).toString('utf8');
+      if (isLine(text)) { lastLine = text; break; }
+    }
+    lines += 1;
+    end = start;
+    if (goodSize - end > GARBAGE_MAX_BYTES || lines > GARBAGE_MAX_LINES || (end === floor && floor > 0)) throw tooMuch();
+  }
+  if (end === goodSize) return { garbage: null, size: goodSize, lastLine };
+  const movedTo = `${file}.garbage-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const out = openSync(movedTo, 'wx', 0o600);
+  try {
+    for (let pos = end; pos < goodSize; pos += CHUNK) {
+      const chunk = readRange(fd, pos, Math.min(goodSize, pos + CHUNK));
+      let off = 0;
+      while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
+    }
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  fsyncDir(dirname(file));
+  ftruncateSync(fd, end);
+  fsyncSync(fd);
+  return { garbage: { offset: end, bytes: goodSize - end, lines, moved_to: movedTo }, size: end, lastLine };
 }

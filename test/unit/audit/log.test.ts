@@ -145,13 +145,30 @@ function verifyFilesOnly(dataDir: string): ReturnType<typeof verifyAudit> {
   return verifyAudit({ log: readFileSync(logPath(dataDir)), checkpoints: readFileSync(checkpointsPath(dataDir)), keys, publicKey });
 }
 
-test('refuses to open when the last complete line is malformed (AUDIT_ERR_CORRUPT_TAIL) rather than start a fresh chain', async (t) => {
+test('a garbage line appended to the log is moved aside at open and the chain continues from the last good line (no fresh chain)', async (t) => {
   const dataDir = tempDataDir(t);
   const first = openAudit({ dataDir, logger: capturingLogger() });
   await first.log.append(event(1));
   await first.close();
   appendFileSync(logPath(dataDir), '{"not":"a line"}\n');
-  assert.throws(() => openAudit({ dataDir, logger: capturingLogger() }), { code: 'AUDIT_ERR_CORRUPT_TAIL' });
+  const logger = capturingLogger();
+  const again = openAudit({ dataDir, logger });
+  t.after(() => again.close());
+  assert.equal(again.log.garbageTail?.lines, 1);
+  assert.equal(readFileSync(again.log.garbageTail?.moved_to ?? '', 'utf8'), '{"not":"a line"}\n');
+  assert.ok(logger.warnings.some((w) => /not audit lines; moved aside/.test(w.message)));
+  assert.deepEqual(await again.log.append(event(2)), { seq: 2 }, 'seq continues: not a fresh chain');
+  assert.equal((await again.verify()).ok, true);
+});
+
+test('more garbage than GARBAGE_MAX_LINES at the tail stops the open with AUDIT_ERR_CORRUPT_TAIL and the repair steps', async (t) => {
+  const dataDir = tempDataDir(t);
+  const first = openAudit({ dataDir, logger: capturingLogger() });
+  await first.log.append(event(1));
+  await first.close();
+  appendFileSync(logPath(dataDir), 'junk\n'.repeat(1001));
+  assert.throws(() => openAudit({ dataDir, logger: capturingLogger() }), (e: Error & { code?: string }) =>
+    e.code === 'AUDIT_ERR_CORRUPT_TAIL' && /palisade audit verify/.test(e.message) && /move the file out of the audit directory/.test(e.message));
 });
 
 test('refuses an audit file that is a symlink', async (t) => {

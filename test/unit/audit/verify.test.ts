@@ -69,6 +69,7 @@ test('one edited byte anywhere in the raw file bytes is detected at that line', 
   const r = await verifyOnly(dataDir);
   assert.equal(r.ok, false);
   assert.equal(r.first_bad_seq, 3);
+  assert.equal(r.reason, 'chain_mismatch');
 });
 
 test('an edit of the last line is caught by the checkpoint head', async (t) => {
@@ -82,6 +83,7 @@ test('an edit of the last line is caught by the checkpoint head', async (t) => {
   const r = await verifyOnly(dataDir);
   assert.equal(r.ok, false);
   assert.equal(r.first_bad_seq, 5);
+  assert.equal(r.reason, 'tag_mismatch');
 });
 
 test('a deleted line is named as the first bad seq', async (t) => {
@@ -106,6 +108,7 @@ test('a deleted line with later seqs renumbered still breaks the chain at that s
   const r = await verifyOnly(dataDir);
   assert.equal(r.ok, false);
   assert.equal(r.first_bad_seq, 4);
+  assert.equal(r.reason, 'chain_mismatch');
 });
 
 test('two swapped lines are named at the first swapped seq', async (t) => {
@@ -117,6 +120,7 @@ test('two swapped lines are named at the first swapped seq', async (t) => {
   const r = await verifyOnly(dataDir);
   assert.equal(r.ok, false);
   assert.equal(r.first_bad_seq, 3);
+  assert.equal(r.reason, 'seq_mismatch');
 });
 
 test('truncating lines covered by the last checkpoint is reported as truncation at the first missing seq', async (t) => {
@@ -128,6 +132,7 @@ test('truncating lines covered by the last checkpoint is reported as truncation 
   assert.equal(r.ok, false);
   assert.equal(r.reason, 'truncated');
   assert.equal(r.first_bad_seq, 8);
+  assert.deepEqual(r.missing, { from: 8, to: 10 });
   assert.equal(r.last_checkpoint?.seq, 10);
 });
 
@@ -138,6 +143,8 @@ test('truncating the whole file is reported as truncation at seq 1', async (t) =
   const r = await verifyOnly(dataDir);
   assert.equal(r.ok, false);
   assert.equal(r.first_bad_seq, 1);
+  assert.equal(r.reason, 'truncated');
+  assert.deepEqual(r.missing, { from: 1, to: 3 });
 });
 
 test('a checkpoint with a bad signature fails verification', async (t) => {
