@@ -11,11 +11,13 @@ import { jsonBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
 import { hostCheck } from './http/host-check.ts';
 import { errorMiddleware } from './http/problem.ts';
+import { openAiErrorMiddleware } from './http/openai-errors.ts';
 import { httpMetrics } from './metrics/observer.ts';
 import { requestId } from './http/request-id.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { mcpParseErrors } from './http/routes/mcp.ts';
 import { userRoutes } from './http/routes/users.ts';
 
 export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = []): Express {
@@ -35,6 +37,8 @@ export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = [])
   app.use(agentRoutes(ctx));
   for (const r of extraRoutes) app.use(r);
   app.use((_req, _res, next) => next(gwError('GW_ERR_NOT_FOUND', 'No such route.')));
+  app.use('/v1', openAiErrorMiddleware(ctx.logger));
+  app.use('/mcp', mcpParseErrors(ctx));
   app.use(errorMiddleware(ctx.logger));
   return app;
 }

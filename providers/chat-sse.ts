@@ -20,12 +20,15 @@ function codeOf(error: unknown): ProviderErrorCode {
   return error instanceof ProviderError ? error.code : 'PRV_ERR_UPSTREAM_NETWORK';
 }
 
+type ToolCallEvent = Extract<ChatEvent, { type: 'tool_call' }>;
+
 async function pump(
   events: AsyncIterable<StreamEvent>,
   writer: SseWriter,
   onDelta: (text: string) => void,
-  onDone: (content: string, usage: Usage | undefined) => void,
+  onDone: (content: string, usage: Usage | undefined, finishReason: string | undefined) => void,
   onError: (code: ProviderErrorCode) => void,
+  onToolCall: (event: ToolCallEvent) => void = () => {},
 ): Promise<StreamOutcome> {
   let partial = '';
   let provider: ProviderName | undefined;
@@ -41,8 +44,12 @@ async function pump(
           onDelta(event.text);
           await writer.drained();
           break;
+        case 'tool_call':
+          onToolCall(event);
+          await writer.drained();
+          break;
         case 'done':
-          onDone(event.content, event.usage);
+          onDone(event.content, event.usage, event.finishReason);
           writer.end();
           return { ok: true, content: event.content, ...(event.usage ? { usage: event.usage } : {}), ...(provider ? { provider } : {}) };
         default: {
@@ -99,12 +106,40 @@ export function streamOpenAiCompatible(
       writer.data(chunk(first ? { role: 'assistant', content: text } : { content: text }, null));
       first = false;
     },
-    (_content, usage) => {
-      writer.data(chunk({}, 'stop', usage));
+    (_content, usage, finishReason) => {
+      writer.data(chunk({}, openAiFinishReason(finishReason), usage));
       writer.dataText('[DONE]');
     },
-    (code) => writer.data({ error: { message: PROVIDER_ERRORS[code].message, type: 'provider_error', code } }),
+    (code) => writer.data({ error: { message: PROVIDER_ERRORS[code].message, type: 'provider_error', code, param: null } }),
+    (call) => {
+      const fn: Record<string, string> = {};
+      if (call.name !== undefined) fn['name'] = call.name;
+      fn['arguments'] = call.arguments ?? '';
+      const entry: Record<string, unknown> = { index: call.index, ...(call.id !== undefined ? { id: call.id, type: 'function' } : {}), function: fn };
+      writer.data(chunk(first ? { role: 'assistant', content: null, tool_calls: [entry] } : { tool_calls: [entry] }, null));
+      first = false;
+    },
   );
+}
+
+const FINISH_REASONS = new Set(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+
+/** The provider's finish reason when it is one OpenAI clients know (Anthropic/Ollama words map to stop/length). */
+export function openAiFinishReason(reason: string | undefined): string {
+  if (reason === undefined) return 'stop';
+  if (FINISH_REASONS.has(reason)) return reason;
+  if (reason === 'max_tokens') return 'length';
+  if (reason === 'tool_use') return 'tool_calls';
+  return 'stop';
+}
+
+function openAiMessage(result: ChatResult): Record<string, unknown> {
+  const calls = result.toolCalls;
+  if (calls === undefined || calls.length === 0) return { role: 'assistant', content: result.content };
+  return {
+    role: 'assistant', content: result.content === '' ? null : result.content,
+    tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+  };
 }
 
 function openAiUsage(u: Usage): Record<string, number> {
@@ -118,7 +153,7 @@ export function toOpenAiCompletion(result: ChatResult, meta: { id: string; creat
     object: 'chat.completion',
     created: meta.created,
     model: result.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: result.content }, finish_reason: 'stop' }],
+    choices: [{ index: 0, message: openAiMessage(result), logprobs: null, finish_reason: openAiFinishReason(result.finishReason ?? (result.toolCalls ? 'tool_calls' : undefined)) }],
     ...(result.usage ? { usage: openAiUsage(result.usage) } : {}),
   };
 }

@@ -7,7 +7,14 @@
 import type { ProviderConfig } from './config.ts';
 import { isRetryableElsewhere, ProviderError } from './errors.ts';
 import type { ProviderRegistry } from './registry.ts';
+import { usesToolFields } from './tool-fields.ts';
 import type { ChatEvent, ChatRequest, ChatResult, ProviderName } from './types.ts';
+
+/** The plan for one request: a request with function-calling fields only goes to OpenAI-wire providers. */
+function planFor(primary: ProviderName, request: ChatRequest, config: ProviderConfig): ProviderName[] {
+  const plan = planFailover(primary, config);
+  return usesToolFields(request, request.messages) ? plan.filter((n) => n === primary || config.endpoints[n].wire === 'openai') : plan;
+}
 
 export function planFailover(primary: ProviderName, config: ProviderConfig): ProviderName[] {
   const startLocal = config.endpoints[primary].locality === 'local';
@@ -45,7 +52,7 @@ export async function completeWithFailover(
 ): Promise<{ provider: ProviderName; result: ChatResult }> {
   requireEnabled(primary, deps.config);
   let last: ProviderError | undefined;
-  for (const provider of planFailover(primary, deps.config)) {
+  for (const provider of planFor(primary, request, deps.config)) {
     try {
       const key = deps.resolveKey(provider);
       const result = await deps.registry.adapter(provider).complete(request, { ...(key ? { key } : {}), ...(signal ? { signal } : {}) });
@@ -68,7 +75,7 @@ export async function* streamWithFailover(
 ): AsyncGenerator<FailoverEvent> {
   requireEnabled(primary, deps.config);
   let last: ProviderError | undefined;
-  for (const provider of planFailover(primary, deps.config)) {
+  for (const provider of planFor(primary, request, deps.config)) {
     let events: AsyncGenerator<ChatEvent>;
     let first: IteratorResult<ChatEvent>;
     try {

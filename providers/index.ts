@@ -10,4 +10,5 @@ export { loadMasterKey } from './master-key.ts';
 export { PROVIDER_MIGRATIONS } from './schema.ts';
 export { openSse, type SseWriter } from './sse.ts';
 export { streamPalisadeChat, streamOpenAiCompatible, toOpenAiCompletion, type StreamOutcome } from './chat-sse.ts';
+export { usesToolFields, TOOL_LIMITS, type ToolCall } from './tool-fields.ts';
 export { parseChatRequest, isProviderName, PROVIDER_NAMES, type ChatRequest, type ChatEvent, type ChatResult, type ProviderName } from './types.ts';

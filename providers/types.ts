@@ -9,14 +9,23 @@ export function isProviderName(value: unknown): value is ProviderName {
   return typeof value === 'string' && (PROVIDER_NAMES as readonly string[]).includes(value);
 }
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+import { parseToolCall, parseToolFields, TOOL_LIMITS, type ToolCall, type ToolFields } from './tool-fields.ts';
+
+export type { ToolCall, ToolFields } from './tool-fields.ts';
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 
 export interface ChatMessage {
   readonly role: ChatRole;
+  /** '' for an assistant message that only carries tool calls */
   readonly content: string;
+  /** assistant messages: the function calls the model asked for */
+  readonly toolCalls?: readonly ToolCall[];
+  /** tool messages: the call this result answers */
+  readonly toolCallId?: string;
 }
 
-export interface ChatRequest {
+export interface ChatRequest extends ToolFields {
   readonly model: string;
   readonly messages: readonly ChatMessage[];
   readonly maxTokens?: number;
@@ -30,10 +39,13 @@ export interface Usage {
 
 export type ChatEvent =
   | { readonly type: 'delta'; readonly text: string }
+  /** a fragment of a streamed tool call (OpenAI wire): id and name come first, arguments in pieces */
+  | { readonly type: 'tool_call'; readonly index: number; readonly id?: string; readonly name?: string; readonly arguments?: string }
   | { readonly type: 'done'; readonly content: string; readonly usage?: Usage; readonly finishReason?: string };
 
 export interface ChatResult {
   readonly content: string;
+  readonly toolCalls?: readonly ToolCall[];
   readonly model: string;
   readonly usage?: Usage;
   readonly finishReason?: string;
@@ -77,12 +89,29 @@ export function parseChatRequest(input: unknown): ChatRequestCheck {
     raw.forEach((m: unknown, i) => {
       const mo = m !== null && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : undefined;
       const role = mo?.['role'];
-      const content = mo?.['content'];
-      if (role !== 'system' && role !== 'user' && role !== 'assistant') problems.push(`messages[${i}].role invalid`);
+      const rawCalls = mo?.['tool_calls'];
+      const toolCalls: ToolCall[] = [];
+      if (role === 'assistant' && rawCalls !== undefined && rawCalls !== null) {
+        if (!Array.isArray(rawCalls) || rawCalls.length > TOOL_LIMITS.maxToolCalls) problems.push(`messages[${i}].tool_calls must be an array of at most ${TOOL_LIMITS.maxToolCalls}`);
+        else rawCalls.forEach((c: unknown, j) => {
+          const call = parseToolCall(c);
+          if (call) toolCalls.push(call);
+          else problems.push(`messages[${i}].tool_calls[${j}] must be {id, type:"function", function:{name, arguments}}`);
+        });
+      }
+      // an assistant turn that only calls tools has content null
+      const content = mo?.['content'] === null && toolCalls.length > 0 ? '' : mo?.['content'];
+      const callId = mo?.['tool_call_id'];
+      if (role !== 'system' && role !== 'user' && role !== 'assistant' && role !== 'tool') problems.push(`messages[${i}].role invalid`);
       else if (typeof content !== 'string' || content.length > CHAT_LIMITS.maxMessageChars) problems.push(`messages[${i}].content must be a string up to ${CHAT_LIMITS.maxMessageChars} chars`);
+      else if (role === 'tool' && (typeof callId !== 'string' || callId.length === 0 || callId.length > TOOL_LIMITS.maxIdChars)) problems.push(`messages[${i}].tool_call_id is required on a tool message`);
       else {
         total += content.length;
-        messages.push({ role, content });
+        messages.push({
+          role, content,
+          ...(toolCalls.length > 0 ? { toolCalls } : {}),
+          ...(role === 'tool' ? { toolCallId: callId as string } : {}),
+        });
       }
     });
     if (total > CHAT_LIMITS.maxTotalChars) problems.push('messages too long in total');
@@ -95,8 +124,9 @@ export function parseChatRequest(input: unknown): ChatRequestCheck {
   if (temperature !== undefined && (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0 || temperature > 2)) {
     problems.push('temperature must be 0..2');
   }
+  const toolFields = parseToolFields(o, problems);
   if (problems.length > 0) return { ok: false, code: 'PRV_ERR_BAD_REQUEST', problems };
-  const request: { -readonly [K in keyof ChatRequest]: ChatRequest[K] } = { model: model as string, messages };
+  const request: { -readonly [K in keyof ChatRequest]: ChatRequest[K] } = { model: model as string, messages, ...toolFields };
   if (typeof maxTokens === 'number') request.maxTokens = maxTokens;
   if (typeof temperature === 'number') request.temperature = temperature;
   return { ok: true, request };

@@ -42,7 +42,7 @@ export function sendProblem(res: Response, error: GatewayError): void {
 }
 
 /** Maps body-parser / express errors (which carry `type` and `status`) to registry codes. */
-function fromFrameworkError(err: unknown): GatewayError | undefined {
+export function fromFrameworkError(err: unknown): GatewayError | undefined {
   if (err === null || typeof err !== 'object') return undefined;
   const type = (err as { type?: unknown }).type;
   const status = (err as { status?: unknown }).status;

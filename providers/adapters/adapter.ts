@@ -17,6 +17,8 @@ export interface ProviderAdapter {
    */
   stream(request: ChatRequest, ctx: CallContext): AsyncGenerator<ChatEvent>;
   complete(request: ChatRequest, ctx: CallContext): Promise<ChatResult>;
+  /** the model ids the provider offers (GET /v1/models, Ollama /api/tags), capped and shape-checked */
+  listModels(ctx: CallContext): Promise<string[]>;
 }
 
 /** Collects a stream into a result (used by tests and by non-stream callers that prefer it). */

@@ -7,7 +7,7 @@ import type { Egress } from '../egress/dispatcher.ts';
 import { ProviderError } from '../errors.ts';
 import type { CallContext, ChatEvent, ChatRequest, ChatResult } from '../types.ts';
 import type { AdapterLimits, ProviderAdapter } from './adapter.ts';
-import { joinUrl, postJson, readJsonBody } from './http.ts';
+import { getModelIds, joinUrl, postJson, readJsonBody } from './http.ts';
 import { count, obj, parseFrame, readLines, readSse } from './stream-parse.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -68,6 +68,7 @@ export function anthropicAdapter(egress: Egress, baseUrl: string, limits: Adapte
         res.cancel();
       }
     },
+    listModels: (ctx) => getModelIds(egress, joinUrl(baseUrl, '/v1/models'), headers(ctx), ctx.signal, 'data', 'id'),
     async complete(request, ctx): Promise<ChatResult> {
       const res = await postJson(egress, url, headers(ctx), body(request, false), ctx.signal);
       const doc = await readJsonBody(res);

@@ -31,3 +31,25 @@ export async function readJsonBody(res: EgressResponse): Promise<Record<string, 
 export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${path}`;
 }
+
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/;
+
+/** GET a provider's model list and pick `items[].field` ids (at most 500, each a plain model id). */
+export async function getModelIds(
+  egress: Egress, url: string, headers: Record<string, string>, signal: AbortSignal | undefined, items: string, field: string,
+): Promise<string[]> {
+  const res = await egress.request(url, { method: 'GET', headers, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
+  if (res.status < 200 || res.status > 299) {
+    res.cancel();
+    throw new ProviderError(upstreamStatusCode(res.status), `upstream status ${res.status}`, res.status);
+  }
+  const doc = parseFrame(await res.text());
+  const list = doc[items];
+  if (!Array.isArray(list)) throw new ProviderError('PRV_ERR_BAD_RESPONSE', 'no model list');
+  const ids: string[] = [];
+  for (const m of list.slice(0, 500)) {
+    const id = m !== null && typeof m === 'object' ? (m as Record<string, unknown>)[field] : undefined;
+    if (typeof id === 'string' && MODEL_ID.test(id)) ids.push(id);
+  }
+  return ids;
+}

@@ -6,7 +6,7 @@ import type { Egress } from '../egress/dispatcher.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChatEvent, ChatRequest, ChatResult } from '../types.ts';
 import type { AdapterLimits, ProviderAdapter } from './adapter.ts';
-import { joinUrl, postJson, readJsonBody } from './http.ts';
+import { getModelIds, joinUrl, postJson, readJsonBody } from './http.ts';
 import { count, obj, parseFrame, readLines } from './stream-parse.ts';
 
 function body(request: ChatRequest, stream: boolean): Record<string, unknown> {
@@ -54,6 +54,7 @@ export function ollamaAdapter(egress: Egress, baseUrl: string, limits: AdapterLi
         res.cancel();
       }
     },
+    listModels: (ctx) => getModelIds(egress, joinUrl(baseUrl, '/api/tags'), {}, ctx.signal, 'models', 'name'),
     async complete(request, ctx): Promise<ChatResult> {
       const res = await postJson(egress, url, {}, body(request, false), ctx.signal);
       const doc = await readJsonBody(res);

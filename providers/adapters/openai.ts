@@ -5,21 +5,54 @@
  */
 import type { Egress } from '../egress/dispatcher.ts';
 import { ProviderError } from '../errors.ts';
-import type { CallContext, ChatEvent, ChatRequest, ChatResult, Usage } from '../types.ts';
+import { parseToolCall, TOOL_LIMITS, type ToolCall } from '../tool-fields.ts';
+import type { CallContext, ChatEvent, ChatMessage, ChatRequest, ChatResult, Usage } from '../types.ts';
 import type { AdapterLimits, ProviderAdapter } from './adapter.ts';
-import { joinUrl, postJson, readJsonBody } from './http.ts';
+import { getModelIds, joinUrl, postJson, readJsonBody } from './http.ts';
 import { count, obj, parseFrame, readLines, readSse } from './stream-parse.ts';
+
+function message(m: ChatMessage): Record<string, unknown> {
+  const calls = m.toolCalls;
+  if (calls !== undefined && calls.length > 0) {
+    return {
+      role: m.role, content: m.content === '' ? null : m.content,
+      tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+    };
+  }
+  return m.toolCallId !== undefined ? { role: m.role, content: m.content, tool_call_id: m.toolCallId } : { role: m.role, content: m.content };
+}
 
 function body(request: ChatRequest, stream: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
     model: request.model,
-    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    messages: request.messages.map(message),
     stream,
   };
   if (stream) out['stream_options'] = { include_usage: true };
   if (request.maxTokens !== undefined) out['max_tokens'] = request.maxTokens;
   if (request.temperature !== undefined) out['temperature'] = request.temperature;
+  if (request.tools !== undefined) out['tools'] = request.tools;
+  if (request.toolChoice !== undefined) out['tool_choice'] = request.toolChoice;
+  if (request.responseFormat !== undefined) out['response_format'] = request.responseFormat;
+  if (request.parallelToolCalls !== undefined) out['parallel_tool_calls'] = request.parallelToolCalls;
   return out;
+}
+
+/** One streamed `delta.tool_calls[]` fragment, bounded; undefined when it carries nothing usable. */
+function toolCallFragment(value: unknown): Extract<ChatEvent, { type: 'tool_call' }> | undefined {
+  const o = obj(value);
+  const index = o?.['index'];
+  if (!o || typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= TOOL_LIMITS.maxToolCalls) return undefined;
+  const fn = obj(o['function']);
+  const id = o['id'];
+  const name = fn?.['name'];
+  const args = fn?.['arguments'];
+  return {
+    type: 'tool_call', index,
+    ...(typeof id === 'string' && id.length > 0 && id.length <= TOOL_LIMITS.maxIdChars ? { id } : {}),
+    ...(typeof name === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(name) ? { name } : {}),
+    ...(typeof args === 'string' && args.length > 0 ? { arguments: args } : {}),
+  };
 }
 
 function usageOf(value: unknown): Usage | undefined {
@@ -52,10 +85,18 @@ export function openaiAdapter(egress: Egress, baseUrl: string, limits: AdapterLi
           const choice = obj(Array.isArray(frame['choices']) ? frame['choices'][0] : undefined);
           const reason = choice?.['finish_reason'];
           if (typeof reason === 'string') finishReason = reason.slice(0, 32);
-          const text = obj(choice?.['delta'])?.['content'];
+          const delta = obj(choice?.['delta']);
+          const text = delta?.['content'];
           if (typeof text === 'string' && text.length > 0) {
             content += text;
             yield { type: 'delta', text };
+          }
+          const calls = delta?.['tool_calls'];
+          if (Array.isArray(calls)) {
+            for (const c of calls.slice(0, TOOL_LIMITS.maxToolCalls)) {
+              const fragment = toolCallFragment(c);
+              if (fragment) yield fragment;
+            }
           }
         }
         throw new ProviderError('PRV_ERR_BAD_RESPONSE', 'stream ended before [DONE]');
@@ -63,16 +104,28 @@ export function openaiAdapter(egress: Egress, baseUrl: string, limits: AdapterLi
         res.cancel();
       }
     },
+    listModels: (ctx) => getModelIds(egress, joinUrl(baseUrl, '/v1/models'), headers(ctx), ctx.signal, 'data', 'id'),
     async complete(request, ctx): Promise<ChatResult> {
       const res = await postJson(egress, url, headers(ctx), body(request, false), ctx.signal);
       const doc = await readJsonBody(res);
       const choice = obj(Array.isArray(doc['choices']) ? doc['choices'][0] : undefined);
-      const content = obj(choice?.['message'])?.['content'];
+      const msg = obj(choice?.['message']);
+      const rawCalls = msg?.['tool_calls'];
+      const toolCalls: ToolCall[] = [];
+      if (Array.isArray(rawCalls)) {
+        for (const c of rawCalls.slice(0, TOOL_LIMITS.maxToolCalls)) {
+          const call = parseToolCall(c);
+          if (!call) throw new ProviderError('PRV_ERR_BAD_RESPONSE', 'malformed tool call');
+          toolCalls.push(call);
+        }
+      }
+      const content = msg?.['content'] === null && toolCalls.length > 0 ? '' : msg?.['content'];
       if (typeof content !== 'string') throw new ProviderError('PRV_ERR_BAD_RESPONSE', 'no message content');
       const usage = usageOf(doc['usage']);
       const reason = choice?.['finish_reason'];
       return {
         content,
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
         model: request.model,
         ...(usage ? { usage } : {}),
         ...(typeof reason === 'string' ? { finishReason: reason.slice(0, 32) } : {}),

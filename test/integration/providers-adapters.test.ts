@@ -62,7 +62,7 @@ for (const wire of wires) {
       let done: Extract<ChatEvent, { type: 'done' }> | undefined;
       for await (const event of wire.make(egress).stream(request, { key: KEY })) {
         if (event.type === 'delta') deltas.push(event.text);
-        else done = event;
+        else if (event.type === 'done') done = event;
       }
       assert.deepEqual(deltas, ['Hel', 'lo', ' wor', 'ld']);
       assert.equal(done?.content, 'Hello world');

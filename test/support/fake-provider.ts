@@ -31,6 +31,10 @@ export interface FakeProvider {
   readonly port: number;
   mode: FakeMode;
   tokens: string[];
+  /** model ids listed by GET /v1/models and /api/tags */
+  models: string[];
+  /** the arguments JSON the fake model puts in its tool call when the request has `tools` */
+  toolArguments: string;
   chunkDelayMs: number;
   readonly received: ReceivedRequest[];
   /** number of TCP connections accepted */
@@ -51,6 +55,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     port: 0,
     mode: { kind: 'ok' },
     tokens: ['Hel', 'lo', ' wor', 'ld'],
+    models: ['fake-small', 'fake-large'],
+    toolArguments: '{"city":"Paris"}',
     chunkDelayMs: 0,
     received: [],
     connections: 0,
@@ -97,12 +103,19 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       return;
     }
     if (mode.kind === 'hang') return;
+    if (req.method === 'GET' && (path.endsWith('/v1/models') || path.endsWith('/api/tags'))) {
+      const doc = path.endsWith('/api/tags')
+        ? { models: state.models.map((name) => ({ name, model: name })) }
+        : { object: 'list', data: state.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
+      return;
+    }
     if (mode.kind === 'status') {
       const text = JSON.stringify({ error: { message: SECRET_ERROR_TEXT, type: 'server_error' } });
       res.writeHead(mode.status, { 'content-type': 'application/json' }).end(text);
       return;
     }
-    let parsed: { stream?: unknown; model?: unknown } = {};
+    let parsed: { stream?: unknown; model?: unknown; tools?: Array<{ function?: { name?: string } }>; messages?: Array<{ role?: string; content?: unknown }> } = {};
     try {
       parsed = JSON.parse(raw) as typeof parsed;
     } catch {
@@ -117,6 +130,31 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     const model = typeof parsed.model === 'string' ? parsed.model : 'fake';
     const streaming = wire === 'ollama' ? parsed.stream !== false : parsed.stream === true;
     const content = state.tokens.join('');
+    // OpenAI function calling: with `tools` and no tool result yet, the model calls the first tool
+    const lastMessage = parsed.messages?.at(-1);
+    const toolName = wire === 'openai' && lastMessage?.role !== 'tool' ? parsed.tools?.[0]?.function?.name : undefined;
+    if (wire === 'openai' && toolName !== undefined) {
+      const args = state.toolArguments;
+      if (!streaming) {
+        const doc = { id: 'chatcmpl-t', object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name: toolName, arguments: args } }] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 } };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (delta: unknown, finish: string | null): string => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      res.write(chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_fake_1', type: 'function', function: { name: toolName, arguments: '' } }] }, null));
+      const half = Math.ceil(args.length / 2);
+      for (const piece of [args.slice(0, half), args.slice(half)]) {
+        if (state.chunkDelayMs > 0) await sleep(state.chunkDelayMs);
+        res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null));
+      }
+      res.write(chunk({}, 'tool_calls'));
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    // after a tool result the fake model answers with it
+    const tokens = wire === 'openai' && lastMessage?.role === 'tool' && typeof lastMessage.content === 'string' ? ['tool said: ', lastMessage.content] : state.tokens;
+    const reply = tokens.join('');
     if (!streaming) {
       if (mode.kind === 'fail-mid-stream') {
         res.writeHead(500).end(SECRET_ERROR_TEXT);
@@ -124,7 +162,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       }
       const doc =
         wire === 'openai'
-          ? { id: 'chatcmpl-1', object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } }
+          ? { id: 'chatcmpl-1', object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } }
           : wire === 'anthropic'
             ? { id: 'msg_1', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: content }], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 4 } }
             : { model, message: { role: 'assistant', content }, done: true, prompt_eval_count: 3, eval_count: 4 };
@@ -154,7 +192,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       return;
     }
     let sent = 0;
-    for (const token of state.tokens) {
+    for (const token of tokens) {
       if (res.destroyed) return;
       if (state.chunkDelayMs > 0) await sleep(state.chunkDelayMs);
       res.write(delta(token));

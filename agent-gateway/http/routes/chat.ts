@@ -12,7 +12,7 @@ import { Router, type Request, type Response } from 'express';
 import {
   completeWithFailover, isProviderName, openSse, parseChatRequest, planFailover, PROVIDER_NAMES, ProviderError, requireEnabled,
   streamOpenAiCompatible, streamPalisadeChat, streamWithFailover, toOpenAiCompletion,
-  type ChatRequest, type ProviderName, type StreamOutcome,
+  usesToolFields, type ChatRequest, type ProviderName, type StreamOutcome,
 } from '../../../providers/index.ts';
 import type { JsonObject } from '../../../sandbox/json.ts';
 import type { CoreContext } from '../../context.ts';
@@ -52,7 +52,60 @@ interface OpenAiBody {
   max_tokens?: number;
   temperature?: number;
   user?: string;
+  tools?: unknown[];
+  tool_choice?: unknown;
+  response_format?: unknown;
+  parallel_tool_calls?: boolean;
 }
+
+/** An OpenAI chat message: also tool results and assistant turns that carry tool calls (content null). */
+const OPENAI_MESSAGE_SCHEMA = {
+  type: 'object', additionalProperties: false, required: ['role'],
+  properties: {
+    role: { enum: ['system', 'user', 'assistant', 'tool'] },
+    content: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    name: { type: 'string', maxLength: 64 },
+    tool_call_id: { type: 'string', minLength: 1, maxLength: 128 },
+    tool_calls: { type: 'array', maxItems: 128, items: { type: 'object' } },
+    refusal: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+  },
+} as const;
+
+/** `tools`, `tool_choice`, `response_format`: shapes checked here, rebuilt by parseChatRequest. */
+export const OPENAI_TOOL_PROPERTIES = {
+  tools: {
+    type: 'array', maxItems: 128,
+    items: {
+      type: 'object', additionalProperties: false, required: ['type', 'function'],
+      properties: {
+        type: { const: 'function' },
+        function: {
+          type: 'object', additionalProperties: false, required: ['name'],
+          properties: {
+            name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+            description: { type: 'string', maxLength: 8192 },
+            parameters: { type: 'object' },
+            strict: { anyOf: [{ type: 'boolean' }, { type: 'null' }] },
+          },
+        },
+      },
+    },
+  },
+  tool_choice: {
+    anyOf: [
+      { enum: ['none', 'auto', 'required'] },
+      {
+        type: 'object', additionalProperties: false, required: ['type', 'function'],
+        properties: { type: { const: 'function' }, function: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } } } },
+      },
+    ],
+  },
+  response_format: {
+    type: 'object', required: ['type'],
+    properties: { type: { enum: ['text', 'json_object', 'json_schema'] }, json_schema: { type: 'object' } },
+  },
+  parallel_tool_calls: { type: 'boolean' },
+} as const;
 
 /** `openai:gpt-4o`, `ollama:llama3:8b` select a provider; else the X-Palisade-Provider header; else openai. */
 export function providerForModel(model: string, header: unknown): { provider: ProviderName; model: string } | undefined {
@@ -82,6 +135,8 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
     type: 'object', additionalProperties: false, required: ['model', 'messages'],
     properties: {
       ...COMMON,
+      messages: { type: 'array', minItems: 1, maxItems: 256, items: OPENAI_MESSAGE_SCHEMA },
+      ...OPENAI_TOOL_PROPERTIES,
       stream: { type: 'boolean' },
       stream_options: { type: 'object', additionalProperties: false, properties: { include_usage: { type: 'boolean' } } },
       user: { type: 'string', maxLength: 256 },
@@ -94,6 +149,9 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
     const subject = who.kind === 'agent' ? who.agentId : who.username;
     const parsed = parseChatRequest(raw);
     if (!parsed.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid chat request.', { extras: { errors: parsed.problems.map((m) => ({ instancePath: '', message: m })) } });
+    if (usesToolFields(parsed.request, parsed.request.messages) && svc.registry.endpoint(provider).wire !== 'openai') {
+      throw gwError('GW_ERR_VALIDATION', `tools, tool_choice, response_format and tool messages are passed only to OpenAI-wire providers (openai, openrouter); ${provider} does not take them.`);
+    }
     if (pageContext !== undefined) {
       const pre = parsePageContext(pageContext);
       if (!pre.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid page_context.', { extras: { errors: pre.problems.map((m) => ({ instancePath: '/page_context', message: m })) } });
@@ -192,6 +250,7 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
     const raw: Record<string, unknown> = { model: chosen.model, messages: body.messages };
     if (body.max_tokens !== undefined) raw['max_tokens'] = body.max_tokens;
     if (body.temperature !== undefined) raw['temperature'] = body.temperature;
+    for (const k of ['tools', 'tool_choice', 'response_format', 'parallel_tool_calls'] as const) if (body[k] !== undefined) raw[k] = body[k];
     const p = prepare(res, chosen.provider, raw, undefined);
     const meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(ctx.now() / 1000) };
     if (body.stream === true) {
@@ -210,6 +269,30 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
       }
       throw error;
     }
+  });
+  /** GET /v1/models: the models of every enabled provider with a usable key, cached 60 s. */
+  let modelCache: { at: number; body: Record<string, unknown> } | undefined;
+  r.get('/v1/models', bearer, async (_req, res) => {
+    const t = ctx.now();
+    if (modelCache === undefined || t - modelCache.at > 60_000) {
+      const lists = await Promise.all(PROVIDER_NAMES.filter((n) => svc.registry.endpoint(n).enabled).map(async (name) => {
+        let key: string | undefined;
+        try {
+          key = svc.failover.resolveKey(name);
+        } catch {
+          return [];
+        }
+        try {
+          const ids = await svc.registry.adapter(name).listModels(key === undefined ? {} : { key });
+          return ids.map((id) => ({ id: name === 'openai' ? id : `${name}:${id}`, object: 'model', created: 0, owned_by: name }));
+        } catch (error) {
+          ctx.logger.info('provider model list unavailable', { provider: name, code: error instanceof ProviderError ? error.code : 'unknown' });
+          return [];
+        }
+      }));
+      modelCache = { at: t, body: { object: 'list', data: lists.flat() } };
+    }
+    res.json(modelCache.body);
   });
   return r;
 }
