@@ -21,6 +21,11 @@ export interface WorkerJob {
   readonly args: JsonValue;
   /** docker only: run in a fresh container instead of the warm pool */
   readonly fresh?: boolean;
+  /**
+   * who sent the job (the agent id): one principal may use at most the pool's nominal size,
+   * so the standby spares stay free for others
+   */
+  readonly principal?: string;
 }
 
 export type WorkerResult =
@@ -32,10 +37,20 @@ export type WorkerResult =
       readonly durationMs: number;
     };
 
+/** Workers ready (or being replaced on purpose) out of the pool's positions. */
+export interface WorkerCounts {
+  readonly ready: number;
+  readonly total: number;
+}
+
+/**
+ * healthy: every worker ready · degraded: some ready or restarting, calls are taken (they may
+ * wait in the bounded queue) · down: no worker can take a call · disabled: not configured.
+ */
 export type BackendHealth =
-  | { readonly state: 'healthy'; readonly detail?: string }
-  | { readonly state: 'degraded'; readonly detail: string }
-  | { readonly state: 'down'; readonly detail: string }
+  | { readonly state: 'healthy'; readonly detail?: string; readonly workers?: WorkerCounts }
+  | { readonly state: 'degraded'; readonly detail: string; readonly workers?: WorkerCounts }
+  | { readonly state: 'down'; readonly detail: string; readonly workers?: WorkerCounts }
   | { readonly state: 'disabled'; readonly detail: string };
 
 export interface HealthChange {
@@ -50,6 +65,11 @@ export interface WorkerBackend {
   /** starts workers; resolves once the backend can take a job (or has reported itself down) */
   start(): Promise<void>;
   run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult>;
+  /**
+   * Ends every queued and running job now with `code` (kill switch: SBX_ERR_KILLED); running
+   * jobs have their isolate host or container killed. Returns how many jobs were ended.
+   */
+  abortAll(code: SandboxErrorCode, message: string): number;
   health(): BackendHealth;
   /** subscribe to health transitions (for alerts); returns an unsubscribe function */
   onHealthChange(listener: (change: HealthChange) => void): () => void;

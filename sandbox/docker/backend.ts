@@ -1,12 +1,16 @@
 /**
- * Docker worker backend: a warm pool of locked-down containers, one job per container at a
- * time, a bounded queue, and replacement after a timeout, crash, OOM kill, protocol violation
- * or `maxJobsPerContainer` jobs. `fresh: true` jobs run in a brand-new container that is removed
- * afterwards. Container failures become result values; they never throw into the caller.
+ * Docker worker backend: a warm pool of locked-down containers driven by the shared pool core
+ * (sandbox/pool-core.ts: queue, bounded wait, abort, saturation, health, drain, close), one job
+ * per container at a time, replacement after a timeout, crash, OOM kill, protocol violation or
+ * `maxJobsPerContainer` jobs. This file supplies the hooks (start a container, run a job on it,
+ * stop it) and the daemon watch: an unreachable daemon suspends the pool (down), a reachable one
+ * resumes it. `fresh: true` jobs run in a brand-new container that is removed afterwards.
+ * Container failures become result values; they never throw into the caller.
  */
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
-import type { BackendHealth, HealthChange, WorkerBackend, WorkerJob, WorkerResult } from '../worker-backend.ts';
+import { createPoolCore } from '../pool-core.ts';
+import type { HealthChange, WorkerBackend, WorkerJob, WorkerResult } from '../worker-backend.ts';
 import type { WorkerLimits } from '../limits.ts';
 import { containerSpec, loadSeccompProfile } from './container-config.ts';
 import { pingDaemon, removeStaleWorkers } from './daemon.ts';
@@ -21,7 +25,13 @@ export interface DockerBackendOptions {
   readonly docker?: Docker;
   readonly quotas?: DockerQuotas;
   readonly poolSize?: number; // default 2
+  /** standby containers kept ready beyond poolSize, out of reach of any single principal (default 0) */
+  readonly spare?: number;
   readonly maxQueue?: number; // default 32
+  /** queued jobs of one principal (default maxQueue) */
+  readonly maxQueuePerPrincipal?: number;
+  /** longest wait in the queue, ms (default 30000) */
+  readonly queueWaitMs?: number;
   /**
    * jobs per container before it is replaced. Default 1: handlers run in plain Node, so a job
    * could leave timers, patched globals or /tmp files behind for the next job; single-use
@@ -33,139 +43,94 @@ export interface DockerBackendOptions {
   readonly healthIntervalMs?: number; // default 10 s
   /** use this image tag instead of building the worker image */
   readonly image?: string;
+  /** receives lifecycle lines (image build progress, container failures) */
+  readonly log?: (line: string) => void;
 }
 
 const MAX_START_FAILURES = 3;
 
-interface Pending {
-  readonly job: WorkerJob;
-  readonly limits: WorkerLimits;
-  readonly resolve: (outcome: JobOutcome) => void;
-  readonly signal: AbortSignal | undefined;
-}
-
 export function createDockerBackend(options: DockerBackendOptions): WorkerBackend {
   const docker = options.docker ?? new Docker();
-  const poolSize = options.poolSize ?? 2;
   const maxQueue = options.maxQueue ?? 32;
   const maxJobs = options.maxJobsPerContainer ?? 1;
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const log = options.log ?? ((): void => undefined);
   const instance = randomUUID();
-  const listeners = new Set<(change: HealthChange) => void>();
-  const idle: WorkerContainer[] = [];
-  const all = new Set<WorkerContainer>();
-  const queue: Pending[] = [];
-  const inFlight = new Set<Promise<void>>();
+  const fresh = new Map<AbortController, Promise<unknown>>();
   let spec: Docker.ContainerCreateOptions | undefined;
-  let health: BackendHealth = options.enabled
-    ? { state: 'degraded', detail: 'starting' }
-    : { state: 'disabled', detail: 'PALISADE_SANDBOX_BACKEND does not enable docker' };
-  let starting = 0;
-  let failures = 0;
-  let fresh = 0;
   let closed = false;
   let monitor: NodeJS.Timeout | undefined;
   let checking = false;
-  const freshWorkers = new Set<WorkerContainer>();
 
-  function setHealth(next: BackendHealth): void {
-    const from = health.state;
-    health = next;
-    if (from === next.state) return;
-    const change: HealthChange = { backend: 'docker', from, to: next.state, detail: next.detail ?? '' };
-    for (const listener of listeners) {
+  const core = createPoolCore<WorkerContainer>({
+    name: 'docker',
+    size: options.poolSize ?? 2,
+    spare: options.spare ?? 0,
+    queueLimit: maxQueue,
+    queueLimitPerPrincipal: options.maxQueuePerPrincipal ?? maxQueue,
+    ...(options.queueWaitMs === undefined ? {} : { queueWaitMs: options.queueWaitMs }),
+    maxStartFailures: MAX_START_FAILURES,
+    backoffInitialMs: 100,
+    backoffMaxMs: 5_000,
+    // single-use containers end all the time: a replacement counts as ready until it fails to start
+    routineReplacement: true,
+    initialHealth: { state: 'degraded', detail: 'starting' },
+    log,
+  }, {
+    start: async (died) => {
+      if (spec === undefined) throw new Error('docker backend not initialised');
       try {
-        listener(change);
-      } catch {
-        /* a listener's failure is not the pool's */
+        const worker = await WorkerContainer.start(docker, spec, startTimeoutMs);
+        worker.onDeath = () => died('container ended');
+        return worker;
+      } catch (error) {
+        // name the daemon when it is the cause: an unreachable daemon suspends the pool (down)
+        const ping = await pingDaemon(docker);
+        if (!ping.ok) core.suspend(ping.detail);
+        throw error;
       }
-    }
-  }
-
-  function fill(): void {
-    while (!closed && spec !== undefined && health.state !== 'down' && failures < MAX_START_FAILURES && all.size + starting < poolSize) {
-      starting += 1;
-      const launch = WorkerContainer.start(docker, spec, startTimeoutMs).then(
-        async (worker) => {
-          starting -= 1;
-          if (closed) return worker.destroy();
-          failures = 0;
-          all.add(worker);
-          worker.onDeath = () => retire(worker);
-          idle.push(worker);
-          if (health.state !== 'healthy') setHealth({ state: 'healthy' });
-          dispatch();
-        },
-        (error: unknown) => {
-          starting -= 1;
-          failures += 1;
-          if (failures < MAX_START_FAILURES) return fill();
-          // name the daemon when it is the cause; otherwise the container start error
-          void pingDaemon(docker).then((ping) => {
-            if (closed || failures < MAX_START_FAILURES) return;
-            setHealth({ state: 'down', detail: ping.ok ? `worker containers fail to start: ${String(error).slice(0, 200)}` : ping.detail });
-            flushQueue({ ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker workers cannot start' });
-          });
-        },
-      );
-      inFlight.add(launch);
-      void launch.then(() => inFlight.delete(launch));
-    }
-  }
-
-  function retire(worker: WorkerContainer): void {
-    all.delete(worker);
-    const at = idle.indexOf(worker);
-    if (at >= 0) idle.splice(at, 1);
-    const removal = worker.destroy();
-    inFlight.add(removal);
-    void removal.then(() => inFlight.delete(removal));
-    fill();
-  }
-
-  function flushQueue(outcome: JobOutcome): void {
-    for (const pending of queue.splice(0)) pending.resolve(outcome);
-  }
-
-  function dispatch(): void {
-    while (idle.length > 0 && queue.length > 0) {
-      const worker = idle.shift()!;
-      const pending = queue.shift()!;
-      const onAbort = (): void => void worker.destroy();
-      pending.signal?.addEventListener('abort', onAbort, { once: true });
-      void worker.run(pending.job.callId, pending.job.handler, pending.job.args, pending.limits).then((outcome) => {
-        pending.signal?.removeEventListener('abort', onAbort);
-        pending.resolve(outcome.ok || !pending.signal?.aborted ? outcome : { ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' });
-        if (worker.dead || worker.jobsRun >= maxJobs) retire(worker);
-        else idle.push(worker);
-        dispatch();
-      });
-    }
-  }
+    },
+    run: async (worker, job, limits, stop) => {
+      const onStop = (): void => void worker.destroy();
+      stop.addEventListener('abort', onStop, { once: true });
+      const outcome = await worker.run(job.callId, job.handler, job.args, limits);
+      stop.removeEventListener('abort', onStop);
+      return outcome;
+    },
+    stop: (worker) => worker.destroy(),
+    replaceAfter: (worker) => worker.dead || worker.jobsRun >= maxJobs,
+  });
 
   async function runFresh(job: WorkerJob, limits: WorkerLimits, signal: AbortSignal | undefined): Promise<JobOutcome> {
     if (spec === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend not started' };
-    if (fresh >= maxQueue) return { ok: false, code: 'SBX_ERR_SATURATED', message: 'too many fresh containers' };
-    fresh += 1;
+    if (fresh.size >= maxQueue) return { ok: false, code: 'SBX_ERR_SATURATED', message: 'too many fresh containers' };
+    const stop = new AbortController();
     let worker: WorkerContainer | undefined;
-    try {
-      worker = await WorkerContainer.start(docker, spec, startTimeoutMs);
-      freshWorkers.add(worker);
-      if (closed || signal?.aborted) return { ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' };
-      const started = worker;
-      const onAbort = (): void => void started.destroy();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const outcome = await worker.run(job.callId, job.handler, job.args, limits);
-      signal?.removeEventListener('abort', onAbort);
-      return outcome;
-    } catch {
-      return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'could not start a fresh container' };
-    } finally {
-      fresh -= 1;
-      if (worker !== undefined) {
-        freshWorkers.delete(worker);
-        await worker.destroy();
+    let stopped: JobOutcome | undefined;
+    const onAbort = (): void => stop.abort({ code: 'SBX_ERR_ABORTED', message: 'call aborted' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stop.signal.addEventListener('abort', () => {
+      stopped = stop.signal.reason as JobOutcome;
+      void worker?.destroy();
+    }, { once: true });
+    const work = (async (): Promise<JobOutcome> => {
+      try {
+        worker = await WorkerContainer.start(docker, spec!, startTimeoutMs);
+        if (closed || stopped !== undefined) return stopped ?? { ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' };
+        const outcome = await worker.run(job.callId, job.handler, job.args, limits);
+        return stopped ?? outcome;
+      } catch {
+        return stopped ?? { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'could not start a fresh container' };
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        await worker?.destroy();
       }
+    })();
+    fresh.set(stop, work);
+    try {
+      return await work;
+    } finally {
+      fresh.delete(stop);
     }
   }
 
@@ -173,15 +138,15 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   async function initialise(): Promise<boolean> {
     const ping = await pingDaemon(docker);
     if (!ping.ok) {
-      setHealth({ state: 'down', detail: ping.detail });
+      core.suspend(ping.detail);
       return false;
     }
     await removeStaleWorkers(docker, instance).catch(() => 0);
     let image = options.image;
     if (image === undefined) {
-      const built = await ensureWorkerImage(docker);
+      const built = await ensureWorkerImage(docker, false, log);
       if (!built.ok) {
-        setHealth({ state: 'down', detail: built.reason });
+        core.suspend(built.reason);
         return false;
       }
       image = built.tag;
@@ -197,17 +162,14 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       const ping = await pingDaemon(docker);
       if (closed) return;
       if (!ping.ok) {
-        setHealth({ state: 'down', detail: ping.detail });
-        flushQueue({ ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker daemon unreachable' });
-        for (const worker of [...all]) retire(worker);
+        if (core.health().state !== 'down' || core.health().detail !== ping.detail) core.suspend(ping.detail);
         return;
       }
-      if (health.state !== 'down') return;
+      if (core.health().state !== 'down') return;
       if (spec === undefined && !(await initialise())) return;
       if (closed) return;
-      failures = 0;
-      setHealth({ state: 'degraded', detail: 'daemon reachable; starting workers' });
-      fill();
+      core.resume();
+      if (!core.started) void core.start();
     } finally {
       checking = false;
     }
@@ -220,56 +182,31 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       monitor = setInterval(() => void check(), options.healthIntervalMs ?? 10_000);
       monitor.unref();
       if (!(await initialise())) return;
-      const ready = new Promise<void>((resolve) => {
-        const listener = (change: HealthChange): void => {
-          if (change.to !== 'healthy' && change.to !== 'down') return;
-          listeners.delete(listener);
-          resolve();
-        };
-        listeners.add(listener);
-      });
-      fill();
-      await ready;
+      await core.start();
     },
     async run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult> {
+      if (!options.enabled) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend disabled', durationMs: 0 };
+      if (job.fresh !== true || closed || core.health().state === 'down') return core.run(job, limits, signal);
       const began = performance.now();
-      const done = (outcome: JobOutcome): WorkerResult => ({ ...outcome, durationMs: Math.round(performance.now() - began) });
-      if (health.state === 'disabled' || health.state === 'down' || closed) {
-        return done({ ok: false, code: 'SBX_ERR_UNAVAILABLE', message: `docker backend ${health.state}` });
-      }
-      if (signal?.aborted) return done({ ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' });
-      if (job.fresh === true) return done(await runFresh(job, limits, signal));
-      if (queue.length >= maxQueue) return done({ ok: false, code: 'SBX_ERR_SATURATED', message: 'docker worker queue is full' });
-      const outcome = await new Promise<JobOutcome>((resolve) => {
-        const pending: Pending = { job, limits, resolve, signal };
-        signal?.addEventListener('abort', () => {
-          const at = queue.indexOf(pending);
-          if (at >= 0) {
-            queue.splice(at, 1);
-            resolve({ ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' });
-          }
-        }, { once: true });
-        queue.push(pending);
-        dispatch();
-      });
-      return done(outcome);
+      const outcome = await runFresh(job, limits, signal);
+      return { ...outcome, durationMs: Math.round(performance.now() - began) };
     },
-    health(): BackendHealth {
-      return health;
+    abortAll(code, message): number {
+      for (const stop of fresh.keys()) stop.abort({ ok: false, code, message });
+      return fresh.size + core.abortAll(code, message);
+    },
+    health() {
+      return options.enabled ? core.health() : { state: 'disabled', detail: 'PALISADE_SANDBOX_BACKEND does not enable docker' };
     },
     onHealthChange(listener: (change: HealthChange) => void): () => void {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
+      return core.onHealthChange(listener);
     },
     async close(): Promise<void> {
       closed = true;
       if (monitor !== undefined) clearInterval(monitor);
-      flushQueue({ ok: false, code: 'SBX_ERR_ABORTED', message: 'backend closed' });
-      const workers = [...all, ...freshWorkers];
-      all.clear();
-      idle.length = 0;
-      await Promise.all([...workers.map((worker) => worker.destroy()), ...inFlight]);
-      if (options.enabled && health.state !== 'disabled') setHealth({ state: 'down', detail: 'closed' });
+      for (const stop of fresh.keys()) stop.abort({ ok: false, code: 'SBX_ERR_ABORTED', message: 'backend closed' });
+      await Promise.all([...fresh.values()]);
+      if (options.enabled) await core.close();
     },
   };
 }

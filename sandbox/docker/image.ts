@@ -120,8 +120,11 @@ function buildContext(files: readonly ContextFile[]): NodeJS.ReadableStream {
 
 export type EnsureImageResult = { ok: true; tag: string; built: boolean } | { ok: false; code: 'SBX_ERR_UNAVAILABLE'; reason: string };
 
-/** Builds the worker image unless an image with the current content tag already exists. */
-export async function ensureWorkerImage(docker: Docker, force = false): Promise<EnsureImageResult> {
+/**
+ * Builds the worker image unless an image with the current content tag already exists. `log`
+ * gets one line when a build starts, one per build step (progress) and one when it ends.
+ */
+export async function ensureWorkerImage(docker: Docker, force = false, log: (line: string) => void = () => undefined): Promise<EnsureImageResult> {
   let files: ContextFile[];
   let tag: string;
   try {
@@ -138,16 +141,21 @@ export async function ensureWorkerImage(docker: Docker, force = false): Promise<
       /* missing: build it */
     }
   }
+  const began = Date.now();
+  log(`building the docker worker image ${tag} (first start or changed worker; usually 5-15 s)`);
   try {
     const stream = await docker.buildImage(buildContext(files), { t: tag, labels: { 'palisade.worker-image': '1' }, rm: true, forcerm: true });
     const errors: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (event: { error?: string }) => {
+      docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (event: { error?: string; stream?: string }) => {
         if (typeof event.error === 'string') errors.push(event.error.slice(0, 500));
+        const step = typeof event.stream === 'string' ? /^Step \d+\/\d+ : .{0,120}/.exec(event.stream.trim()) : null;
+        if (step !== null) log(`docker worker image: ${step[0]}`);
       });
     });
     if (errors.length > 0) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: `image build failed: ${errors.join('; ')}` };
     await docker.getImage(tag).inspect();
+    log(`docker worker image ${tag} built in ${((Date.now() - began) / 1000).toFixed(1)} s`);
     return { ok: true, tag, built: true };
   } catch (error) {
     return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: `image build failed: ${String(error).slice(0, 500)}` };
