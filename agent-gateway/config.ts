@@ -25,6 +25,8 @@ export interface Config {
   readonly sandboxBackend: SandboxMode;
   readonly docker: DockerQuotas;
   readonly toolsDir: string | undefined;
+  /** PALISADE_MCP_APPROVAL_WAIT_SECONDS: > 0 makes an MCP call that needs approval wait for the decision */
+  readonly mcpApprovalWaitSeconds: number;
   /** provider endpoints, allowlist and failover (parsed by providers/config.ts) */
   readonly providers: ProviderConfig;
   /** PALISADE_EGRESS_ALLOWLIST: extra exact origins for alert webhooks and the audit shipper */
@@ -74,6 +76,7 @@ const KNOWN = new Set([
   'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'CORS_ORIGINS',
   'ALLOWED_HOSTS', 'METRICS_TOKEN', 'SANDBOX_BACKEND', 'DOCKER_MEMORY', 'DOCKER_CPUS', 'DOCKER_PIDS',
   'TOOLS_DIR', 'LOG_LEVEL', 'EGRESS_ALLOWLIST', 'AUDIT_SHIP_URL', 'AUDIT_SHIP_SECRET', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
+  'MCP_APPROVAL_WAIT_SECONDS',
   'APPROVAL_QUEUE_MAX', 'APPROVAL_QUEUE_PER_AGENT', 'APPROVE_WAIT_MS',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
 
@@ -191,6 +194,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
 
   const callTimeoutMs = int('CALL_TIMEOUT_MS', 5_000, 100, 60_000);
   const isolateMemoryMb = int('ISOLATE_MEMORY_MB', 64, 8, 512);
+  const mcpApprovalWaitSeconds = int('MCP_APPROVAL_WAIT_SECONDS', 0, 0, 600);
   const approvals = {
     queueMax: int('APPROVAL_QUEUE_MAX', 1_000, 1, 100_000),
     queuePerAgent: int('APPROVAL_QUEUE_PER_AGENT', 100, 1, 100_000),
@@ -209,7 +213,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (problems.length > 0 || !providerResult.ok) return { ok: false, problems };
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
-    sandboxBackend, docker, toolsDir, providers: providerResult.config, logLevel, egressAllowlist,
+    sandboxBackend, docker, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
     auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: 256 * 1024,

@@ -33,6 +33,7 @@ import { approvalRoutes } from './http/routes/approvals.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { governanceRoutes } from './http/routes/governance.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
+import { mcpRoutes } from './http/routes/mcp.ts';
 import { toolRoutes } from './http/routes/tools.ts';
 import { chatRoutes } from './http/routes/chat.ts';
 import { privacyRoutes } from './http/routes/privacy.ts';
@@ -186,7 +187,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   });
   shipper?.start();
   const app = createApp(ctx, [
-    toolRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), auditRoutes(ctx, audit),
+    toolRoutes(ctx, tools), mcpRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), auditRoutes(ctx, audit),
     chatRoutes(ctx, providers), providerRoutes(ctx, providers), redactionRoutes(ctx, providers), privacyRoutes(ctx, providers, tools, audit),
     alertRoutes(ctx, alerts),
     metricsRoutes(ctx, metrics, { workers: workerHealth, approvalsPending: () => tools.approvals.pendingCount() }),

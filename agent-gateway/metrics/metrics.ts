@@ -5,6 +5,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BACKENDS, boundRoute, boundStatus, boundTool, EFFECTS, METHODS, oneOf, OUTCOMES, type Outcome } from './labels.ts';
 
+/** Label values of palisade_mcp_requests_total (anything else is `other`). */
+export const MCP_METHODS = ['initialize', 'notifications/initialized', 'server/discover', 'ping', 'tools/list', 'tools/call', 'batch', 'invalid'] as const;
+export const MCP_OUTCOMES = ['ok', 'error', 'pending', 'rejected', 'expired', 'refused', 'protocol_error', 'internal'] as const;
+
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 export const AUDIT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
@@ -22,6 +26,8 @@ export interface Metrics {
   auditWrite(seconds: number): void;
   rateLimited(route: string): void;
   httpRequest(method: string, route: string | undefined, status: number): void;
+  /** one POST /mcp request by JSON-RPC method and outcome (both from fixed lists) */
+  mcpRequest(method: string, outcome: string): void;
   text(): Promise<string>;
 }
 
@@ -50,6 +56,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const limited = new Counter({ name: 'palisade_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['route'], registers });
   const http = new Counter({ name: 'palisade_http_requests_total', help: 'HTTP requests by method, matched route and status.', labelNames: ['method', 'route', 'status'], registers });
 
+  const mcp = new Counter({ name: 'palisade_mcp_requests_total', help: 'MCP requests by JSON-RPC method and outcome.', labelNames: ['method', 'outcome'], registers });
+
   const tool = (name: string) => boundTool(name, known);
   const backend = (b: string) => oneOf(b, BACKENDS, 'other');
   const seconds = (s: number) => (Number.isFinite(s) && s >= 0 ? s : 0);
@@ -69,6 +77,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     httpRequest(method, r, status) {
       http.inc({ method: oneOf(method, METHODS, 'OTHER'), route: route(r), status: boundStatus(status) });
     },
+    mcpRequest(method, outcome) { mcp.inc({ method: oneOf(method, MCP_METHODS, 'other'), outcome: oneOf(outcome, MCP_OUTCOMES, 'other') }); },
     text: () => registry.metrics(),
   };
 }
