@@ -18,7 +18,6 @@ import { agentRoutes } from './http/routes/agents.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { mcpParseErrors } from './http/routes/mcp.ts';
-import { mcpParseErrors } from './http/routes/mcp.ts';
 import { userRoutes } from './http/routes/users.ts';
 
 export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = []): Express {
@@ -39,7 +38,6 @@ export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = [])
   for (const r of extraRoutes) app.use(r);
   app.use((_req, _res, next) => next(gwError('GW_ERR_NOT_FOUND', 'No such route.')));
   app.use('/v1', openAiErrorMiddleware(ctx.logger));
-  app.use('/mcp', mcpParseErrors(ctx));
   app.use('/mcp', mcpParseErrors(ctx));
   app.use(errorMiddleware(ctx.logger));
   return app;
