@@ -33,6 +33,7 @@ import { approvalRoutes } from './http/routes/approvals.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { governanceRoutes } from './http/routes/governance.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
+import { consoleRoutes } from './http/routes/console.ts';
 import { mcpRoutes } from './http/routes/mcp.ts';
 import { toolRoutes } from './http/routes/tools.ts';
 import { chatRoutes } from './http/routes/chat.ts';
@@ -191,6 +192,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     chatRoutes(ctx, providers), providerRoutes(ctx, providers), redactionRoutes(ctx, providers), privacyRoutes(ctx, providers, tools, audit),
     alertRoutes(ctx, alerts),
     metricsRoutes(ctx, metrics, { workers: workerHealth, approvalsPending: () => tools.approvals.pendingCount() }),
+    consoleRoutes(),
   ]);
   return {
     app, ctx, tools, audit, providers, alerts,

@@ -8,15 +8,21 @@ import { gwError } from '../errors.ts';
 
 export type CorsDecision = { ok: true; allowOrigin: string | undefined } | { ok: false };
 
-export function decideCors(origin: string | undefined, allowed: readonly string[]): CorsDecision {
+/**
+ * `host` is the request's Host header, already accepted by the Host check (which runs first):
+ * an Origin of exactly `http://<that host>` is the gateway's own page (the console, which
+ * browsers make send Origin on module scripts and POSTs) and passes without CORS headers.
+ */
+export function decideCors(origin: string | undefined, allowed: readonly string[], host?: string): CorsDecision {
   if (origin === undefined) return { ok: true, allowOrigin: undefined };
+  if (host !== undefined && host !== '' && origin.toLowerCase() === `http://${host.toLowerCase()}`) return { ok: true, allowOrigin: undefined };
   return allowed.includes(origin) ? { ok: true, allowOrigin: origin } : { ok: false };
 }
 
 export function cors(allowed: readonly string[]): RequestHandler {
   return (req, res, next) => {
     res.vary('Origin');
-    const decision = decideCors(req.headers.origin, allowed);
+    const decision = decideCors(req.headers.origin, allowed, req.headers.host);
     if (!decision.ok) {
       next(gwError('GW_ERR_ORIGIN_NOT_ALLOWED', 'This Origin is not configured in PALISADE_CORS_ORIGINS.'));
       return;
