@@ -18,6 +18,7 @@ import { ApprovalStore } from './approvals/store.ts';
 import { ALERT_MIGRATIONS } from './alerts/schema.ts';
 import { startAlerts, type AlertServices } from './alerts/wiring.ts';
 import { AUDIT_MIGRATIONS, openAudit, type AuditService } from './audit/index.ts';
+import { damageAlertFromIncident, damageAlertFromVerify } from './audit/damage.ts';
 import { drainOutbox, OUTBOX_MIGRATIONS } from './audit/outbox.ts';
 import { createShipper, type Shipper } from './audit/shipper.ts';
 import { AgentStore } from './auth/agents.ts';
@@ -28,6 +29,7 @@ import { SetupTokenStore } from './auth/setup.ts';
 import { UserStore } from './auth/users.ts';
 import type { Config } from './config.ts';
 import type { CoreContext } from './context.ts';
+import type { EventSink } from './events.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { approvalRoutes } from './http/routes/approvals.ts';
 import { auditRoutes } from './http/routes/audit.ts';
@@ -45,7 +47,7 @@ import { PRIVACY_MIGRATIONS } from './privacy/schema.ts';
 import { PROVIDER_MIGRATIONS } from '../providers/index.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { metricsObserver, timedSink } from './metrics/observer.ts';
-import { silentLogger, type Logger } from './logger.ts';
+import { silentLogger, workerLogLevel, type Logger } from './logger.ts';
 import { AgentCircuitBreaker } from './policy/circuit-breaker.ts';
 import { KillSwitchStore } from './policy/kill-switch.ts';
 import { AgentRateLimiter } from './policy/rate-limit.ts';
@@ -65,6 +67,8 @@ export interface GatewayOptions {
   readonly backends?: { readonly isolate: WorkerBackend; readonly docker?: WorkerBackend };
   /** provider key fallback read by main.ts (OPENAI_API_KEY…); consulted after stored keys */
   readonly keyEnv?: Readonly<Record<string, string | undefined>>;
+  /** wraps the durable audit sink (tests inject a failing sink to prove audit-or-refuse) */
+  readonly wrapEvents?: (sink: EventSink) => EventSink;
 }
 
 export interface Gateway {
@@ -92,7 +96,7 @@ export function loadRegistry(config: Config): ToolRegistry {
 
 function startBackends(config: Config, logger: Logger): { isolate: WorkerBackend; docker: WorkerBackend | undefined } {
   const isolate = createIsolateBackend({
-    children: 2, defaultMemoryMb: config.limits.isolateMemoryMb, log: (line) => logger.warn('isolate', { line }),
+    children: 2, defaultMemoryMb: config.limits.isolateMemoryMb, log: (line) => logger[workerLogLevel(line)]('isolate', { line }),
   });
   const docker = config.sandboxBackend === 'isolate'
     ? undefined
@@ -116,6 +120,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
       logger.error('audit write failed', { code: error.code });
       alerts?.monitor.recordAuditFailure();
     },
+    onDamage: (result) => alerts?.monitor.raise(damageAlertFromVerify(result)),
   });
 
   // events the CLI queued while no gateway (the audit log's one writer) was running
@@ -134,7 +139,9 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     limits: config.limits,
   });
   const metrics = createMetrics({ knownTools: registry.list().map((t) => t.name) });
-  const events = timedSink(audit.sink, metrics);
+  const timed = timedSink(audit.sink, metrics);
+  const events = options.wrapEvents === undefined ? timed : options.wrapEvents(timed);
+  const agents = new AgentStore(db);
   const calls = new CallStore(db, { now });
   const approvalEvents = new ApprovalEvents();
   const g = config.governance;
@@ -153,15 +160,25 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     observer: { ...metricsObserver(metrics), validationError: (tool) => {
       metrics.validationError(tool);
       alerts?.monitor.recordValidationError();
+    }, approvalQueueFull: () => {
+      // the queue-depth detector raises the alert now rather than at its next interval
+      alerts?.monitor.tick().catch((error: unknown) => logger.warn('alert check failed', { error: String(error) }));
     } },
     outputBytes: config.limits.outputBytes,
     now,
+    approvalLimits: config.approvals,
+    agentScope: (agentId) => {
+      const a = agents.list().find((x) => x.agent_id === agentId);
+      return a === undefined || Date.parse(a.expires_at) <= now() ? undefined : a.tools;
+    },
+    background: new Set(),
+    onBackgroundError: (error) => logger.error('approved call failed in the background', { error: error instanceof Error ? error.message : String(error) }),
   };
   const ctx: CoreContext = {
     config, db, logger, now, users, setup, events, metrics,
     readiness: () => dispatcher.readiness(),
     sessions: new SessionStore(db, config.auth),
-    agents: new AgentStore(db),
+    agents,
   };
   const providers = openProviderServices(config, db, logger, {
     now, extraAllowlist: config.egressAllowlist, ...(options.keyEnv === undefined ? {} : { keyEnv: options.keyEnv }),
@@ -177,6 +194,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
       providerKeys: () => providers.keys.keysNearExpiry(3650).map((k) => ({ provider: k.provider, expires_at: k.expiresAt })),
     },
   });
+  for (const incident of audit.log.incidents) alerts.monitor.raise(damageAlertFromIncident(incident));
   const shipper: Shipper | undefined = config.auditShip === undefined ? undefined : createShipper({
     source: audit.source, url: config.auditShip.url, logger, subscribe: (l) => audit.log.onAppend(l),
     ...(config.auditShip.secret === undefined ? {} : { secret: config.auditShip.secret }),
@@ -198,6 +216,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     app, ctx, tools, audit, providers, alerts,
     close: async () => {
       clearInterval(outboxTimer);
+      while (tools.background.size > 0) await Promise.allSettled([...tools.background]);
       await draining;
       await drainOutbox(db, audit.sink);
       await Promise.all([alerts.monitor.stop(), shipper?.stop()]);

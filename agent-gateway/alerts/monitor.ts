@@ -36,6 +36,8 @@ export interface AlertMonitor {
   tick(): Promise<Alert[]>;
   recordValidationError(): void;
   recordAuditFailure(): void;
+  /** sends an alert found outside the periodic detectors now (e.g. audit.damaged at start or verify) */
+  raise(alert: Alert): void;
   /** waits for in-flight webhook deliveries */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -59,6 +61,14 @@ export function startAlertMonitor(o: MonitorOptions): AlertMonitor {
       onError(`probe:${name}`, error);
       return undefined;
     }
+  }
+
+  function send(alert: Alert): void {
+    const p = o.sender.send(alert, o.config().webhooks)
+      .then((d) => o.onAlert?.(alert, d))
+      .catch((error: unknown) => onError('send', error))
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
   }
 
   async function tick(): Promise<Alert[]> {
@@ -115,6 +125,13 @@ export function startAlertMonitor(o: MonitorOptions): AlertMonitor {
     tick,
     recordValidationError: () => validation.add(1),
     recordAuditFailure: () => void auditFailures++,
+    raise: (alert) => {
+      try {
+        send(alert);
+      } catch (error) {
+        onError('raise', error);
+      }
+    },
     flush,
     async stop() {
       await task.stop();

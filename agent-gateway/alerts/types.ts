@@ -3,7 +3,7 @@ export type AlertType =
   | 'worker.unhealthy' | 'worker.recovered'
   | 'validation_errors.high' | 'validation_errors.recovered'
   | 'approvals.queue_high' | 'approvals.queue_recovered'
-  | 'audit.write_failed' | 'audit.recovered'
+  | 'audit.write_failed' | 'audit.recovered' | 'audit.damaged'
   | 'provider_key.expiring' | 'provider_key.expired';
 
 export type Severity = 'info' | 'warning' | 'critical';

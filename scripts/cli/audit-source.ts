@@ -1,7 +1,8 @@
 /**
  * Read-only access to the audit log for the CLI: the keyring (PALISADE_AUDIT_KEY and/or
  * <data>/audit.key), the checkpoint public key (<data>/audit-signing.pub or a pinned file)
- * and the per-subject keys from sqlite. Never generates a key: a missing key is an error.
+ * and the per-subject keys and audit head from sqlite. Never generates a key: a missing key is
+ * an error.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Config } from '../../agent-gateway/config.ts';
 import { auditLogFile } from '../../agent-gateway/audit/files.ts';
+import { createHeadStore, type HeadStore } from '../../agent-gateway/audit/head.ts';
 import { auditKeyFile, loadAuditKeyring } from '../../agent-gateway/audit/keys.ts';
 import type { ReadSource } from '../../agent-gateway/audit/reader.ts';
 import { loadSigningPublicKey } from '../../agent-gateway/audit/signing.ts';
@@ -21,6 +23,10 @@ export interface AuditSource {
   readonly source: ReadSource;
   /** true when audit/audit.jsonl exists */
   readonly hasLog: boolean;
+  /** the sqlite head and incident register (null without a database) */
+  readonly head: HeadStore | null;
+  /** the sqlite state itself, for writes that must be audited through the outbox */
+  readonly db: DatabaseSync | null;
   close(): void;
 }
 
@@ -54,7 +60,8 @@ export function openAuditSource(config: Config, io: Io): AuditSource {
     }
   }
   const subjects = db === null ? null : createSubjectKeyStore(db);
-  return { source: { dataDir, keys, subjects }, hasLog, close: () => db?.close() };
+  const head = db === null ? null : createHeadStore(db);
+  return { source: { dataDir, keys, subjects }, hasLog, head, db, close: () => db?.close() };
 }
 
 /** The checkpoint public key: a pinned PEM file when given, else the one in the data dir. */

@@ -1,6 +1,7 @@
 /** `palisade audit verify|export|tail`: reads the log directly with the key (no gateway needed). */
 import { AuditError, toCsv, type AuditEntry, type ReadQuery } from '../../agent-gateway/audit/index.ts';
 import { auditLogFile } from '../../agent-gateway/audit/files.ts';
+import { enqueueAuditEvent } from '../../agent-gateway/audit/outbox.ts';
 import { completeLines, MAX_READ_LIMIT, readEntries, verifyAuditLog } from '../../agent-gateway/audit/reader.ts';
 import { dateArg, flag, intArg, parse, str } from './args.ts';
 import { checkpointPublicKey, openAuditSource, type AuditSource } from './audit-source.ts';
@@ -14,8 +15,11 @@ works whether or not the gateway is running.`;
 const VERIFY_HELP = `Usage: palisade audit verify [--public-key <pem>] [--json]
 
 Verifies the whole audit log: line shape, seq continuity, the sha256 hash chain, each line's
-AES-256-GCM tag, and every Ed25519-signed checkpoint (truncation). Prints "ok" with the
-number of entries, or the first bad seq and why.
+AES-256-GCM tag, every Ed25519-signed checkpoint, and the last committed seq and hash kept in
+the sqlite state (truncation, even with the checkpoints deleted: the missing seqs are named).
+Damage the gateway recorded at start (truncation, trailing garbage moved aside) fails verify
+until acknowledged with "palisade audit acknowledge". Prints "ok" with the number of entries,
+or the first bad seq and why.
 ${KEY_NOTE}
 
 Options:
@@ -85,13 +89,13 @@ const verify: Command = {
     return withSource(io, async (src, dataDir) => {
       const publicKey = checkpointPublicKey(dataDir, str(p, 'public-key'));
       if (publicKey === null) {
-        if (!src.hasLog) {
+        if (!src.hasLog && (src.head?.get()?.seq ?? 0) === 0) {
           io.out(flag(p, 'json') ? `${JSON.stringify({ ok: true, entries: 0, last_checkpoint: null })}\n` : 'ok: no audit log yet (0 entries)\n');
           return EXIT.OK;
         }
         throw new CliError(EXIT.RUNTIME, `no checkpoint public key: restore ${dataDir}/audit-signing.pub or pass --public-key`);
       }
-      const result = await verifyAuditLog(dataDir, src.source.keys, publicKey);
+      const result = await verifyAuditLog(dataDir, src.source.keys, publicKey, undefined, src.head);
       if (flag(p, 'json')) io.out(`${JSON.stringify(result)}\n`);
       else if (result.ok) {
         const cp = result.last_checkpoint === null ? 'no checkpoint yet' : `last checkpoint seq ${result.last_checkpoint.seq} at ${result.last_checkpoint.ts}`;
@@ -99,7 +103,10 @@ const verify: Command = {
         io.out(`ok: ${result.entries} entries verified, ${cp}${torn}\n`);
       } else {
         io.out(`FAILED: first bad seq ${result.first_bad_seq ?? '?'} (${result.reason ?? 'unknown'}${result.code === undefined ? '' : `, ${result.code}`}): ${escapeControls(result.message ?? '')}\n`);
+        if (result.missing !== undefined) io.out(`missing: seq ${result.missing.from}..${result.missing.to}\n`);
         io.out(`${result.entries} entries verified before it\n`);
+        const open = (result.incidents ?? []).filter((i) => i.acknowledged === undefined);
+        if (open.length > 0) io.out(`${open.length} open incident(s) recorded by the gateway; after investigating run: palisade audit acknowledge --note "<why>"\n`);
       }
       return result.ok ? EXIT.OK : EXIT.FAILED;
     });
@@ -158,6 +165,52 @@ const tail: Command = {
   },
 };
 
+const ACK_HELP = `Usage: palisade audit acknowledge --note <text> [--id <n>]
+
+Acknowledges damage the gateway recorded at start (a truncated or deleted log, trailing
+garbage moved aside, a line that differs from the sqlite head) after you have investigated
+it: verify stops failing on it but still lists it. The lost lines are not recovered; keep the
+moved-aside files. The acknowledgement itself is audited (through the outbox).
+${KEY_NOTE}
+
+Options:
+  --note <text>   why it is acceptable (required, up to 500 characters)
+  --id <n>        only this incident (default: every open one)
+  -h, --help      show this help
+
+${EXIT_CODES_HELP}
+  (1 here: no open incident matched)`;
+
+const acknowledge: Command = {
+  summary: 'acknowledge recorded audit damage after investigating it',
+  help: ACK_HELP,
+  async run(argv, io) {
+    const p = parse(argv, { note: { type: 'string' }, id: { type: 'string' } }, { min: 0, max: 0 });
+    if (p.help) return (io.out(`${ACK_HELP}\n`), EXIT.OK);
+    const note = str(p, 'note');
+    if (note === undefined || note.trim() === '' || note.length > 500) throw usageError('--note <text> is required (1-500 characters)');
+    const idRaw = str(p, 'id');
+    const id = idRaw === undefined ? 'all' as const : intArg('--id', idRaw, 1, Number.MAX_SAFE_INTEGER);
+    return withSource(io, async (src) => {
+      if (src.head === null || src.db === null) throw new CliError(EXIT.RUNTIME, 'no sqlite state in the data directory: nothing to acknowledge');
+      const db = src.db;
+      const head = src.head;
+      db.exec('BEGIN IMMEDIATE');
+      let n: number;
+      try {
+        n = head.acknowledge(id, 'cli', note);
+        if (n > 0) enqueueAuditEvent(db, { type: 'audit.incident_acknowledged', actor: 'cli', outcome: 'ok', data: { incidents: n, ...(id === 'all' ? {} : { id }), note } });
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+      io.out(n === 0 ? 'no open incident matched\n' : `acknowledged ${n} incident(s)\n`);
+      return n === 0 ? EXIT.FAILED : EXIT.OK;
+    });
+  },
+};
+
 export const auditGroup: Group = {
   summary: 'verify, export and tail the encrypted audit log',
   help: `Usage: palisade audit <command> [options]
@@ -166,10 +219,11 @@ Commands:
   verify                                   ${verify.summary}
   export [--since --until --format json|csv]  ${exportCmd.summary}
   tail [-n N]                              ${tail.summary}
+  acknowledge --note <text> [--id N]       ${acknowledge.summary}
 
 ${KEY_NOTE}
 Run "palisade audit <command> --help" for details.
 
 ${EXIT_CODES_HELP}`,
-  commands: { verify, export: exportCmd, tail },
+  commands: { verify, export: exportCmd, tail, acknowledge },
 };
