@@ -14,6 +14,7 @@ import { errorMiddleware } from './http/problem.ts';
 import { openAiErrorMiddleware } from './http/openai-errors.ts';
 import { httpMetrics } from './metrics/observer.ts';
 import { requestId } from './http/request-id.ts';
+import { accessLog } from './http/access-log.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
@@ -26,6 +27,7 @@ export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = [])
   app.set('trust proxy', false);
   app.set('etag', false);
   app.use(requestId());
+  app.use(accessLog(ctx.logger));
   app.use(httpMetrics(ctx.metrics));
   app.use(hostCheck(ctx.config.host, ctx.config.allowedHosts));
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));

@@ -30,3 +30,14 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 }
 
 export const silentLogger: Logger = createLogger('silent', () => {});
+
+/**
+ * The level for a line from the sandbox worker pools: routine lifecycle (a worker ready, a
+ * worker that ended on SIGINT/SIGTERM or exit code 0, as at a normal shutdown) is info; start
+ * failures, crashes and anything unrecognised (child stderr) stay warn.
+ */
+export function workerLogLevel(line: string): 'info' | 'warn' {
+  if (/ worker \d+ ready$/.test(line)) return 'info';
+  if (/ worker ended: /.test(line) && (/"signal":"SIG(INT|TERM)"/.test(line) || /"code":0[,}]/.test(line))) return 'info';
+  return 'warn';
+}

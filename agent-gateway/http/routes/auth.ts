@@ -119,6 +119,7 @@ export function authRoutes(ctx: CoreContext): Router {
     const pw = await hashPassword(body.password, ctx.config.auth.pbkdf2Iterations);
     if (!ctx.users.create(body.username, 'admin', pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
     await ctx.events.record({ type: 'user.create', actor: 'setup', subject: body.username, outcome: 'ok', data: { role: 'admin' } });
+    ctx.logger.info('created the first admin through /admin/setup', { username: body.username, request_id: res.locals['requestId'] });
     res.status(201).json({ username: body.username, role: 'admin' });
   });
   return r;
