@@ -1,116 +1,119 @@
 /**
- * Regex predicates from the policy document are admin input compiled into the hot path, so
- * they are checked twice: at validation (length cap, `u`-mode syntax, no backreferences, no
- * group repeated by `*`, `+` or `{}` that itself contains a quantifier or an alternation: the
- * classic catastrophic-backtracking shapes; an optional `(...)?` group is fine)
- * and at run time (a 100 ms vm timeout per decision and a 64 KiB subject cap).
- * A run that cannot finish safely reports `unevaluable`; the policy engine then fails closed.
+ * The ONE home of operator-supplied regular expressions (policy `when` regexes, redaction
+ * patterns, anything later). Patterns run on RE2 (`re2js`, a linear-time automaton engine with
+ * no backtracking), so their time grows with the input length and the compiled program size,
+ * never exponentially. On top of that three caps bound the work of one decision/request:
+ * - a source of at most 256 characters and a compiled program of at most 512 instructions
+ *   (checked when the pattern is stored: the HTTP layer answers 422);
+ * - a subject of at most 64 KiB per run;
+ * - a work budget per decision/request: each run costs `subject length × (program size + 32)`
+ *   units, taken before it runs; a run that would overdraw the budget does not run.
+ * A run that is refused by a cap reports `unevaluable`; callers fail closed (policy: deny;
+ * redaction: the whole value is masked). RE2 has no backreferences and no lookaround: such a
+ * pattern is refused with a clear message, never approximated.
  */
-import vm from 'node:vm';
+import { RE2JS } from 're2js';
 
-export const REGEX_MAX_LENGTH = 256;
-export const REGEX_SUBJECT_MAX_LENGTH = 65_536;
-export const REGEX_TIMEOUT_MS = 100;
+export const REGEX_LIMITS = {
+  sourceChars: 256,
+  programSize: 512,
+  subjectChars: 65_536,
+  /** per decision / per page context; ≈ 0.3–1.5 s of the slowest pattern shapes measured */
+  workUnits: 2 ** 25,
+} as const;
+/** fixed per-character overhead of a run, in program-size units */
+const RUN_OVERHEAD = 32;
 
-export function checkRegexSource(src: string): { ok: true } | { ok: false; message: string } {
-  if (src.length === 0 || src.length > REGEX_MAX_LENGTH) {
-    return { ok: false, message: `regex must be 1..${REGEX_MAX_LENGTH} characters` };
-  }
-  try {
-    new RegExp(src, 'u');
-  } catch {
-    return { ok: false, message: 'invalid regular expression' };
-  }
-  const shape = checkShape(src);
-  return shape === undefined ? { ok: true } : { ok: false, message: shape };
+export const REGEX_MAX_LENGTH = REGEX_LIMITS.sourceChars;
+export const REGEX_SUBJECT_MAX_LENGTH = REGEX_LIMITS.subjectChars;
+
+export interface SafeRegex {
+  readonly source: string;
+  /** work units per subject character */
+  readonly unitCost: number;
+  readonly re: RE2JS;
 }
 
-interface Frame { quant: boolean; alt: boolean }
+export type RegexCheck = { ok: true; regex: SafeRegex } | { ok: false; code: 'GW_ERR_VALIDATION'; message: string };
 
-function checkShape(src: string): string | undefined {
-  const stack: Frame[] = [{ quant: false, alt: false }];
-  let lastWasRiskyGroup = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    const top = stack[stack.length - 1] as Frame;
-    if (c === '\\') {
-      const n = src[i + 1] ?? '';
-      if (/[1-9]/.test(n) || (n === 'k' && src[i + 2] === '<')) return 'backreferences are not allowed';
-      i++;
-      if ((n === 'p' || n === 'P' || n === 'u') && src[i + 1] === '{') while (i < src.length && src[i] !== '}') i++;
-      lastWasRiskyGroup = false;
-    } else if (c === '[') {
-      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
-      lastWasRiskyGroup = false;
-    } else if (c === '(') {
-      stack.push({ quant: false, alt: false });
-      if (src[i + 1] === '?') {
-        // group prefix (?: (?= (?! (?<= (?<! (?<name>: not a quantifier
-        if (src[i + 2] === '<' && src[i + 3] !== '=' && src[i + 3] !== '!') while (i < src.length && src[i] !== '>') i++;
-        else i += src[i + 2] === '<' ? 3 : 2;
-      }
-      lastWasRiskyGroup = false;
-    } else if (c === ')') {
-      const done = stack.pop() as Frame;
-      const parent = stack[stack.length - 1] as Frame;
-      parent.quant ||= done.quant;
-      lastWasRiskyGroup = done.quant || done.alt;
-    } else if (c === '|') {
-      top.alt = true;
-      lastWasRiskyGroup = false;
-    } else if (c === '*' || c === '+' || c === '?' || c === '{') {
-      if (lastWasRiskyGroup && c !== '?') return 'a quantified group may not contain a quantifier or alternation (catastrophic backtracking)';
-      if (c === '{') while (i < src.length && src[i] !== '}') i++;
-      top.quant = true;
-      lastWasRiskyGroup = false;
-    } else {
-      lastWasRiskyGroup = false;
-    }
-  }
-  return undefined;
+/** RE2's syntax error, turned into an operator-facing reason for the constructs it refuses on purpose. */
+function explain(reason: string): string {
+  if (/escape sequence: `\\(?:[1-9]|k)/.test(reason)) return 'backreferences are not supported (patterns use RE2 syntax, which runs in linear time)';
+  if (/`\(\?<?[=!]/.test(reason)) return 'lookahead and lookbehind are not supported (patterns use RE2 syntax, which runs in linear time)';
+  return 'invalid regular expression';
 }
 
-const context = vm.createContext(Object.create(null) as object);
-const runner = new vm.Script('jobs.map((j) => j.re.test(j.s))');
-const cache = new Map<string, RegExp>();
+const cache = new Map<string, RegexCheck>();
 const CACHE_MAX = 1024;
 
-function compiled(src: string): RegExp {
-  let re = cache.get(src);
-  if (re === undefined) {
-    re = new RegExp(src, 'u');
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(src, re);
+/** Pure (memoized): validates and compiles an operator-supplied pattern. */
+export function compileSafeRegex(src: unknown): RegexCheck {
+  if (typeof src !== 'string' || src.length === 0 || src.length > REGEX_LIMITS.sourceChars) {
+    return { ok: false, code: 'GW_ERR_VALIDATION', message: `regex must be 1..${REGEX_LIMITS.sourceChars} characters` };
   }
-  return re;
+  const hit = cache.get(src);
+  if (hit !== undefined) return hit;
+  let out: RegexCheck;
+  try {
+    const re = RE2JS.compile(src);
+    const size = re.programSize();
+    out = size > REGEX_LIMITS.programSize
+      ? { ok: false, code: 'GW_ERR_VALIDATION', message: `regex is too complex (compiled program of ${size} instructions; the limit is ${REGEX_LIMITS.programSize}): use smaller repetition counts` }
+      : { ok: true, regex: { source: src, unitCost: size + RUN_OVERHEAD, re } };
+  } catch (error) {
+    out = { ok: false, code: 'GW_ERR_VALIDATION', message: explain(error instanceof Error ? error.message : '') };
+  }
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(src, out);
+  return out;
+}
+
+/** Validation-only view for the policy validator. */
+export function checkRegexSource(src: string): { ok: true } | { ok: false; message: string } {
+  const c = compileSafeRegex(src);
+  return c.ok ? { ok: true } : { ok: false, message: c.message };
+}
+
+/** The work allowance of one decision or one request. */
+export class RegexBudget {
+  #left: number;
+  constructor(units: number = REGEX_LIMITS.workUnits) {
+    this.#left = units;
+  }
+  get left(): number {
+    return this.#left;
+  }
+  /** Takes the cost of running `regex` over `length` characters; false (nothing taken) if over a cap. */
+  take(regex: SafeRegex, length: number): boolean {
+    if (length > REGEX_LIMITS.subjectChars) return false;
+    const cost = Math.max(1, length) * regex.unitCost;
+    if (cost > this.#left) return false;
+    this.#left -= cost;
+    return true;
+  }
+}
+
+export function regexTest(regex: SafeRegex, subject: string, budget: RegexBudget): boolean | 'unevaluable' {
+  if (!budget.take(regex, subject.length)) return 'unevaluable';
+  return regex.re.test(subject);
+}
+
+/** Every match replaced by the literal `replacement`; `undefined` when a cap refused the run. */
+export function regexReplaceAll(regex: SafeRegex, subject: string, replacement: string, budget: RegexBudget): string | undefined {
+  if (subject.length === 0) return subject;
+  if (!budget.take(regex, subject.length)) return undefined;
+  return regex.re.matcher(subject).replaceAll(() => replacement);
 }
 
 /**
- * Tests every `[source, subject]` pair (sources passed `checkRegexSource`) in ONE guarded run:
- * the whole batch shares one timeout, so the watchdog cost is paid once per decision. On a
- * timeout every entry is `unevaluable`; an over-long subject is `unevaluable` on its own.
+ * Tests every `[source, subject]` pair (sources passed `checkRegexSource`) under ONE budget:
+ * an unknown source, an over-long subject or an exhausted budget is `unevaluable`.
  */
-export function safeRegexTestMany(pairs: readonly (readonly [string, string])[]): (boolean | 'unevaluable')[] {
-  const out: (boolean | 'unevaluable')[] = pairs.map(([, s]) => (s.length > REGEX_SUBJECT_MAX_LENGTH ? 'unevaluable' : false));
-  const jobs: { re: RegExp; s: string }[] = [];
-  const at: number[] = [];
-  pairs.forEach(([src, s], i) => {
-    if (out[i] === 'unevaluable') return;
-    jobs.push({ re: compiled(src), s });
-    at.push(i);
+export function safeRegexTestMany(pairs: readonly (readonly [string, string])[], budget: RegexBudget = new RegexBudget()): (boolean | 'unevaluable')[] {
+  return pairs.map(([src, s]) => {
+    const c = compileSafeRegex(src);
+    return c.ok ? regexTest(c.regex, s, budget) : 'unevaluable';
   });
-  if (jobs.length === 0) return out;
-  const ctx = context as { jobs?: unknown };
-  ctx.jobs = jobs;
-  try {
-    const results = runner.runInContext(context, { timeout: REGEX_TIMEOUT_MS }) as unknown[];
-    at.forEach((i, k) => { out[i] = results[k] === true; });
-  } catch {
-    for (const i of at) out[i] = 'unevaluable';
-  } finally {
-    delete ctx.jobs;
-  }
-  return out;
 }
 
 /** Tests `subject` against a source that passed `checkRegexSource`. */

@@ -1,109 +1,130 @@
 /**
- * Form-value redaction in an HTML string without a DOM, in one linear pass (no regex
- * backtracking over the document). `<input>` tags are tokenized roughly as the HTML tokenizer
- * does (quoted and unquoted attribute values; a `>` inside quotes does not end the tag) and
- * rebuilt with every `value` attribute replaced; `<textarea>` contents run to `</textarea>` (or
- * the end of the input). A control is masked entirely when it is a password input, has a
- * secret-looking name/id/autocomplete, or its name/id is listed in the origin's rule; else its
- * value goes through the value masks. Finally the value masks run over the whole text too.
+ * Form-value redaction in `page_context.html`, on the WHATWG parse tree built by `parse5` (so
+ * entities are decoded, unquoted/odd attribute syntax and unclosed tags are read exactly as a
+ * browser reads them), then serialized again.
+ *
+ * Every form-associated control is covered: `input` (any type, hidden included), `textarea`,
+ * `select` with its `option`s (value, label and text), `button`, `output`, `datalist` options
+ * (keyed by the datalist id and by the `list` of the inputs using it) and `[contenteditable]`
+ * elements. A control is SECRET when it is a password input, its autocomplete names a secret,
+ * or one of its decoded keys (name, id, aria-label, and for a datalist the inputs listing it)
+ * is a built-in secret name or listed in the origin's rule; a secret control has every value
+ * it carries masked whole (value attributes and text). Every other attribute value, text node
+ * and comment goes through the value masks (cards, tokens, rule patterns).
  */
-import { isSensitiveName, MASK, maskValue } from './masks.ts';
-import type { CompiledRule } from './rules.ts';
+import { parse, parseFragment, serialize, type DefaultTreeAdapterTypes as T } from 'parse5';
+import type { Redactor } from './redactor.ts';
 
-const OPEN = /<(input|textarea)(?=[\s/>])/gi;
-const CLOSE_TEXTAREA = /<\/textarea\s*>/gi;
 const SECRET_AUTOCOMPLETE = /\b(?:current-password|new-password|one-time-code|cc-number|cc-csc|cc-exp\S*)\b/i;
-const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f';
+/** attributes that carry a control's value */
+const VALUE_ATTRS = new Set(['value', 'label', 'placeholder', 'data-value']);
+const CONTROLS = new Set(['input', 'textarea', 'select', 'button', 'output', 'datalist']);
 
-interface Tag {
-  readonly attrs: Array<[name: string, value: string | undefined]>;
-  /** index just after the closing `>` (or the input length) */
-  readonly end: number;
+type Parent = T.ParentNode;
+type Child = T.ChildNode;
+
+const isElement = (n: T.Node): n is T.Element => 'tagName' in n;
+const attr = (el: T.Element, name: string): string => el.attrs.find((a) => a.name === name)?.value ?? '';
+
+function children(n: Parent): Child[] {
+  const content = (n as Partial<T.Template>).content;
+  return content !== undefined ? [...n.childNodes, ...content.childNodes] : [...n.childNodes];
 }
 
-/** Tokenizes attributes from `start` (just after the tag name) to the tag's `>`. */
-function readTag(html: string, start: number): Tag {
-  const attrs: Array<[string, string | undefined]> = [];
-  let i = start;
-  while (i < html.length) {
-    while (i < html.length && (isSpace(html[i] ?? '') || html[i] === '/')) i++;
-    if (i >= html.length) break;
-    if (html[i] === '>') return { attrs, end: i + 1 };
-    let name = '';
-    do name += html[i++];
-    while (i < html.length && !isSpace(html[i] ?? '') && html[i] !== '/' && html[i] !== '>' && html[i] !== '=');
-    while (i < html.length && isSpace(html[i] ?? '')) i++;
-    if (html[i] !== '=') {
-      attrs.push([name.toLowerCase(), undefined]);
-      continue;
-    }
-    i++;
-    while (i < html.length && isSpace(html[i] ?? '')) i++;
-    const quote = html[i];
-    let value = '';
-    if (quote === '"' || quote === "'") {
-      const close = html.indexOf(quote, i + 1);
-      value = html.slice(i + 1, close === -1 ? html.length : close);
-      i = close === -1 ? html.length : close + 1;
-    } else {
-      while (i < html.length && !isSpace(html[i] ?? '') && html[i] !== '>') value += html[i++];
-    }
-    attrs.push([name.toLowerCase(), value]);
+function* walk(root: Parent): Generator<T.Node> {
+  const stack: T.Node[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop() as T.Node;
+    yield n;
+    if ('childNodes' in n) stack.push(...children(n).reverse()); // document order
   }
-  return { attrs, end: html.length };
 }
 
-const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-const first = (tag: Tag, name: string): string => tag.attrs.find(([n]) => n === name)?.[1] ?? '';
-const controlName = (tag: Tag): string => first(tag, 'name') || first(tag, 'id') || '(unnamed)';
-
-function wholeMask(tag: Tag, rule: CompiledRule | undefined): boolean {
-  const keys = [first(tag, 'name'), first(tag, 'id')].filter((k) => k !== '');
-  return (
-    first(tag, 'type').toLowerCase() === 'password' ||
-    SECRET_AUTOCOMPLETE.test(first(tag, 'autocomplete')) ||
-    keys.some((k) => isSensitiveName(k) || (rule?.fields.has(k.toLowerCase()) ?? false))
-  );
+function isContentEditable(el: T.Element): boolean {
+  const v = el.attrs.find((a) => a.name === 'contenteditable');
+  return v !== undefined && v.value.toLowerCase() !== 'false';
 }
 
-export function redactHtml(html: string, rule: CompiledRule | undefined): { html: string; redacted: string[] } {
-  const redacted = new Set<string>();
-  const patterns = rule?.patterns ?? [];
-  const parts: string[] = [];
-  let copied = 0;
-  OPEN.lastIndex = 0;
-  for (let m = OPEN.exec(html); m !== null; m = OPEN.exec(html)) {
-    const tagName = (m[1] ?? '').toLowerCase();
-    const tag = readTag(html, m.index + m[0].length);
-    const whole = wholeMask(tag, rule);
-    if (tagName === 'input') {
-      let changed = false;
-      const attrs = tag.attrs.map(([n, v]): [string, string | undefined] => {
-        if (n !== 'value' || v === undefined) return [n, v];
-        const masked = whole ? (v === '' ? '' : MASK) : maskValue(v, patterns).text;
-        if (masked !== v) changed = true;
-        return [n, masked];
-      });
-      if (changed) {
-        redacted.add(controlName(tag));
-        parts.push(html.slice(copied, m.index), `<${m[1]}`, ...attrs.map(([n, v]) => (v === undefined ? ` ${n}` : ` ${n}="${escapeAttr(v)}"`)), '>');
-        copied = tag.end;
+const keysOf = (el: T.Element): string[] => [attr(el, 'name'), attr(el, 'id'), attr(el, 'aria-label')].filter((k) => k !== '');
+const labelOf = (el: T.Element): string => attr(el, 'name') || attr(el, 'id') || `(${el.tagName})`;
+
+function secretControl(el: T.Element, r: Redactor, secretLists: ReadonlySet<string>): boolean {
+  if (el.tagName === 'input' && attr(el, 'type').trim().toLowerCase() === 'password') return true;
+  if (SECRET_AUTOCOMPLETE.test(attr(el, 'autocomplete'))) return true;
+  if (el.tagName === 'datalist' && secretLists.has(attr(el, 'id'))) return true;
+  return keysOf(el).some((k) => r.secretName(k));
+}
+
+/** Masks every value a secret control carries: its value attributes and all text beneath it. */
+function maskWhole(el: T.Element, r: Redactor): boolean {
+  let changed = false;
+  for (const n of walk(el)) {
+    if (isElement(n)) {
+      for (const a of n.attrs) {
+        if (VALUE_ATTRS.has(a.name) && a.value !== '') {
+          a.value = r.whole(a.value);
+          changed = true;
+        }
       }
-      OPEN.lastIndex = tag.end;
-      continue;
+    } else if (n.nodeName === '#text') {
+      const t = n as T.TextNode;
+      if (t.value.trim() !== '') {
+        t.value = r.whole(t.value);
+        changed = true;
+      }
+    } else if (n.nodeName === '#comment') {
+      (n as T.CommentNode).data = r.whole((n as T.CommentNode).data);
     }
-    CLOSE_TEXTAREA.lastIndex = tag.end;
-    const close = CLOSE_TEXTAREA.exec(html);
-    const bodyEnd = close ? close.index : html.length;
-    const body = html.slice(tag.end, bodyEnd);
-    const masked = whole ? (body === '' ? '' : MASK) : maskValue(body, patterns).text;
-    if (masked !== body) {
-      redacted.add(controlName(tag));
-      parts.push(html.slice(copied, tag.end), masked);
-      copied = bodyEnd;
-    }
-    OPEN.lastIndex = close ? close.index + close[0].length : html.length;
   }
-  parts.push(html.slice(copied));
-  return { html: maskValue(parts.join(''), patterns).text, redacted: [...redacted] };
+  return changed;
+}
+
+function isDocument(html: string): boolean {
+  return /^\s*<(?:!doctype|html[\s/>])/i.test(html.slice(0, 1024));
+}
+
+export function redactHtml(html: string, r: Redactor): { html: string; redacted: string[] } {
+  const root: Parent = isDocument(html) ? parse(html) : parseFragment(html);
+  const redacted = new Set<string>();
+  const elements = [...walk(root)].filter(isElement);
+
+  // inputs that are secret name the datalists they use: those suggestions are secret too
+  const secretLists = new Set<string>();
+  for (const el of elements) {
+    if (el.tagName === 'input' && attr(el, 'list') !== '' && secretControl(el, r, secretLists)) secretLists.add(attr(el, 'list'));
+  }
+
+  const masked = new WeakSet<T.Node>();
+  for (const el of elements) {
+    if (masked.has(el) || !(CONTROLS.has(el.tagName) || isContentEditable(el))) continue;
+    if (!secretControl(el, r, secretLists)) continue;
+    if (maskWhole(el, r)) redacted.add(labelOf(el));
+    for (const n of walk(el)) masked.add(n);
+  }
+
+  // everything else: value masks over attribute values, text and comments
+  for (const n of walk(root)) {
+    if (masked.has(n)) continue;
+    if (isElement(n)) {
+      for (const a of n.attrs) {
+        const next = r.mask(a.value);
+        if (next !== a.value) {
+          a.value = next;
+          if (CONTROLS.has(n.tagName) || n.tagName === 'option' || isContentEditable(n)) redacted.add(labelOf(n));
+        }
+      }
+    } else if (n.nodeName === '#text') {
+      const t = n as T.TextNode;
+      const next = r.mask(t.value);
+      if (next !== t.value) {
+        t.value = next;
+        const owner = t.parentNode;
+        if (owner !== null && isElement(owner) && (CONTROLS.has(owner.tagName) || owner.tagName === 'option' || isContentEditable(owner))) redacted.add(labelOf(owner));
+      }
+    } else if (n.nodeName === '#comment') {
+      const c = n as T.CommentNode;
+      c.data = r.mask(c.data);
+    }
+  }
+  return { html: serialize(root), redacted: [...redacted] };
 }

@@ -1,8 +1,12 @@
 /**
  * Built-in value masks: card numbers (13–19 digits, Luhn-checked, spaces/dashes allowed),
  * bearer tokens, well-known API key shapes, JWTs and long high-entropy tokens; and the
- * field-name test for secrets (password, passwd, pwd, token, api key, cvv, …).
+ * field-name test for secrets (password, passwd, pwd, token, api key, cvv, …). The built-in
+ * masks are fixed, reviewed JS regexes without nested quantifiers; operator patterns (`extra`)
+ * run on RE2 under the caller's work budget (policy/safe-regex.ts).
  */
+import { RegexBudget, regexReplaceAll, type SafeRegex } from '../policy/safe-regex.ts';
+
 export const MASK = '[REDACTED]';
 
 const SENSITIVE_PARTS = [
@@ -14,7 +18,7 @@ const SENSITIVE_EXACT = new Set(['pin', 'pass', 'auth', 'cc', 'sid']);
 
 /** Whether a form field name denotes a secret. Case, separators and camelCase are ignored. */
 export function isSensitiveName(name: string): boolean {
-  const squashed = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const squashed = name.normalize('NFKC').toLowerCase().replace(/[^a-z0-9]/g, '');
   return SENSITIVE_EXACT.has(squashed) || SENSITIVE_PARTS.some((p) => squashed.includes(p));
 }
 
@@ -57,8 +61,12 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
 ];
 const LONG_TOKEN = /[A-Za-z0-9_\-+/]{32,}={0,2}/g;
 
-/** Applies built-in masks then `extra` patterns; returns the text and whether anything changed. */
-export function maskValue(text: string, extra: readonly RegExp[] = []): { text: string; changed: boolean } {
+/**
+ * Applies built-in masks then `extra` patterns; returns the text and whether anything changed.
+ * When a cap of the regex module refuses a pattern run (value over 64 KiB, budget spent), the
+ * whole value is masked: redaction fails closed.
+ */
+export function maskValue(text: string, extra: readonly SafeRegex[] = [], budget: RegexBudget = new RegexBudget()): { text: string; changed: boolean } {
   let out = text.replace(CARD, (m) => {
     const digits = m.replace(/[ -]/g, '');
     return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? MASK : m;
@@ -66,8 +74,9 @@ export function maskValue(text: string, extra: readonly RegExp[] = []): { text: 
   for (const re of TOKEN_PATTERNS) out = out.replace(re, MASK);
   out = out.replace(LONG_TOKEN, (m) => (/[0-9]/.test(m) && /[A-Za-z]/.test(m) && entropy(m) >= 3.5 ? MASK : m));
   for (const re of extra) {
-    re.lastIndex = 0;
-    out = out.replace(re, MASK);
+    const next = regexReplaceAll(re, out, MASK, budget);
+    if (next === undefined) return { text: MASK, changed: text !== MASK };
+    out = next;
   }
   return { text: out, changed: out !== text };
 }

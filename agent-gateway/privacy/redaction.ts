@@ -5,8 +5,9 @@
  * name or listed in the origin's rule, else passed through the value masks (cards, tokens,
  * rule patterns). URL fragments are dropped and sensitive query values masked.
  */
-import { isSensitiveName, MASK, maskValue } from './masks.ts';
+import { MASK } from './masks.ts';
 import { redactHtml } from './html-forms.ts';
+import { createRedactor, type Redactor } from './redactor.ts';
 import { normalizeOrigin, type CompiledRule } from './rules.ts';
 
 export const PAGE_CONTEXT_LIMITS = { maxFields: 200, maxFieldNameChars: 256, maxFieldValueChars: 64 * 1024, maxHtmlChars: 200 * 1024, maxUrlChars: 2048 } as const;
@@ -54,34 +55,35 @@ export function parsePageContext(input: unknown): PageContextCheck {
   return { ok: true, origin: origin.origin, context: { url: url as string, fields: Object.fromEntries(Object.entries(fields)), ...(typeof html === 'string' ? { html } : {}) } };
 }
 
-function redactUrl(raw: string, rule: CompiledRule | undefined): string {
+function redactUrl(raw: string, r: Redactor): string {
   const url = new URL(raw);
   url.hash = '';
   url.username = '';
   url.password = '';
   for (const [name, value] of [...url.searchParams.entries()]) {
-    const masked = isSensitiveName(name) || rule?.fields.has(name.toLowerCase()) ? MASK : maskValue(value, rule?.patterns ?? []).text;
+    const masked = r.secretName(name) ? MASK : r.mask(value);
     if (masked !== value) url.searchParams.set(name, masked);
   }
-  return maskValue(url.href, rule?.patterns ?? []).text;
+  return r.mask(url.href);
 }
 
 /** Pure: redacts a parsed context with the origin's compiled rule (undefined: built-ins only). */
 export function redactPageContext(parsed: { context: PageContext; origin: string }, rule: CompiledRule | undefined): RedactionResult {
+  const r = createRedactor(rule);
   const redactedFields: string[] = [];
   const sharedFields: string[] = [];
   const entries: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(parsed.context.fields)) {
-    const whole = isSensitiveName(name) || (rule?.fields.has(name.toLowerCase()) ?? false);
-    const masked = whole ? (value === '' ? '' : MASK) : maskValue(value, rule?.patterns ?? []).text;
+    const whole = r.secretName(name);
+    const masked = whole ? r.whole(value) : r.mask(value);
     entries.push([name, masked]);
     if (whole || masked !== value) redactedFields.push(name);
     else sharedFields.push(name);
   }
   // fromEntries defines own properties, so a `__proto__` field stays data
-  const context: { url: string; fields: Record<string, string>; html?: string } = { url: redactUrl(parsed.context.url, rule), fields: Object.fromEntries(entries) };
+  const context: { url: string; fields: Record<string, string>; html?: string } = { url: redactUrl(parsed.context.url, r), fields: Object.fromEntries(entries) };
   if (parsed.context.html !== undefined) {
-    const html = redactHtml(parsed.context.html, rule);
+    const html = redactHtml(parsed.context.html, r);
     context.html = html.html;
     for (const n of html.redacted) redactedFields.push(`html:${n}`);
   }

@@ -1,9 +1,13 @@
 /**
  * Per-origin redaction rules: `{fields:[name], patterns:[regex]}` keyed by a normalized origin.
- * Parsing is pure and strict (caps on counts and lengths, patterns must compile, nested
- * quantifiers refused as a ReDoS guard). Field names match case-insensitively.
+ * Parsing is pure and strict (caps on counts and lengths). Patterns are RE2 syntax and compile
+ * through the one bounded-time regex module (policy/safe-regex.ts): linear-time matching, a
+ * program-size cap, no backreferences or lookaround. Field names match case-insensitively
+ * after Unicode NFKC folding (see `fieldKey`).
  */
-export const RULE_LIMITS = { maxFields: 64, maxFieldChars: 128, maxPatterns: 32, maxPatternChars: 256 } as const;
+import { compileSafeRegex, REGEX_LIMITS, type SafeRegex } from '../policy/safe-regex.ts';
+
+export const RULE_LIMITS = { maxFields: 64, maxFieldChars: 128, maxPatterns: 32, maxPatternChars: REGEX_LIMITS.sourceChars } as const;
 
 export interface RedactionRule {
   readonly fields: readonly string[];
@@ -12,12 +16,15 @@ export interface RedactionRule {
 
 export interface CompiledRule {
   readonly fields: ReadonlySet<string>;
-  readonly patterns: readonly RegExp[];
+  readonly patterns: readonly SafeRegex[];
+  /** a stored pattern no longer compiles (e.g. a rule saved before RE2): every value is masked whole */
+  readonly failClosed: boolean;
 }
 
-export type RuleCheck = { ok: true; rule: RedactionRule } | { ok: false; code: 'GW_ERR_VALIDATION'; problems: string[] };
+/** How a field/control name is compared with a rule's `fields`: NFKC-folded, lower-case. */
+export const fieldKey = (name: string): string => name.normalize('NFKC').toLowerCase();
 
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d)/;
+export type RuleCheck = { ok: true; rule: RedactionRule } | { ok: false; code: 'GW_ERR_VALIDATION'; problems: string[] };
 
 export function parseRedactionRule(input: unknown): RuleCheck {
   const problems: string[] = [];
@@ -38,31 +45,53 @@ export function parseRedactionRule(input: unknown): RuleCheck {
       problems.push(`patterns[${i}] must be 1..${RULE_LIMITS.maxPatternChars} chars`);
       return;
     }
-    try {
-      new RegExp(p, 'gu');
-    } catch {
-      problems.push(`patterns[${i}] is not a valid regular expression`);
-      return;
-    }
-    if (NESTED_QUANTIFIER.test(p)) problems.push(`patterns[${i}] has a nested quantifier (catastrophic backtracking risk)`);
+    const c = compileSafeRegex(p);
+    if (!c.ok) problems.push(`patterns[${i}]: ${c.message}`);
   });
   if (problems.length > 0) return { ok: false, code: 'GW_ERR_VALIDATION', problems };
   return { ok: true, rule: { fields: [...(fields as string[])], patterns: [...(patterns as string[])] } };
 }
 
+/** Compiles a stored rule. A pattern that does not compile (stored before RE2) makes the rule fail closed. */
 export function compileRule(rule: RedactionRule): CompiledRule {
-  return { fields: new Set(rule.fields.map((f) => f.toLowerCase())), patterns: rule.patterns.map((p) => new RegExp(p, 'gu')) };
+  const patterns: SafeRegex[] = [];
+  let failClosed = false;
+  for (const p of rule.patterns) {
+    const c = compileSafeRegex(p);
+    if (c.ok) patterns.push(c.regex);
+    else failClosed = true;
+  }
+  return { fields: new Set(rule.fields.filter((f) => typeof f === 'string').map(fieldKey)), patterns, failClosed };
 }
 
-/** `scheme://host[:port]` as URL.origin prints it (lowercase, punycode, default port omitted). */
-export function normalizeOrigin(input: unknown): { ok: true; origin: string } | { ok: false; code: 'GW_ERR_VALIDATION'; problems: string[] } {
-  if (typeof input !== 'string' || input.length === 0 || input.length > 2048) return { ok: false, code: 'GW_ERR_VALIDATION', problems: ['origin must be a URL'] };
+type OriginCheck = { ok: true; origin: string } | { ok: false; code: 'GW_ERR_VALIDATION'; problems: string[] };
+const badOrigin = (m: string): OriginCheck => ({ ok: false, code: 'GW_ERR_VALIDATION', problems: [m] });
+
+/**
+ * THE origin normalisation, used both when a rule is stored and when a page is matched:
+ * `scheme://host[:port]` by the WHATWG URL parser (lower case, percent-decoded host, IDNA to
+ * punycode, IPv4 forms canonical, default port dropped), then the trailing dot(s) of a DNS
+ * name removed (`bank.example.com.` is the same host) and parsed again so the result is a
+ * fixed point: normalizeOrigin(normalizeOrigin(x).origin) === normalizeOrigin(x).
+ */
+export function normalizeOrigin(input: unknown): OriginCheck {
+  if (typeof input !== 'string' || input.length === 0 || input.length > 2048) return badOrigin('origin must be a URL');
   let url: URL;
   try {
     url = new URL(input);
   } catch {
-    return { ok: false, code: 'GW_ERR_VALIDATION', problems: ['origin must be a URL'] };
+    return badOrigin('origin must be a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, code: 'GW_ERR_VALIDATION', problems: ['origin must be http or https'] };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return badOrigin('origin must be http or https');
+  if (!url.hostname.startsWith('[') && url.hostname.endsWith('.')) {
+    const host = url.hostname.replace(/\.+$/, '');
+    if (host === '') return badOrigin('origin must have a host');
+    try {
+      url = new URL(`${url.protocol}//${host}${url.port === '' ? '' : `:${url.port}`}/`);
+    } catch {
+      return badOrigin('origin must be a URL');
+    }
+    if (url.hostname.endsWith('.')) return badOrigin('origin must be a URL');
+  }
   return { ok: true, origin: url.origin };
 }

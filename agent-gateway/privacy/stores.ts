@@ -19,6 +19,12 @@ const parseNames = (text: unknown): string[] => {
   }
 };
 
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const storedShape = (raw: unknown): RedactionRule => {
+  const o = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  return { fields: strings(o['fields']), patterns: Array.isArray(o['patterns']) ? o['patterns'].map(String) : [] };
+};
+
 export interface StoredRule {
   readonly origin: string;
   readonly rule: RedactionRule;
@@ -77,10 +83,13 @@ export class RedactionRuleStore {
   }
 
   #row(row: Record<string, unknown>): StoredRule {
-    const parsed = parseRedactionRule(JSON.parse(String(row['rule_json'])));
+    const raw: unknown = JSON.parse(String(row['rule_json']));
+    const parsed = parseRedactionRule(raw);
     return {
       origin: String(row['origin']),
-      rule: parsed.ok ? parsed.rule : { fields: [], patterns: [] },
+      // a stored rule that no longer validates (e.g. a JS-only pattern saved before RE2) keeps
+      // its fields and patterns: compileRule then fails closed instead of dropping it
+      rule: parsed.ok ? parsed.rule : storedShape(raw),
       updatedAt: Number(row['updated_at']),
       updatedBy: String(row['updated_by']),
     };

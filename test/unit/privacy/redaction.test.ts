@@ -103,13 +103,13 @@ test('parsePageContext refuses bad shapes and oversized input', () => {
   for (const input of bad) assert.equal(parsePageContext(input).ok, false);
 });
 
-test('parseRedactionRule enforces caps, valid regexes and refuses nested quantifiers', () => {
+test('parseRedactionRule enforces caps, valid RE2 regexes and refuses backreferences and lookaround', () => {
   assert.ok(parseRedactionRule({ fields: ['a'], patterns: ['\\d{4}'] }).ok);
   const bad = [
     { fields: ['a'], patterns: ['('] },
     { fields: ['a'], patterns: ['x'.repeat(257)] },
-    { fields: ['a'], patterns: ['(a+)+$'] },
-    { fields: ['a'], patterns: ['(\\w*)*'] },
+    { fields: ['a'], patterns: ['(a)\\1'] },
+    { fields: ['a'], patterns: ['(?=a)b'] },
     { fields: Array.from({ length: 65 }, (_, i) => `f${i}`), patterns: [] },
     { fields: [''], patterns: [] },
     { fields: ['a'], patterns: Array.from({ length: 33 }, () => 'x') },
@@ -140,7 +140,7 @@ test('html quirks: unquoted values with quotes, unterminated textarea, attribute
   });
   const h = out.context.html ?? '';
   assert.ok(!h.includes('ab"cd') && !h.includes('cd name') && !h.includes('4111111111111111') && !h.includes('tail secret'), h);
-  assert.ok(h.includes(' disabled '));
+  assert.match(h, / disabled(?:="")? /); // the parser re-serializes a bare attribute as disabled=""
 });
 
 test('adversarial html with thousands of unclosed tags is processed in one pass', () => {
