@@ -51,6 +51,16 @@ export interface Config {
     readonly queuePerAgent: number;
     readonly approveWaitMs: number;
   };
+  /**
+   * sandbox fault isolation: an agent whose jobs end in a worker kill, timeout or memory limit
+   * `faultThreshold` times within `faultWindowSeconds` has its sandbox calls refused (429) for
+   * `faultCooldownSeconds` (PALISADE_SANDBOX_FAULT_THRESHOLD, _FAULT_WINDOW_SECONDS, _FAULT_COOLDOWN_SECONDS)
+   */
+  readonly sandbox: {
+    readonly faultThreshold: number;
+    readonly faultWindowSeconds: number;
+    readonly faultCooldownSeconds: number;
+  };
   readonly governance: {
     readonly agentBurst: number;
     readonly agentRatePerSecond: number;
@@ -67,6 +77,10 @@ export interface Config {
     readonly loginLimitPerUsername: number;
     readonly loginLimitPerClient: number;
     readonly loginWindowSeconds: number;
+    /** PALISADE_STREAM_MAX_SECONDS: an SSE stream ends after this long (then reconnect) */
+    readonly streamMaxSeconds: number;
+    /** how often a stream re-checks its token while idle */
+    readonly streamRecheckMs: number;
   };
 }
 
@@ -76,8 +90,10 @@ const KNOWN = new Set([
   'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'CORS_ORIGINS',
   'ALLOWED_HOSTS', 'METRICS_TOKEN', 'SANDBOX_BACKEND', 'DOCKER_MEMORY', 'DOCKER_CPUS', 'DOCKER_PIDS',
   'TOOLS_DIR', 'LOG_LEVEL', 'EGRESS_ALLOWLIST', 'AUDIT_SHIP_URL', 'AUDIT_SHIP_SECRET', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
-  'MCP_APPROVAL_WAIT_SECONDS',
+  'STREAM_MAX_SECONDS',
   'APPROVAL_QUEUE_MAX', 'APPROVAL_QUEUE_PER_AGENT', 'APPROVE_WAIT_MS',
+  'SANDBOX_FAULT_THRESHOLD', 'SANDBOX_FAULT_WINDOW_SECONDS', 'SANDBOX_FAULT_COOLDOWN_SECONDS',
+  'MCP_APPROVAL_WAIT_SECONDS',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
 
 export const PBKDF2_MIN_ITERATIONS = 600_000;
@@ -200,7 +216,13 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
     queuePerAgent: int('APPROVAL_QUEUE_PER_AGENT', 100, 1, 100_000),
     approveWaitMs: int('APPROVE_WAIT_MS', 2_000, 0, 60_000),
   };
+  const sandbox = {
+    faultThreshold: int('SANDBOX_FAULT_THRESHOLD', 5, 1, 1_000),
+    faultWindowSeconds: int('SANDBOX_FAULT_WINDOW_SECONDS', 60, 1, 86_400),
+    faultCooldownSeconds: int('SANDBOX_FAULT_COOLDOWN_SECONDS', 60, 1, 86_400),
+  };
   const pbkdf2Iterations = int('PBKDF2_ITERATIONS', PBKDF2_MIN_ITERATIONS, PBKDF2_MIN_ITERATIONS, 10_000_000);
+  const streamMaxSeconds = int('STREAM_MAX_SECONDS', 3600, 10, 86_400);
 
   const metricsToken = get('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 24) problems.push('PALISADE_METRICS_TOKEN: must be at least 24 characters');
@@ -220,11 +242,13 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
       callTimeoutMs, callTimeoutMaxMs: 60_000, isolateMemoryMb, passwordChars: 1024,
     },
     approvals,
+    sandbox,
     governance: { agentBurst: 60, agentRatePerSecond: 20, breakerThreshold: 10, breakerWindowSeconds: 60, breakerCooldownSeconds: 300 },
     auth: {
       pbkdf2Iterations, accessTtlSeconds: 3600, refreshTtlSeconds: 7 * 24 * 3600,
       agentTtlSecondsDefault: 24 * 3600, agentTtlSecondsMax: 365 * 24 * 3600,
       loginLimitPerUsername: 5, loginLimitPerClient: 20, loginWindowSeconds: 60,
+      streamMaxSeconds, streamRecheckMs: 1000,
     },
   };
   return { ok: true, config: deepFreeze(config), warnings };

@@ -5,6 +5,7 @@
  */
 export const GATEWAY_ERRORS = {
   GW_ERR_BAD_JSON: { status: 400, title: 'Malformed JSON body' },
+  GW_ERR_BAD_PATH: { status: 400, title: 'Malformed request path (bad percent-encoding)' },
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Content-Type must be application/json' },
   GW_ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   GW_ERR_VALIDATION: { status: 422, title: 'Request validation failed' },
@@ -35,7 +36,10 @@ export const GATEWAY_ERRORS = {
   GW_ERR_PROVIDER_DISABLED: { status: 503, title: 'Provider disabled by configuration' },
   GW_ERR_EGRESS_DENIED: { status: 502, title: 'Outbound destination refused' },
   GW_ERR_WORKERS_SATURATED: { status: 503, title: 'All sandbox workers are busy; retry later' },
+  GW_ERR_SANDBOX_THROTTLED: { status: 429, title: 'This agent\'s sandbox jobs crashed, timed out or ran out of memory too often; retry after the pause' },
   GW_ERR_BACKEND_UNAVAILABLE: { status: 503, title: 'The sandbox backend this tool needs is unavailable' },
+  /** sent as the final SSE `event: error` frame of a stream that reached PALISADE_STREAM_MAX_SECONDS */
+  GW_ERR_STREAM_LIFETIME: { status: 408, title: 'The stream reached its maximum lifetime' },
   GW_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

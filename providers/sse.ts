@@ -3,6 +3,13 @@
  * `data:` frames, named events (`event: error`), `: ping` heartbeats on an interval, and owns
  * an AbortController that fires when the client disconnects before `end()`; pass `signal` to
  * the upstream call so a gone client stops the provider request.
+ *
+ * Stream lifetime: with a guard (passed in `options.guard`, or left by the authentication
+ * middleware in `res.locals[SSE_GUARD_LOCAL]`, so every authenticated stream has one), the
+ * principal is re-checked before every frame and every `recheckMs`, and the stream ends after
+ * `maxLifetimeMs`. A failed check writes one final `event: error` frame with the guard's code,
+ * ends the response and aborts `signal` (upstream calls and subscriptions stop): nothing is
+ * sent after a revocation, expiry or deletion.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -20,16 +27,44 @@ export interface SseWriter {
   end(): void;
 }
 
+/** Why a stream must end now; null while it may continue. */
+export type SseGuardVerdict = { readonly code: string; readonly message: string } | null;
+
+export interface SseGuard {
+  /** re-checks the stream's principal (cheap: called before every frame) */
+  check(): SseGuardVerdict;
+  /** how often to re-check while no frame is written */
+  readonly recheckMs: number;
+  /** the stream ends after this long whatever happens */
+  readonly maxLifetimeMs: number;
+}
+
+/** res.locals key under which the authentication middleware leaves the request's guard */
+export const SSE_GUARD_LOCAL = 'palisadeSseGuard';
+
+export const STREAM_LIFETIME_CODE = 'GW_ERR_STREAM_LIFETIME';
+
 export interface SseOptions {
   /** heartbeat interval; default 15 s */
   readonly heartbeatMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** overrides the guard found in res.locals */
+  readonly guard?: SseGuard;
+}
+
+function guardOf(res: ServerResponse, options: SseOptions): SseGuard | undefined {
+  if (options.guard !== undefined) return options.guard;
+  const locals = (res as ServerResponse & { locals?: Record<string, unknown> }).locals;
+  const g = locals?.[SSE_GUARD_LOCAL] as SseGuard | undefined;
+  return g !== undefined && typeof g.check === 'function' ? g : undefined;
 }
 
 const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 export function openSse(req: IncomingMessage, res: ServerResponse, options: SseOptions = {}): SseWriter {
   const controller = new AbortController();
+  const guard = guardOf(res, options);
+  const openedAt = Date.now();
   let closed = false;
   res.writeHead(200, {
     ...options.headers,
@@ -44,8 +79,15 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
     if (!closed) res.write(': ping\n\n');
   }, options.heartbeatMs ?? 15_000);
   heartbeat.unref();
-  const finish = (): void => {
+  let recheck: NodeJS.Timeout | undefined;
+  let lifetime: NodeJS.Timeout | undefined;
+  const stopTimers = (): void => {
     clearInterval(heartbeat);
+    if (recheck !== undefined) clearInterval(recheck);
+    if (lifetime !== undefined) clearTimeout(lifetime);
+  };
+  const finish = (): void => {
+    stopTimers();
     if (!closed) {
       closed = true;
       controller.abort();
@@ -54,7 +96,40 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
   res.on('close', finish);
   res.on('error', finish);
 
-  const write = (text: string): boolean => (closed ? false : res.write(text));
+  /** ends the stream with one final error frame; the signal aborts so producers stop */
+  const terminate = (verdict: { code: string; message: string }): void => {
+    if (closed) return;
+    stopTimers();
+    closed = true;
+    res.end(`event: error\ndata: ${JSON.stringify(verdict)}\n\n`);
+    controller.abort();
+  };
+  const verdict = (): SseGuardVerdict => {
+    if (guard === undefined) return null;
+    if (Date.now() - openedAt >= guard.maxLifetimeMs) {
+      return { code: STREAM_LIFETIME_CODE, message: 'The stream reached its maximum lifetime; reconnect.' };
+    }
+    try {
+      return guard.check();
+    } catch {
+      return { code: 'GW_ERR_UNAVAILABLE', message: 'The stream could not re-check its token.' };
+    }
+  };
+  /** true when the stream may go on; otherwise it has been terminated */
+  const allowed = (): boolean => {
+    if (closed) return false;
+    const v = verdict();
+    if (v !== null) terminate(v);
+    return v === null;
+  };
+  if (guard !== undefined) {
+    recheck = setInterval(allowed, Math.max(10, guard.recheckMs));
+    recheck.unref();
+    lifetime = setTimeout(allowed, Math.max(0, guard.maxLifetimeMs));
+    lifetime.unref();
+  }
+
+  const write = (text: string): boolean => (allowed() ? res.write(text) : false);
   return {
     signal: controller.signal,
     get closed() {
@@ -82,7 +157,7 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
             res.on('close', done);
           }),
     end: () => {
-      clearInterval(heartbeat);
+      stopTimers();
       if (!closed) {
         closed = true; // a normal end is not a client disconnect: the signal stays un-aborted
         res.end();

@@ -1,16 +1,20 @@
 /**
  * Express adapter for principal resolution: 401 (with WWW-Authenticate) when the token is
- * missing or invalid, 403 when a valid principal is not of an allowed kind.
+ * missing or invalid, 403 when a valid principal is not of an allowed kind. It also leaves a
+ * stream guard in res.locals, so any SSE stream the route opens re-checks this principal and
+ * ends when it is revoked, expires or is deleted (see stream-guard.ts).
  */
 import type { RequestHandler, Response } from 'express';
 import { actorOf, resolvePrincipal, type Principal } from '../auth/principal.ts';
 import type { AgentStore } from '../auth/agents.ts';
 import type { SessionStore } from '../auth/sessions.ts';
+import { SSE_GUARD_LOCAL } from '../../providers/sse.ts';
 import { gwError } from '../errors.ts';
+import { streamGuard, type StreamGuardDeps } from './stream-guard.ts';
 
 export type PrincipalKind = Principal['kind'];
 
-export interface AuthDeps {
+export interface AuthDeps extends StreamGuardDeps {
   readonly sessions: SessionStore;
   readonly agents: AgentStore;
   readonly now: () => number;
@@ -34,6 +38,7 @@ export function requirePrincipal(deps: AuthDeps, kinds: readonly PrincipalKind[]
       return;
     }
     res.locals['principal'] = result.principal;
+    res.locals[SSE_GUARD_LOCAL] = streamGuard(deps, req.headers.authorization, result.principal, kinds);
     next();
   };
 }
