@@ -28,6 +28,7 @@ import { SessionStore } from './auth/sessions.ts';
 import { SetupTokenStore } from './auth/setup.ts';
 import { UserStore } from './auth/users.ts';
 import type { Config } from './config.ts';
+import { checkDataDir, dataDirMessage } from './data-dir.ts';
 import type { CoreContext } from './context.ts';
 import type { EventSink } from './events.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
@@ -54,7 +55,7 @@ import { AgentRateLimiter } from './policy/rate-limit.ts';
 import { POLICY_MIGRATIONS } from './policy/schema.ts';
 import { PolicyStore } from './policy/store.ts';
 import { openDatabase, type Migration } from './store/db.ts';
-import { createDispatcher } from './tools/dispatch.ts';
+import { createDispatcher, onSandboxTrip, usable } from './tools/dispatch.ts';
 import { buildRegistry, type ToolRegistry } from './tools/registry.ts';
 import type { ToolServices } from './tools/services.ts';
 
@@ -94,19 +95,30 @@ export function loadRegistry(config: Config): ToolRegistry {
   return built.registry;
 }
 
-function startBackends(config: Config, logger: Logger): { isolate: WorkerBackend; docker: WorkerBackend | undefined } {
-  const isolate = createIsolateBackend({
-    children: 2, defaultMemoryMb: config.limits.isolateMemoryMb, log: (line) => logger[workerLogLevel(line)]('isolate', { line }),
+/**
+ * Two workers per backend one agent may use, plus one standby no single agent can take (so one
+ * agent's crashing jobs never empty the pool for the others); no isolate hosts when
+ * PALISADE_SANDBOX_BACKEND=docker (nothing would use them).
+ */
+function startBackends(config: Config, logger: Logger): { isolate: WorkerBackend | undefined; docker: WorkerBackend | undefined } {
+  const isolate = config.sandboxBackend === 'docker' ? undefined : createIsolateBackend({
+    children: 2, spare: 1, queueLimit: 64, queueLimitPerPrincipal: 16,
+    defaultMemoryMb: config.limits.isolateMemoryMb, log: (line) => logger[workerLogLevel(line)]('isolate', { line }),
   });
   const docker = config.sandboxBackend === 'isolate'
     ? undefined
-    : createDockerBackend({ enabled: true, quotas: config.docker });
+    : createDockerBackend({
+      enabled: true, quotas: config.docker, poolSize: 2, spare: 1, maxQueue: 32, maxQueuePerPrincipal: 8,
+      log: (line) => logger.info('docker', { line }),
+    });
   return { isolate, docker };
 }
 
 export async function openGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
+  const dataDir = checkDataDir(config.dataDir);
+  if (!dataDir.ok) throw new Error(dataDirMessage(dataDir));
   const registry = loadRegistry(config);
   const db = openDatabase(config.dataDir, MIGRATIONS);
   const users = new UserStore(db);
@@ -133,11 +145,19 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   outboxTimer.unref();
 
   const backends = options.backends ?? startBackends(config, logger);
-  await Promise.all([backends.isolate.start(), backends.docker?.start()]);
+  await Promise.all([backends.isolate?.start(), backends.docker?.start()]);
+  const sb = config.sandbox;
   const dispatcher = createDispatcher({
     mode: config.sandboxBackend, isolate: backends.isolate, docker: backends.docker,
-    limits: config.limits,
+    limits: config.limits, now, tools: registry.list(),
+    faults: { threshold: sb.faultThreshold, windowMs: sb.faultWindowSeconds * 1000, cooldownMs: sb.faultCooldownSeconds * 1000 },
+    onTrip: (trip) => onSandboxTrip(trip, { events, logger, alerts }),
   });
+  const routing = dispatcher.readiness().routing;
+  if (routing !== undefined) {
+    const degraded = config.sandboxBackend === 'auto' && routing.docker.startsWith('unavailable');
+    logger[degraded ? 'warn' : 'info'](`sandbox: ${routing.summary}`);
+  }
   const metrics = createMetrics({ knownTools: registry.list().map((t) => t.name) });
   const timed = timedSink(audit.sink, metrics);
   const events = options.wrapEvents === undefined ? timed : options.wrapEvents(timed);
@@ -183,9 +203,10 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   const providers = openProviderServices(config, db, logger, {
     now, extraAllowlist: config.egressAllowlist, ...(options.keyEnv === undefined ? {} : { keyEnv: options.keyEnv }),
   });
-  const workerHealth = (): { backend: string; healthy: boolean }[] => [backends.isolate, ...(backends.docker ? [backends.docker] : [])]
-    .filter((b) => b.health().state !== 'disabled')
-    .map((b) => ({ backend: b.name, healthy: b.health().state === 'healthy' }));
+  // degraded is not down: a backend that takes calls (healthy or degraded) is not "unhealthy"
+  const workerHealth = (): { backend: string; healthy: boolean }[] => [backends.isolate, backends.docker]
+    .filter((b): b is WorkerBackend => b !== undefined && b.health().state !== 'disabled')
+    .map((b) => ({ backend: b.name, healthy: usable(b.health()) }));
   alerts = startAlerts({
     db, now, events, logger, egress: providers.registry.egress, keyWarnDays: 14,
     probes: {
@@ -220,7 +241,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
       await draining;
       await drainOutbox(db, audit.sink);
       await Promise.all([alerts.monitor.stop(), shipper?.stop()]);
-      await Promise.all([backends.isolate.close(), backends.docker?.close(), providers.close()]);
+      await Promise.all([backends.isolate?.close(), backends.docker?.close(), providers.close()]);
       await audit.close();
       db.close();
     },

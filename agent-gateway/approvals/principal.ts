@@ -1,16 +1,26 @@
 /**
- * Who may decide an approval: an `admin:` principal only, and for `approve` never the principal
- * that requested the call (`agent:<agent_id>` or the admin recorded as `requested_by`).
+ * Who may decide an approval, decided on a typed principal (never by parsing an actor
+ * string): an admin only, and for `approve` never the principal that requested the call
+ * (the agent itself, or the admin recorded as `requested_by`).
  */
+export type ApprovalPrincipal =
+  | { readonly kind: 'admin' | 'user'; readonly username: string }
+  | { readonly kind: 'agent'; readonly agentId: string };
+
 export type DeciderCheck = { ok: true } | { ok: false; code: 'GW_ERR_FORBIDDEN'; message: string };
 
+/** `admin:alice`, `user:bob`, `agent:bot`: how a principal is written in `requested_by`, `decided_by` and audit actors. */
+export function principalActor(p: ApprovalPrincipal): string {
+  return p.kind === 'agent' ? `agent:${p.agentId}` : `${p.kind}:${p.username}`;
+}
+
 export function checkDecider(
-  actor: string,
+  p: ApprovalPrincipal,
   action: 'approve' | 'reject',
   item: { readonly agent_id: string; readonly requested_by: string },
 ): DeciderCheck {
-  if (!/^admin:.+/.test(actor)) return { ok: false, code: 'GW_ERR_FORBIDDEN', message: 'only an admin may decide an approval' };
-  if (action === 'approve' && (actor === item.requested_by || actor === `agent:${item.agent_id}`)) {
+  if (p.kind !== 'admin' || p.username.length === 0) return { ok: false, code: 'GW_ERR_FORBIDDEN', message: 'only an admin may decide an approval' };
+  if (action === 'approve' && principalActor(p) === item.requested_by) {
     return { ok: false, code: 'GW_ERR_FORBIDDEN', message: 'the requesting principal may not approve its own call' };
   }
   return { ok: true };

@@ -50,4 +50,9 @@ export const APPROVAL_MIGRATIONS: readonly Migration[] = [
     );
     CREATE INDEX tool_calls_agent ON tool_calls (agent_id)`,
   },
+  {
+    id: 'approvals-004-definition',
+    // the tool definition (manifest + handler) sha256 a queued call was admitted against
+    sql: 'ALTER TABLE approvals ADD COLUMN definition_sha256 TEXT',
+  },
 ];

@@ -2,7 +2,7 @@
  * Persistent approval queue (sqlite). Each item is bound to one exact call: the canonical
  * `{tool, args}` is stored with its sha256 and handed out once, for execution only, after the
  * hash is re-verified. Pending items past `expires_at` become `expired` lazily on every read and
- * on `sweep()`. Decisions need an `admin:` actor that is not the requesting principal. The
+ * on `sweep()`. Decisions need an admin principal that is not the requesting principal. The
  * full args are erased once an item reaches a terminal state. Call records (CallStore) follow
  * rejections and expiries in the same transaction.
  */
@@ -14,7 +14,7 @@ import { argsSha256, canonicalJson } from './canonical.ts';
 import type { CallStore } from './calls.ts';
 import { TIMEOUT_MAX, TIMEOUT_MIN } from './config.ts';
 import type { ApprovalEvents } from './events.ts';
-import { checkDecider } from './principal.ts';
+import { checkDecider, principalActor, type ApprovalPrincipal } from './principal.ts';
 import { rowToItem, type ApprovalItem, type ApprovalRisk } from './item.ts';
 import { isApprovalStatus, isTerminal, nextStatus, type ApprovalAction, type ApprovalStatus } from './state.ts';
 
@@ -30,15 +30,37 @@ export interface NewApproval {
   readonly timeout_seconds: number;
   /** principal that caused the call; default `agent:<agent_id>` */
   readonly requested_by?: string;
+  /** the tool definition hash the call was admitted against (RegisteredTool.definitionSha256) */
+  readonly definition_sha256?: string;
 }
 
-export interface ExactCall { readonly approval_id: string; readonly call_id: string; readonly agent_id: string; readonly tool: string; readonly args: JsonValue }
+export interface ExactCall {
+  readonly approval_id: string; readonly call_id: string; readonly agent_id: string; readonly tool: string; readonly args: JsonValue;
+  /** absent for items queued before definitions were recorded */
+  readonly definition_sha256?: string;
+}
 
 type Fail<C extends string> = { ok: false; code: C; message: string };
 export type DecisionResult = { ok: true; item: ApprovalItem } | Fail<'GW_ERR_NOT_FOUND' | 'GW_ERR_FORBIDDEN' | 'GW_ERR_CONFLICT' | 'GW_ERR_VALIDATION'>;
 export type ExactCallResult = { ok: true; call: ExactCall } | Fail<'GW_ERR_NOT_FOUND' | 'GW_ERR_CONFLICT' | 'GW_ERR_INTERNAL'>;
 
 export const NOTE_MAX = 1024;
+
+/** Parses a row's exact call and re-verifies it against the stored digest. */
+function verifiedCall(row: Record<string, unknown>): ExactCallResult {
+  const parsed = JSON.parse(String(row['exact_call'])) as { tool: unknown; args: JsonValue };
+  if (parsed.tool !== row['tool'] || argsSha256(String(parsed.tool), parsed.args) !== row['args_sha256']) {
+    return { ok: false, code: 'GW_ERR_INTERNAL', message: 'stored call does not match its digest' };
+  }
+  const def = row['definition_sha256'];
+  return {
+    ok: true,
+    call: {
+      approval_id: String(row['id']), call_id: String(row['call_id']), agent_id: String(row['agent_id']), tool: String(row['tool']),
+      args: parsed.args, ...(typeof def === 'string' ? { definition_sha256: def } : {}),
+    },
+  };
+}
 
 /** requested_by holds principal strings (`agent:x`, `user:x`, `admin:x`) or bare names. */
 const SUBJECT_MATCH = 'agent_id = ? OR requested_by IN (?, ?, ?, ?)';
@@ -69,9 +91,10 @@ export class ApprovalStore {
     const id = `apr_${randomUUID()}`;
     const now = this.#now();
     this.#db.prepare(`INSERT INTO approvals (id, call_id, agent_id, requested_by, tool, args_redacted, exact_call, args_sha256,
-      risk, status, created_at, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`)
+      risk, status, created_at, expires_at, updated_at, definition_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`)
       .run(id, input.call_id, input.agent_id, input.requested_by ?? `agent:${input.agent_id}`, input.tool,
-        canonicalJson(input.args_redacted), exact, argsSha256(input.tool, input.args), input.risk, now, now + t * 1000, now);
+        canonicalJson(input.args_redacted), exact, argsSha256(input.tool, input.args), input.risk, now, now + t * 1000, now,
+        input.definition_sha256 ?? null);
     const item = this.#read(id) as ApprovalItem;
     this.#events?.emit({ type: 'approval.created', item });
     return item;
@@ -100,9 +123,26 @@ export class ApprovalStore {
     return this.#db.prepare(sql).all(...params).map(rowToItem);
   }
 
-  pendingCount(): number {
+  /** Pending items in total, or of one agent. */
+  pendingCount(agentId?: string): number {
     this.sweep();
-    return Number(this.#db.prepare("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'").get()?.['n'] ?? 0);
+    const row = agentId === undefined
+      ? this.#db.prepare("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'").get()
+      : this.#db.prepare("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending' AND agent_id = ?").get(agentId);
+    return Number(row?.['n'] ?? 0);
+  }
+
+  /**
+   * The exact stored call of an item that still holds it (pending, or approved and not yet
+   * finished), digest re-verified, WITHOUT handing it out: for re-admission before a decision
+   * and for an admin's audited reveal. Never marks anything.
+   */
+  storedCall(id: string): ExactCallResult {
+    this.#expireDue(id);
+    const row = this.#db.prepare('SELECT * FROM approvals WHERE id = ?').get(id);
+    if (row === undefined) return { ok: false, code: 'GW_ERR_NOT_FOUND', message: 'no such approval' };
+    if (row['exact_call'] === null) return { ok: false, code: 'GW_ERR_CONFLICT', message: `the exact args were erased when the item became ${String(row['status'])}` };
+    return verifiedCall(row);
   }
 
   /** Expires every pending item past its deadline; returns them (for audit and metrics). */
@@ -111,7 +151,7 @@ export class ApprovalStore {
   }
 
   /** Admin decision: `approve` or `reject`, with an optional note (≤ 1024 chars). */
-  decide(id: string, action: 'approve' | 'reject', actor: string, note?: string): DecisionResult {
+  decide(id: string, action: 'approve' | 'reject', decider: ApprovalPrincipal, note?: string): DecisionResult {
     if (note !== undefined && (typeof note !== 'string' || note.length > NOTE_MAX)) {
       return { ok: false, code: 'GW_ERR_VALIDATION', message: `note must be at most ${NOTE_MAX} characters` };
     }
@@ -119,9 +159,9 @@ export class ApprovalStore {
     const result = transaction(this.#db, (): DecisionResult => {
       const row = this.#db.prepare('SELECT * FROM approvals WHERE id = ?').get(id);
       if (row === undefined) return { ok: false, code: 'GW_ERR_NOT_FOUND', message: 'no such approval' };
-      const who = checkDecider(actor, action, { agent_id: String(row['agent_id']), requested_by: String(row['requested_by']) });
+      const who = checkDecider(decider, action, { agent_id: String(row['agent_id']), requested_by: String(row['requested_by']) });
       if (!who.ok) return who;
-      const next = this.#apply(row, action, actor, note ?? null);
+      const next = this.#apply(row, action, principalActor(decider), note ?? null);
       return next.ok ? { ok: true, item: next.item } : next;
     });
     if (result.ok) this.#events?.emit({ type: 'approval.updated', item: result.item });
@@ -139,12 +179,10 @@ export class ApprovalStore {
       if (row['status'] !== 'approved' || row['execution_started_at'] !== null || row['exact_call'] === null) {
         return { ok: false, code: 'GW_ERR_CONFLICT', message: 'approval is not approved or was already executed' };
       }
-      const parsed = JSON.parse(String(row['exact_call'])) as { tool: unknown; args: JsonValue };
-      if (parsed.tool !== row['tool'] || argsSha256(String(parsed.tool), parsed.args) !== row['args_sha256']) {
-        return { ok: false, code: 'GW_ERR_INTERNAL', message: 'stored call does not match its digest' };
-      }
+      const verified = verifiedCall(row);
+      if (!verified.ok) return verified;
       this.#db.prepare('UPDATE approvals SET execution_started_at = ? WHERE id = ?').run(this.#now(), id);
-      return { ok: true, call: { approval_id: id, call_id: String(row['call_id']), agent_id: String(row['agent_id']), tool: String(row['tool']), args: parsed.args } };
+      return verified;
     });
   }
 

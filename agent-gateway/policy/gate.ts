@@ -1,7 +1,10 @@
 /**
- * The governance checks for one tool execution, in order: kill switch (503), circuit breaker
- * (403 paused), per-agent rate limit (429), policy (403 deny / 202 approval / allow). A policy
- * deny is counted by the circuit breaker; `tripped` tells the caller to audit the pause.
+ * The governance checks for one tool execution — the one home of these rules, used by the
+ * admission function (tools/admission.ts) for every caller:
+ *   gatePreflight: kill switch (503), circuit breaker (403 paused), per-agent rate limit (429);
+ *   gatePolicy:    policy (403 deny / 202 approval / allow), a deny counted by the breaker
+ *                  (`tripped` tells the caller to audit the pause).
+ * `gateToolCall` is both in order, for callers that have nothing to check in between.
  */
 import type { AgentCircuitBreaker } from './circuit-breaker.ts';
 import { evaluate, type PolicyInput } from './evaluate.ts';
@@ -16,20 +19,42 @@ export interface GateDeps {
   readonly policy: { get(): { readonly version: number; readonly doc: PolicyDoc } };
 }
 
-export type GateResult =
-  | { ok: true; effect: 'allow' | 'require_approval'; ruleId: string; policyVersion: number }
+export type PreflightResult =
+  | { ok: true }
   | { ok: false; code: 'GW_ERR_KILL_SWITCH' }
   | { ok: false; code: 'GW_ERR_AGENT_PAUSED'; retryAfterSeconds: number }
-  | { ok: false; code: 'GW_ERR_RATE_LIMITED'; retryAfterSeconds: number }
-  | { ok: false; code: 'GW_ERR_POLICY_DENIED'; ruleId: string; policyVersion: number; tripped: boolean; reason?: 'predicate_unevaluable' };
+  | { ok: false; code: 'GW_ERR_RATE_LIMITED'; retryAfterSeconds: number };
 
-export function gateToolCall(deps: GateDeps, input: PolicyInput): GateResult {
+export type PolicyGateResult =
+  | { ok: true; effect: 'allow' | 'require_approval'; ruleId: string; policyVersion: number }
+  | {
+    ok: false; code: 'GW_ERR_POLICY_DENIED'; ruleId: string; policyVersion: number; tripped: boolean;
+    reason?: 'predicate_unevaluable';
+  };
+
+export type GateResult = Exclude<PreflightResult, { ok: true }> | PolicyGateResult;
+
+export interface GateOptions {
+  /**
+   * true (default) for a new call from the agent: the rate limit takes a token and a policy
+   * deny counts towards the breaker. false when an admin re-admits a queued call at approve
+   * time: the kill switch still applies, the agent's budget and breaker are left alone.
+   */
+  readonly agentCall?: boolean;
+}
+
+export function gatePreflight(deps: Pick<GateDeps, 'killSwitch' | 'breaker' | 'rateLimiter'>, agentId: string, options: GateOptions = {}): PreflightResult {
   const ks = killSwitchGate(deps.killSwitch.state());
   if (!ks.ok) return ks;
-  const cb = deps.breaker.check(input.agentId);
+  if (options.agentCall === false) return { ok: true };
+  const cb = deps.breaker.check(agentId);
   if (!cb.ok) return { ok: false, code: cb.code, retryAfterSeconds: cb.retryAfterSeconds };
-  const rl = deps.rateLimiter.take(input.agentId);
+  const rl = deps.rateLimiter.take(agentId);
   if (!rl.ok) return { ok: false, code: rl.code, retryAfterSeconds: rl.retryAfterSeconds };
+  return { ok: true };
+}
+
+export function gatePolicy(deps: Pick<GateDeps, 'breaker' | 'policy'>, input: PolicyInput, options: GateOptions = {}): PolicyGateResult {
   const { version, doc } = deps.policy.get();
   const d = evaluate(doc, input);
   switch (d.effect) {
@@ -37,7 +62,7 @@ export function gateToolCall(deps: GateDeps, input: PolicyInput): GateResult {
     case 'require_approval':
       return { ok: true, effect: d.effect, ruleId: d.ruleId, policyVersion: version };
     case 'deny': {
-      const { tripped } = deps.breaker.recordDenial(input.agentId);
+      const tripped = options.agentCall === false ? false : deps.breaker.recordDenial(input.agentId).tripped;
       return {
         ok: false, code: 'GW_ERR_POLICY_DENIED', ruleId: d.ruleId, policyVersion: version, tripped,
         ...(d.reason === undefined ? {} : { reason: d.reason }),
@@ -48,4 +73,10 @@ export function gateToolCall(deps: GateDeps, input: PolicyInput): GateResult {
       throw new Error(`unexpected effect ${String(never)}`);
     }
   }
+}
+
+export function gateToolCall(deps: GateDeps, input: PolicyInput): GateResult {
+  const pre = gatePreflight(deps, input.agentId);
+  if (!pre.ok) return pre;
+  return gatePolicy(deps, input);
 }

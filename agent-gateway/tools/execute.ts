@@ -3,11 +3,10 @@
  * running → ok | error, the result is checked against the tool's output schema and size,
  * and the audit event is made durable BEFORE the caller may answer 2xx.
  */
-import { createHash } from 'node:crypto';
 import type { JsonValue } from '../../sandbox/json.ts';
 import { gwError } from '../errors.ts';
 import type { SecurityEvent } from '../events.ts';
-import { canonicalJson } from '../approvals/canonical.ts';
+import { argsSha256 } from '../approvals/canonical.ts';
 import { redactArgs } from './redact-args.ts';
 import type { RegisteredTool } from './registry.ts';
 import type { ToolServices } from './services.ts';
@@ -30,10 +29,6 @@ export interface ExecuteInput {
   readonly via?: 'rest' | 'mcp';
 }
 
-export function argsDigest(tool: string, args: JsonValue): string {
-  return createHash('sha256').update(canonicalJson({ tool, args })).digest('hex');
-}
-
 /** Durable audit write; failure means the call must not be acknowledged. */
 export async function audit(svc: ToolServices, event: SecurityEvent): Promise<void> {
   try {
@@ -48,13 +43,13 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
   const name = tool.manifest.name;
   svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'running' });
   const started = performance.now();
-  const outcome = await svc.dispatcher.run(tool, args, callId);
+  const outcome = await svc.dispatcher.run(tool, args, callId, undefined, agentId);
   const base = {
     type: 'tool.call', actor: input.actor, requestId: input.requestId,
   } as const;
   const eventData = {
     tool: name, agent_id: agentId, call_id: callId, rule_id: input.ruleId,
-    args_sha256: argsDigest(name, args), args: redactArgs(args), via: input.via ?? 'rest',
+    args_sha256: argsSha256(name, args), args: redactArgs(args), via: input.via ?? 'rest',
     ...(input.approvalId === undefined ? {} : { approval_id: input.approvalId }),
   };
   // Refusals by the backend itself (no worker free, backend down) are 503s, not tool errors.
@@ -65,6 +60,9 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
     svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'error', error: { code: refusal, message: 'not run' } });
     svc.observer.callFinished(name, refusal, outcome.ok ? outcome.backend : 'none', 0);
     await audit(svc, { ...base, outcome: 'error', data: { ...eventData, error_code: refusal } });
+    if (!outcome.ok && outcome.code === 'SBX_ERR_PRINCIPAL_THROTTLED') { // per-agent fault isolation (dispatch.ts)
+      throw gwError('GW_ERR_SANDBOX_THROTTLED', outcome.reason, { headers: { 'Retry-After': String(outcome.retryAfterSeconds) } });
+    }
     throw refusal === 'SBX_ERR_SATURATED'
       ? gwError('GW_ERR_WORKERS_SATURATED')
       : gwError('GW_ERR_BACKEND_UNAVAILABLE', outcome.ok ? 'The sandbox backend is not available.' : outcome.reason);

@@ -1,20 +1,19 @@
 /**
- * POST /tools/call, one path for every caller, in this order:
- *   kill switch → breaker/rate limit → body shape → scope → name length → registry →
- *   sanitize → ajv args → policy (allow | deny | require_approval) → sandbox → result check.
- * Every refusal and outcome is audited (durably) before the answer is sent.
+ * POST /tools/call (and the MCP adapter): a thin caller of the one admission function
+ * (admission.ts: kill switch → breaker → rate limit → body → scope → name → registry →
+ * sanitize → ajv → policy), then: deny → audited refusal (a breaker trip audited as its own
+ * event); pending → the approval queue (capped) → 202; allow → sandbox → result check.
+ * Every refusal and outcome is audited (durably) before the answer is sent, naming the rule
+ * that decided it (`rule_id`, `default` when no policy rule did).
  */
 import { randomUUID } from 'node:crypto';
-import { isPlainObject, type JsonValue } from '../../sandbox/json.ts';
+import type { JsonValue } from '../../sandbox/json.ts';
 import type { AgentPrincipal } from '../auth/agents.ts';
 import { gwError, type GatewayError } from '../errors.ts';
-import { evaluate } from '../policy/evaluate.ts';
-import { argsDigest, audit, executeCall, type CallBody } from './execute.ts';
+import { admit, type Admission, type AdmissionStep } from './admission.ts';
+import { audit, executeCall, type CallBody } from './execute.ts';
 import { redactArgs } from './redact-args.ts';
-import { sanitizeArgs } from './sanitize.ts';
-import { inScope } from './scope.ts';
 import type { ToolServices } from './services.ts';
-import { checkToolName, validateArgs } from './validate.ts';
 
 export type CallOutcome =
   | { readonly status: 200; readonly body: CallBody }
@@ -30,85 +29,72 @@ export interface CallRequest {
 
 export type CallVia = 'rest' | 'mcp';
 
-/** The label used for a tool name in events: the registered name, never arbitrary client text. */
-function toolLabel(svc: ToolServices, name: unknown): string {
-  return typeof name === 'string' && svc.registry.has(name) ? name : 'unknown';
+type Deny = Extract<Admission, { kind: 'deny' }>;
+
+function observeDeny(svc: ToolServices, a: Deny): void {
+  svc.observer.callRefused(a.toolLabel, a.step);
+  if (a.step === 'rate_limit') svc.observer.rateLimited('tools_call');
+  if (a.step === 'sanitize' || a.step === 'validate') svc.observer.validationError(a.toolLabel);
+  if (a.step === 'policy') svc.observer.decision('deny');
+}
+
+/** Audits a refusal (and, when it opened the breaker, the pause) and returns the error to throw. */
+async function refuse(
+  svc: ToolServices, ctx: { actor: string; agentId: string; requestId: string; via: CallVia },
+  step: AdmissionStep | 'approval_queue', error: GatewayError, toolLabel: string, ruleId: string, data: Record<string, JsonValue> = {},
+): Promise<GatewayError> {
+  await audit(svc, {
+    type: 'tool.call', actor: ctx.actor, outcome: 'denied', requestId: ctx.requestId,
+    data: { step, code: error.code, tool: toolLabel, agent_id: ctx.agentId, rule_id: ruleId, via: ctx.via, ...data },
+  });
+  return error;
 }
 
 export async function callTool(svc: ToolServices, req: CallRequest): Promise<CallOutcome> {
-  const { agent, body, requestId } = req;
+  const { agent, requestId } = req;
   const via: CallVia = req.via ?? 'rest';
   const actor = `agent:${agent.agentId}`;
-  const refuse = async (step: string, error: GatewayError, tool: unknown, data: Record<string, JsonValue> = {}): Promise<never> => {
-    svc.observer.callRefused(toolLabel(svc, tool), step);
-    await audit(svc, {
-      type: 'tool.call', actor, outcome: 'denied', requestId,
-      data: { step, code: error.code, tool: toolLabel(svc, tool), agent_id: agent.agentId, via, ...data },
-    });
-    throw error;
-  };
-  const toolName: unknown = isPlainObject(body) ? body['tool'] : undefined;
+  const who = { actor, agentId: agent.agentId, requestId, via };
+  const a = admit(svc, { agentId: agent.agentId, scope: agent.tools, body: req.body, mode: 'call' });
 
-  if (svc.killSwitch.state().active) await refuse('kill_switch', gwError('GW_ERR_KILL_SWITCH'), toolName);
-  const paused = svc.breaker.check(agent.agentId);
-  if (!paused.ok) {
-    await refuse('circuit_breaker', gwError('GW_ERR_AGENT_PAUSED', 'Too many denied calls; this agent is paused.', {
-      headers: { 'Retry-After': String(paused.retryAfterSeconds) },
-    }), toolName);
-  }
-  const rate = svc.rateLimiter.take(agent.agentId);
-  if (!rate.ok) {
-    svc.observer.rateLimited('tools_call');
-    await refuse('rate_limit', gwError('GW_ERR_RATE_LIMITED', 'This agent is calling too fast.', {
-      headers: { 'Retry-After': String(rate.retryAfterSeconds) },
-    }), toolName);
-  }
-  if (!isPlainObject(body) || Object.keys(body).some((k) => k !== 'tool' && k !== 'args') || !('tool' in body)) {
-    await refuse('body', gwError('GW_ERR_VALIDATION', 'Send {tool, args}.', {
-      extras: { errors: [{ instancePath: '', message: 'must be an object with tool and args only' }] },
-    }), toolName);
-  }
-  const name = typeof toolName === 'string' ? toolName : '';
-  if (typeof toolName === 'string' && !inScope(agent.tools, toolName)) {
-    svc.breaker.recordDenial(agent.agentId);
-    await refuse('scope', gwError('GW_ERR_TOOL_NOT_IN_SCOPE', 'This tool is not in the agent\'s scope.'), toolName);
-  }
-  const nameCheck = checkToolName(toolName);
-  if (!nameCheck.ok) {
-    await refuse('tool_name', gwError('GW_ERR_VALIDATION', 'The tool name must be a string of 1 to 256 characters.', {
-      extras: { errors: nameCheck.errors },
-    }), toolName);
-  }
-  const tool = svc.registry.get(name);
-  if (tool === undefined) return refuse('registry', gwError('GW_ERR_TOOL_NOT_FOUND', 'No tool has that name.'), toolName);
-
-  const rawArgs: unknown = isPlainObject(body) && 'args' in body ? body['args'] : {};
-  const clean = sanitizeArgs(rawArgs);
-  if (!clean.ok) {
-    svc.observer.validationError(name);
-    return refuse('sanitize', gwError(clean.code, 'The args contain a forbidden key or structure.', { extras: { errors: clean.errors } }), name);
-  }
-  const valid = validateArgs(tool, clean.value);
-  if (!valid.ok) {
-    svc.observer.validationError(name);
-    return refuse('validate', gwError('GW_ERR_VALIDATION', 'The args do not match the tool\'s input schema.', { extras: { errors: valid.errors } }), name);
-  }
-  const args = clean.value;
-  const decision = evaluate(svc.policy.get().doc, {
-    agentId: agent.agentId, tool: name, args, manifest: { risk: tool.manifest.risk, requires_approval: tool.manifest.requires_approval },
-  });
-  svc.observer.decision(decision.effect);
-  const callId = `call_${randomUUID()}`;
-  switch (decision.effect) {
-    case 'deny':
-      svc.breaker.recordDenial(agent.agentId);
-      return refuse('policy', gwError('GW_ERR_POLICY_DENIED', `Denied by policy rule ${decision.ruleId}.`, {
-        extras: { rule_id: decision.ruleId },
-      }), name, { rule_id: decision.ruleId, args_sha256: argsDigest(name, args) });
-    case 'require_approval': {
+  switch (a.kind) {
+    case 'deny': {
+      observeDeny(svc, a);
+      const error = await refuse(svc, who, a.step, a.error, a.toolLabel, a.ruleId, a.argsSha256 === undefined ? {} : { args_sha256: a.argsSha256 });
+      if (a.tripped) {
+        const state = svc.breaker.check(agent.agentId);
+        await audit(svc, {
+          type: 'agent.paused', actor, outcome: 'ok', requestId,
+          data: {
+            agent_id: agent.agentId, step: a.step, rule_id: a.ruleId, tool: a.toolLabel, via,
+            paused_until: state.ok ? null : new Date(state.pausedUntil).toISOString(),
+          },
+        });
+      }
+      throw error;
+    }
+    case 'pending': {
+      const name = a.tool.manifest.name;
+      svc.observer.decision('require_approval');
+      const limits = svc.approvalLimits;
+      const full = svc.approvals.pendingCount() >= limits.queueMax ? 'global' as const
+        : svc.approvals.pendingCount(agent.agentId) >= limits.queuePerAgent ? 'agent' as const : undefined;
+      if (full !== undefined) {
+        svc.observer.callRefused(name, 'approval_queue');
+        svc.observer.approvalQueueFull?.(full);
+        const cap = full === 'global' ? limits.queueMax : limits.queuePerAgent;
+        throw await refuse(svc, who, 'approval_queue', gwError('GW_ERR_APPROVAL_QUEUE_FULL',
+          full === 'global'
+            ? `The approval queue holds ${cap} pending calls, its limit; retry after some are decided.`
+            : `This agent has ${cap} calls waiting for approval, its limit; retry after some are decided.`,
+          { headers: { 'Retry-After': '30' }, extras: { rule_id: a.ruleId, limit: full, max_pending: cap } }),
+        name, a.ruleId, { limit: full, max_pending: cap });
+      }
+      const callId = `call_${randomUUID()}`;
       const item = svc.approvals.create({
-        call_id: callId, agent_id: agent.agentId, tool: name, args, args_redacted: redactArgs(args),
-        risk: tool.manifest.risk, timeout_seconds: svc.approvalConfig.get().timeout_seconds,
+        call_id: callId, agent_id: agent.agentId, tool: name, args: a.args, args_redacted: redactArgs(a.args),
+        risk: a.tool.manifest.risk, timeout_seconds: svc.approvalConfig.get().timeout_seconds,
+        definition_sha256: a.tool.definitionSha256,
       });
       svc.calls.put({ call_id: callId, agent_id: agent.agentId, tool: name, status: 'pending_approval' });
       svc.observer.callPending(name);
@@ -116,18 +102,20 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
         type: 'tool.call', actor, outcome: 'pending', requestId,
         data: {
           step: 'policy', tool: name, agent_id: agent.agentId, call_id: callId, approval_id: item.id,
-          rule_id: decision.ruleId, args_sha256: item.args_sha256, args: redactArgs(args), via,
+          rule_id: a.ruleId, args_sha256: item.args_sha256, args: redactArgs(a.args), via,
         },
       });
       return { status: 202, body: { status: 'pending_approval', approval_id: item.id, call_id: callId } };
     }
     case 'allow': {
-      const result = await executeCall(svc, { callId, agentId: agent.agentId, tool, args, ruleId: decision.ruleId, actor, requestId, via });
+      svc.observer.decision('allow');
+      const callId = `call_${randomUUID()}`;
+      const result = await executeCall(svc, { callId, agentId: agent.agentId, tool: a.tool, args: a.args, ruleId: a.ruleId, actor, requestId, via });
       return { status: 200, body: result };
     }
     default: {
-      const never: never = decision.effect;
-      throw new Error(`unexpected policy effect ${String(never)}`);
+      const never: never = a;
+      throw new Error(`unexpected admission ${String(never)}`);
     }
   }
 }

@@ -20,6 +20,8 @@ export interface PipelineObserver {
   validationError(tool: string): void;
   decision(effect: string): void;
   rateLimited(route: string): void;
+  /** a call was refused because the approval queue is at its cap (the alert hook) */
+  approvalQueueFull?(scope: 'global' | 'agent'): void;
 }
 
 export const NO_OBSERVER: PipelineObserver = {
@@ -29,7 +31,20 @@ export const NO_OBSERVER: PipelineObserver = {
   validationError: () => {},
   decision: () => {},
   rateLimited: () => {},
+  approvalQueueFull: () => {},
 };
+
+/** Caps of the approval queue and how long approve waits for the tool (config.approvals). */
+export interface ApprovalLimits {
+  /** pending items in total; past it a new call needing approval gets 429 */
+  readonly queueMax: number;
+  /** pending items per agent */
+  readonly queuePerAgent: number;
+  /** how long POST /approvals/:id/approve waits for the result before answering 202 running */
+  readonly approveWaitMs: number;
+}
+
+export const DEFAULT_APPROVAL_LIMITS: ApprovalLimits = Object.freeze({ queueMax: 1_000, queuePerAgent: 100, approveWaitMs: 2_000 });
 
 export interface ToolServices {
   readonly registry: ToolRegistry;
@@ -46,4 +61,11 @@ export interface ToolServices {
   readonly observer: PipelineObserver;
   readonly outputBytes: number;
   readonly now: () => number;
+  readonly approvalLimits: ApprovalLimits;
+  /** the agent's current tool scope, or undefined when it no longer exists (deleted or expired) */
+  readonly agentScope: (agentId: string) => readonly string[] | undefined;
+  /** calls still running after approve answered 202; awaited by close() */
+  readonly background: Set<Promise<unknown>>;
+  /** where background failures are reported (never thrown) */
+  readonly onBackgroundError: (error: unknown) => void;
 }

@@ -1,7 +1,9 @@
 /**
- * GET /approvals?status=, GET /approvals/:id (admin; the requesting agent may read its own),
- * POST /approvals/:id/approve | /reject {note?} (admin), GET /approvals/stream (admin, SSE),
- * GET/PUT /admin/approvals/config {timeout_seconds}.
+ * GET /approvals?status=, GET /approvals/:id (admin; the requesting agent may read its own;
+ * `?reveal=true`: admin only, audited, the exact stored args), POST /approvals/:id/approve |
+ * /reject {note?} (admin; approve answers 200 with the result, or 202 {status:"running"} when
+ * the tool takes longer than the approve wait), GET /approvals/stream (admin, SSE),
+ * GET/PUT /admin/approvals/config {timeout_seconds} (audited before applied).
  */
 import { Router } from 'express';
 import { openSse } from '../../../providers/sse.ts';
@@ -9,9 +11,11 @@ import { validateApprovalConfig } from '../../approvals/config.ts';
 import { isApprovalStatus } from '../../approvals/state.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { approveAndRun, rejectApproval } from '../../tools/approve.ts';
+import { auditThen } from '../../events.ts';
+import { approveAndRun, rejectApproval, revealArgs } from '../../tools/approve.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { actor, principalOf, requirePrincipal } from '../auth.ts';
+import { approvalPrincipalOf, requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
 
 export function approvalRoutes(ctx: CoreContext, svc: ToolServices): Router {
@@ -21,7 +25,6 @@ export function approvalRoutes(ctx: CoreContext, svc: ToolServices): Router {
   const noteBody = bodyValidator<{ note?: string }>({
     type: 'object', additionalProperties: false, properties: { note: { type: 'string', maxLength: 1024 } },
   });
-  const requestId = (res: { locals: Record<string, unknown> }): string => String(res.locals['requestId']);
 
   r.get('/approvals', adminOrAgent, (req, res) => {
     const status = req.query['status'];
@@ -50,8 +53,18 @@ export function approvalRoutes(ctx: CoreContext, svc: ToolServices): Router {
     sse.signal.addEventListener('abort', () => s.unsubscribe(), { once: true });
   });
 
-  r.get('/approvals/:id', adminOrAgent, (req, res) => {
-    const item = svc.approvals.get(param(req.params['id']).slice(0, 128));
+  r.get('/approvals/:id', adminOrAgent, async (req, res) => {
+    const id = param(req.params['id']).slice(0, 128);
+    const reveal = req.query['reveal'];
+    if (reveal !== undefined && reveal !== 'true' && reveal !== 'false') {
+      throw gwError('GW_ERR_VALIDATION', 'reveal must be true or false.', { extras: { errors: [{ instancePath: '/reveal', message: 'must be true or false' }] } });
+    }
+    if (reveal === 'true') {
+      const out = await revealArgs(svc, id, approvalPrincipalOf(res), requestIdOf(res));
+      res.json({ ...out.item, args: out.args, args_revealed: true });
+      return;
+    }
+    const item = svc.approvals.get(id);
     const p = principalOf(res);
     if (item === undefined || (p.kind === 'agent' && item.agent_id !== p.agentId)) throw gwError('GW_ERR_NOT_FOUND', 'No such approval.');
     res.json(item);
@@ -59,13 +72,17 @@ export function approvalRoutes(ctx: CoreContext, svc: ToolServices): Router {
 
   r.post('/approvals/:id/approve', admin, async (req, res) => {
     const body = noteBody(req);
-    const out = await approveAndRun(svc, param(req.params['id']).slice(0, 128), actor(res), body.note, requestId(res));
-    res.json(out);
+    const out = await approveAndRun(svc, param(req.params['id']).slice(0, 128), approvalPrincipalOf(res), body.note, requestIdOf(res));
+    if (out.kind === 'running') {
+      res.status(202).location(`/tools/calls/${out.call_id}`).json({ status: 'running', call_id: out.call_id, approval_id: out.approval_id });
+      return;
+    }
+    res.json({ approval: out.approval, call: out.call });
   });
 
   r.post('/approvals/:id/reject', admin, async (req, res) => {
     const body = noteBody(req);
-    const item = await rejectApproval(svc, param(req.params['id']).slice(0, 128), actor(res), body.note, requestId(res));
+    const item = await rejectApproval(svc, param(req.params['id']).slice(0, 128), approvalPrincipalOf(res), body.note, requestIdOf(res));
     res.json({ approval: item });
   });
 
@@ -76,8 +93,11 @@ export function approvalRoutes(ctx: CoreContext, svc: ToolServices): Router {
   r.put('/admin/approvals/config', admin, async (req, res) => {
     const parsed = validateApprovalConfig(req.body);
     if (!parsed.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid approval config.', { extras: { errors: parsed.errors } });
-    const saved = svc.approvalConfig.put(parsed.config, actor(res));
-    await svc.events.record({ type: 'config.approvals', actor: actor(res), outcome: 'ok', data: { timeout_seconds: saved.timeout_seconds } });
+    const saved = await auditThen(svc.events, {
+      plan: () => parsed.config,
+      event: (cfg) => ({ type: 'config.approvals', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { timeout_seconds: cfg.timeout_seconds } }),
+      apply: (cfg) => svc.approvalConfig.put(cfg, actor(res)),
+    });
     res.json(saved);
   });
   return r;

@@ -6,6 +6,7 @@ import { callTool } from '../../tools/pipeline.ts';
 import { inScope } from '../../tools/scope.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { principalOf, requirePrincipal } from '../auth.ts';
+import { requestIdOf } from '../locals.ts';
 import { param } from '../validate-body.ts';
 
 export function toolRoutes(ctx: CoreContext, svc: ToolServices): Router {
@@ -21,7 +22,9 @@ export function toolRoutes(ctx: CoreContext, svc: ToolServices): Router {
   r.post('/tools/call', requirePrincipal(ctx, ['agent']), async (req, res) => {
     const p = principalOf(res);
     if (p.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN');
-    const outcome = await callTool(svc, { agent: p, body: req.body, requestId: String(res.locals['requestId']) });
+    const outcome = await callTool(svc, { agent: p, body: req.body, requestId: requestIdOf(res) });
+    // a queued call: where to poll for its result
+    if (outcome.status === 202) res.location(`/tools/calls/${outcome.body.call_id}`);
     res.status(outcome.status).json(outcome.body);
   });
 

@@ -61,12 +61,12 @@ test('args digest is the same for reordered keys and differs for any change of t
 
 test('only an admin other than the requester may approve; the agent itself never', () => {
   const item = { agent_id: 'bot', requested_by: 'agent:bot' };
-  assert.deepEqual(checkDecider('admin:alice', 'approve', item), { ok: true });
-  assert.equal(checkDecider('agent:bot', 'approve', item).ok, false);
-  assert.equal(checkDecider('user:alice', 'approve', item).ok, false);
-  assert.equal(checkDecider('admin:', 'approve', item).ok, false);
+  assert.deepEqual(checkDecider({ kind: 'admin', username: 'alice' }, 'approve', item), { ok: true });
+  assert.equal(checkDecider({ kind: 'agent', agentId: 'bot' }, 'approve', item).ok, false);
+  assert.equal(checkDecider({ kind: 'user', username: 'alice' }, 'approve', item).ok, false);
+  assert.equal(checkDecider({ kind: 'admin', username: '' }, 'approve', item).ok, false);
   const byAdmin = { agent_id: 'bot', requested_by: 'admin:alice' };
-  assert.equal(checkDecider('admin:alice', 'approve', byAdmin).ok, false);
-  assert.equal(checkDecider('admin:alice', 'reject', byAdmin).ok, true, 'a requester may withdraw (reject) its own request');
-  assert.equal(checkDecider('admin:bob', 'approve', byAdmin).ok, true);
+  assert.equal(checkDecider({ kind: 'admin', username: 'alice' }, 'approve', byAdmin).ok, false);
+  assert.equal(checkDecider({ kind: 'admin', username: 'alice' }, 'reject', byAdmin).ok, true, 'a requester may withdraw (reject) its own request');
+  assert.equal(checkDecider({ kind: 'admin', username: 'bob' }, 'approve', byAdmin).ok, true);
 });

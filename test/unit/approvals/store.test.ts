@@ -58,12 +58,12 @@ test('create refuses an out-of-range timeout, bad risk or empty ids', (t) => {
 test('an admin approves once; approving twice is a conflict', (t) => {
   const { store, changes } = setup(t);
   const { id } = store.create(req());
-  const ok = store.decide(id, 'approve', 'admin:alice', 'looks fine');
+  const ok = store.decide(id, 'approve', { kind: 'admin', username: 'alice' }, 'looks fine');
   assert.ok(ok.ok);
   assert.equal(ok.item.status, 'approved');
   assert.equal(ok.item.decided_by, 'admin:alice');
   assert.equal(ok.item.note, 'looks fine');
-  const again = store.decide(id, 'approve', 'admin:bob');
+  const again = store.decide(id, 'approve', { kind: 'admin', username: 'bob' });
   assert.deepEqual(again, { ok: false, code: 'GW_ERR_CONFLICT', message: 'cannot approve an approval that is approved' });
   assert.deepEqual(changes.map((c) => c.item.status), ['pending', 'approved']);
 });
@@ -71,29 +71,29 @@ test('an admin approves once; approving twice is a conflict', (t) => {
 test('approving a rejected item is a conflict', (t) => {
   const { store } = setup(t);
   const { id } = store.create(req());
-  assert.equal(store.decide(id, 'reject', 'admin:alice', 'no').ok, true);
-  const r = store.decide(id, 'approve', 'admin:bob');
+  assert.equal(store.decide(id, 'reject', { kind: 'admin', username: 'alice' }, 'no').ok, true);
+  const r = store.decide(id, 'approve', { kind: 'admin', username: 'bob' });
   assert.equal(r.ok ? 'ok' : r.code, 'GW_ERR_CONFLICT');
 });
 
 test('the requesting agent or requesting admin cannot approve; non-admins cannot decide', (t) => {
   const { store } = setup(t);
   const a = store.create(req());
-  assert.equal(store.decide(a.id, 'approve', 'agent:bot').ok, false);
+  assert.equal(store.decide(a.id, 'approve', { kind: 'agent', agentId: 'bot' }).ok, false);
   const b = store.create(req({ call_id: 'call-2', requested_by: 'admin:alice' }));
-  const self = store.decide(b.id, 'approve', 'admin:alice');
+  const self = store.decide(b.id, 'approve', { kind: 'admin', username: 'alice' });
   assert.equal(self.ok ? 'ok' : self.code, 'GW_ERR_FORBIDDEN');
   assert.equal(store.get(b.id)?.status, 'pending', 'a refused decision changes nothing');
-  assert.equal(store.decide(b.id, 'approve', 'user:carol').ok, false);
-  assert.equal(store.decide(b.id, 'approve', 'admin:bob').ok, true);
+  assert.equal(store.decide(b.id, 'approve', { kind: 'user', username: 'carol' }).ok, false);
+  assert.equal(store.decide(b.id, 'approve', { kind: 'admin', username: 'bob' }).ok, true);
 });
 
 test('unknown id is not found and an over-long note is a validation error', (t) => {
   const { store } = setup(t);
-  const r = store.decide('apr_nope', 'approve', 'admin:alice');
+  const r = store.decide('apr_nope', 'approve', { kind: 'admin', username: 'alice' });
   assert.equal(r.ok ? 'ok' : r.code, 'GW_ERR_NOT_FOUND');
   const { id } = store.create(req());
-  const n = store.decide(id, 'reject', 'admin:alice', 'x'.repeat(1025));
+  const n = store.decide(id, 'reject', { kind: 'admin', username: 'alice' }, 'x'.repeat(1025));
   assert.equal(n.ok ? 'ok' : n.code, 'GW_ERR_VALIDATION');
 });
 
@@ -107,7 +107,7 @@ test('an item past expires_at becomes expired on read, and approving it then is 
   const got = store.get(id);
   assert.equal(got?.status, 'expired');
   assert.equal(got?.decided_by, 'system');
-  const r = store.decide(id, 'approve', 'admin:alice');
+  const r = store.decide(id, 'approve', { kind: 'admin', username: 'alice' });
   assert.deepEqual(r, { ok: false, code: 'GW_ERR_CONFLICT', message: 'cannot approve an approval that is expired' });
   assert.equal(calls.get('call-1')?.status, 'expired', 'the call record follows the expiry');
   assert.deepEqual(changes.map((c) => c.item.status), ['pending', 'expired']);
@@ -117,7 +117,7 @@ test('approve after expiry without a prior read still answers conflict (expiry a
   const { store, clock } = setup(t);
   const { id } = store.create(req({ timeout_seconds: 10 }));
   clock.now += 60_000;
-  const r = store.decide(id, 'approve', 'admin:alice');
+  const r = store.decide(id, 'approve', { kind: 'admin', username: 'alice' });
   assert.equal(r.ok ? 'ok' : r.code, 'GW_ERR_CONFLICT');
   assert.equal(store.get(id)?.status, 'expired');
 });
@@ -127,7 +127,7 @@ test('sweep expires every due pending item once and list filters by status', (t)
   const a = store.create(req({ call_id: 'a', timeout_seconds: 10 }));
   const b = store.create(req({ call_id: 'b', timeout_seconds: 100 }));
   const c = store.create(req({ call_id: 'c', timeout_seconds: 10 }));
-  store.decide(c.id, 'approve', 'admin:alice');
+  store.decide(c.id, 'approve', { kind: 'admin', username: 'alice' });
   clock.now += 20_000;
   assert.deepEqual(store.sweep().map((i) => i.id), [a.id]);
   assert.deepEqual(store.sweep(), []);
@@ -144,14 +144,14 @@ test('the exact call is handed out only once, only after approval, and its diges
   const { id } = store.create(req());
   const early = store.takeExactCall(id);
   assert.equal(early.ok ? 'ok' : early.code, 'GW_ERR_CONFLICT');
-  store.decide(id, 'approve', 'admin:alice');
+  store.decide(id, 'approve', { kind: 'admin', username: 'alice' });
   const first = store.takeExactCall(id);
   assert.deepEqual(first, { ok: true, call: { approval_id: id, call_id: 'call-1', agent_id: 'bot', tool: 'fs.write', args: { path: '/tmp/x', token: 'sk-secret' } } });
   const second = store.takeExactCall(id);
   assert.equal(second.ok ? 'ok' : second.code, 'GW_ERR_CONFLICT');
 
   const other = store.create(req({ call_id: 'call-2' }));
-  store.decide(other.id, 'approve', 'admin:alice');
+  store.decide(other.id, 'approve', { kind: 'admin', username: 'alice' });
   db.prepare('UPDATE approvals SET exact_call = ? WHERE id = ?').run('{"args":{"path":"/etc/passwd","token":"sk-secret"},"tool":"fs.write"}', other.id);
   const tampered = store.takeExactCall(other.id);
   assert.deepEqual(tampered, { ok: false, code: 'GW_ERR_INTERNAL', message: 'stored call does not match its digest' });
@@ -161,8 +161,8 @@ test('completing execution moves approved → executed or failed and erases the 
   const { store, db } = setup(t);
   const a = store.create(req({ call_id: 'a' }));
   const b = store.create(req({ call_id: 'b' }));
-  store.decide(a.id, 'approve', 'admin:alice');
-  store.decide(b.id, 'approve', 'admin:alice');
+  store.decide(a.id, 'approve', { kind: 'admin', username: 'alice' });
+  store.decide(b.id, 'approve', { kind: 'admin', username: 'alice' });
   assert.equal(store.takeExactCall(a.id).ok, true);
   const done = store.completeExecution(a.id, 'executed');
   assert.equal(done.ok && done.item.status, 'executed');
@@ -180,7 +180,7 @@ test('rejecting erases the stored full args and marks the call record rejected',
   const { store, calls, db } = setup(t);
   calls.put({ call_id: 'call-1', agent_id: 'bot', tool: 'fs.write', status: 'pending_approval' });
   const { id } = store.create(req());
-  store.decide(id, 'reject', 'admin:alice', 'nope');
+  store.decide(id, 'reject', { kind: 'admin', username: 'alice' }, 'nope');
   assert.equal(calls.get('call-1')?.status, 'rejected');
   assert.equal(db.prepare('SELECT exact_call FROM approvals WHERE id = ?').get(id)?.['exact_call'], null);
 });
@@ -189,7 +189,7 @@ test('the queue survives a restart, including a pending item that expires while 
   const { dir, db, clock, store } = setup(t);
   const p = store.create(req({ call_id: 'p', timeout_seconds: 3600 }));
   const e = store.create(req({ call_id: 'e', timeout_seconds: 10 }));
-  store.decide(p.id, 'approve', 'admin:alice');
+  store.decide(p.id, 'approve', { kind: 'admin', username: 'alice' });
   db.close();
   const db2 = openDatabase(dir, APPROVAL_MIGRATIONS);
   t.after(() => db2.close());
