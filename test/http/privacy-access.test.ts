@@ -6,15 +6,19 @@ import { providerForModel } from '../../agent-gateway/http/routes/chat.ts';
 
 describe('decideSubjectAccess', () => {
   test('an admin may act on any subject; a user only on their own username', () => {
-    assert.deepEqual(decideSubjectAccess({ kind: 'admin', name: 'root' }, 'bob'), { ok: true, subject: 'bob' });
-    assert.deepEqual(decideSubjectAccess({ kind: 'user', name: 'bob' }, 'bob'), { ok: true, subject: 'bob' });
-    assert.deepEqual(decideSubjectAccess({ kind: 'user', name: 'bob' }, 'Bob'), { ok: false, code: 'GW_ERR_FORBIDDEN' });
-    assert.deepEqual(decideSubjectAccess({ kind: 'agent', name: 'bob' }, 'bob'), { ok: false, code: 'GW_ERR_FORBIDDEN' });
+    // subjects are typed (issue 19.5): a bare name is a user subject
+    assert.deepEqual(decideSubjectAccess({ kind: 'admin', name: 'root' }, 'bob'), { ok: true, subject: { kind: 'user', id: 'bob' } });
+    assert.deepEqual(decideSubjectAccess({ kind: 'user', name: 'bob' }, 'bob'), { ok: true, subject: { kind: 'user', id: 'bob' } });
+    assert.equal(decideSubjectAccess({ kind: 'user', name: 'bob' }, 'Bob').ok, false);
+    assert.equal((decideSubjectAccess({ kind: 'user', name: 'bob' }, 'Bob') as { code: string }).code, 'GW_ERR_FORBIDDEN');
+    assert.equal((decideSubjectAccess({ kind: 'agent', name: 'bob' }, 'bob') as { code: string }).code, 'GW_ERR_FORBIDDEN');
   });
 
   test('refuses a missing, repeated, empty, oversized or control-character subject with GW_ERR_VALIDATION', () => {
     for (const s of [undefined, ['a', 'b'], '', 'x'.repeat(257), 'bob\n', { a: 1 }]) {
-      assert.deepEqual(decideSubjectAccess({ kind: 'admin', name: 'root' }, s), { ok: false, code: 'GW_ERR_VALIDATION' }, JSON.stringify(s));
+      const d = decideSubjectAccess({ kind: 'admin', name: 'root' }, s);
+      assert.equal(d.ok, false, JSON.stringify(s));
+      assert.equal((d as { code: string }).code, 'GW_ERR_VALIDATION', JSON.stringify(s));
     }
   });
 });

@@ -68,12 +68,13 @@ describe('privacy export and erase', () => {
     const agent = await createAgent(gw.url, admin, 'carol-bot', ['js.eval']);
     const queued = await call(gw.url, 'POST', '/tools/call', { token: agent, body: { tool: 'js.eval', args: { code: 'return 1' } } });
     assert.equal(queued.status, 202, queued.text);
-    const res = await call(gw.url, 'GET', '/privacy/export?subject=carol-bot', { token: admin });
+    // typed subject: a bare name means a user (issue 19.5); the agent is agent:<id>
+    const res = await call(gw.url, 'GET', '/privacy/export?subject=agent:carol-bot', { token: admin });
     assert.equal(res.status, 200);
     assert.equal(res.body.stores.approvals.length, 1);
     assert.equal(res.body.stores.approvals[0].id, queued.body.approval_id);
     assert.equal(res.body.stores.tool_calls.length, 1);
-    const erased = await call(gw.url, 'DELETE', '/privacy/erase?subject=carol-bot', { token: admin });
+    const erased = await call(gw.url, 'DELETE', '/privacy/erase?subject=agent:carol-bot', { token: admin });
     assert.equal(erased.status, 200);
     assert.equal(erased.body.erased.approvals, 1);
     assert.equal(erased.body.erased.tool_calls, 1);
@@ -85,7 +86,9 @@ describe('privacy export and erase', () => {
     const auditBefore = before.body.stores.audit_entries.length;
     const res = await call(gw.url, 'DELETE', '/privacy/erase?subject=bob', { token: bob });
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.body.erased, { consent_records: 2, chat_sessions: 2, approvals: 0, tool_calls: 0, audit_entries: auditBefore });
+    // users and sessions rows are erased too (F11); the erase's own durable 'requested' line,
+    // written before anything is removed (audit-or-refuse), is the one extra audit entry
+    assert.deepEqual(res.body.erased, { users: 1, sessions: 1, consent_records: 2, chat_sessions: 2, approvals: 0, tool_calls: 0, audit_entries: auditBefore + 1 });
     const verify = await call(gw.url, 'GET', '/admin/audit/verify', { token: admin });
     assert.equal(verify.status, 200);
     assert.equal(verify.body.ok, true, verify.text);

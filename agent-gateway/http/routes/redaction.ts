@@ -1,12 +1,15 @@
 /**
  * GET /admin/redaction-rules, GET/PUT/DELETE /admin/redaction-rules/:origin (admin only).
- * The origin is URL-encoded in the path and stored normalized (scheme://host[:port]), so
- * `HTTPS://Example.COM:443/` and `https://example.com` name the same rule.
+ * The origin is URL-encoded in the path and stored normalized by the one origin function
+ * (privacy/rules.ts normalizeOrigin: scheme://host[:port], IDNA, trailing dot removed), so
+ * `HTTPS://Example.COM.:443/` and `https://example.com` name the same rule. Changes are
+ * audit-or-refuse: recorded durably before they are applied, else 503 GW_ERR_AUDIT_UNAVAILABLE.
  */
 import { Router } from 'express';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { normalizeOrigin } from '../../privacy/rules.ts';
+import { auditThen } from '../../events.ts';
+import { normalizeOrigin, parseRedactionRule } from '../../privacy/rules.ts';
 import type { StoredRule } from '../../privacy/stores.ts';
 import type { ProviderServices } from '../../providers-services.ts';
 import { actor, requirePrincipal } from '../auth.ts';
@@ -40,14 +43,25 @@ export function redactionRoutes(ctx: CoreContext, svc: ProviderServices): Router
     res.json(view(stored));
   });
 
+  // audit-or-refuse: the change is checked, recorded durably, then applied; no audit line → 503, nothing stored
   r.put('/admin/redaction-rules/:origin', admin, async (req, res) => {
     const origin = originParam(param(req.params['origin']));
     const body = ruleBody(req);
-    const out = svc.rules.put(origin, body, actor(res));
-    if (!out.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid redaction rule.', { extras: { errors: out.problems.map((m) => ({ instancePath: '', message: m })) } });
-    await ctx.events.record({
-      type: 'redaction.rule.put', actor: actor(res), outcome: 'ok', requestId: String(res.locals['requestId'] ?? ''),
-      data: { origin: out.origin, fields: [...out.rule.fields], patterns: out.rule.patterns.length },
+    const out = await auditThen(ctx.events, {
+      plan: () => {
+        const rule = parseRedactionRule(body);
+        if (!rule.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid redaction rule.', { extras: { errors: rule.problems.map((m) => ({ instancePath: '', message: m })) } });
+        return rule.rule;
+      },
+      event: (rule) => ({
+        type: 'redaction.rule.put', actor: actor(res), outcome: 'ok', requestId: String(res.locals['requestId'] ?? ''),
+        data: { origin, fields: [...rule.fields], patterns: rule.patterns.length },
+      }),
+      apply: (rule) => {
+        const put = svc.rules.put(origin, rule, actor(res));
+        if (!put.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid redaction rule.', { extras: { errors: put.problems.map((m) => ({ instancePath: '', message: m })) } });
+        return put;
+      },
     });
     const stored = svc.rules.get(out.origin);
     res.json(stored ? view(stored) : { origin: out.origin, ...out.rule });
@@ -55,8 +69,14 @@ export function redactionRoutes(ctx: CoreContext, svc: ProviderServices): Router
 
   r.delete('/admin/redaction-rules/:origin', admin, async (req, res) => {
     const origin = originParam(param(req.params['origin']));
-    if (!svc.rules.delete(origin)) throw gwError('GW_ERR_NOT_FOUND', 'No rule for this origin.');
-    await ctx.events.record({ type: 'redaction.rule.delete', actor: actor(res), outcome: 'ok', requestId: String(res.locals['requestId'] ?? ''), data: { origin } });
+    await auditThen(ctx.events, {
+      plan: () => {
+        if (!svc.rules.get(origin)) throw gwError('GW_ERR_NOT_FOUND', 'No rule for this origin.');
+        return origin;
+      },
+      event: () => ({ type: 'redaction.rule.delete', actor: actor(res), outcome: 'ok', requestId: String(res.locals['requestId'] ?? ''), data: { origin } }),
+      apply: () => svc.rules.delete(origin),
+    });
     res.status(204).end();
   });
   return r;
