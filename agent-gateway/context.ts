@@ -12,12 +12,27 @@ import type { SessionStore } from './auth/sessions.ts';
 import type { SetupTokenStore } from './auth/setup.ts';
 import type { UserStore } from './auth/users.ts';
 
+/**
+ * One sandbox backend in /health/ready. `healthy` (v1) is true while the backend takes calls:
+ * state `healthy` (every worker ready) or `degraded` (some ready or restarting; calls may wait
+ * in the bounded queue). `down`: calls that need it get 503. `ready`/`total`: worker counts.
+ */
+export interface BackendReadiness {
+  readonly healthy: boolean;
+  readonly state: 'healthy' | 'degraded' | 'down' | 'disabled';
+  readonly ready?: number;
+  readonly total?: number;
+  readonly detail?: string;
+}
+
 export interface Readiness {
   readonly status: 'ok' | 'degraded';
   readonly backends: {
-    readonly isolate: { readonly healthy: boolean; readonly detail?: string };
-    readonly docker: { readonly healthy: boolean; readonly detail?: string } | 'disabled';
+    readonly isolate: BackendReadiness | 'disabled';
+    readonly docker: BackendReadiness | 'disabled';
   };
+  /** where each risk class's tools run now and why (e.g. docker unavailable → isolate) */
+  readonly routing?: { readonly by_risk: Readonly<Record<string, string>>; readonly docker: string; readonly summary: string };
 }
 
 export interface CoreContext {

@@ -17,6 +17,7 @@ export const SANDBOX_ERRORS = {
   SBX_ERR_BAD_FRAME: { message: 'An IPC frame could not be parsed.' },
   SBX_ERR_ABORTED: { message: 'The call was aborted.' },
   SBX_ERR_KILLED: { message: 'The kill switch was engaged while the tool ran; it was stopped.' },
+  SBX_ERR_PRINCIPAL_THROTTLED: { message: 'Too many of this agent\'s jobs crashed, timed out or ran out of memory; its sandbox calls are paused.' },
 } as const;
 
 export type SandboxErrorCode = keyof typeof SANDBOX_ERRORS;

@@ -39,3 +39,44 @@ export function selectBackend(
     }
   }
 }
+
+export interface RoutedTool {
+  readonly risk: string;
+  readonly backend: ToolBackendPreference;
+}
+
+export interface Routing {
+  /** where each risk class's tools run right now: "docker", "isolate", "refused" (joined when mixed) */
+  readonly byRisk: Readonly<Record<string, string>>;
+  /** docker's state and why, in words */
+  readonly docker: string;
+  /** one line for the start-up log, /health/ready and doctor */
+  readonly line: string;
+}
+
+/** Pure: the active backend per risk class and why (no silent degradation, issue 18 item 5). */
+export function describeRouting(
+  mode: SandboxMode,
+  docker: { readonly usable: boolean; readonly detail: string } | undefined,
+  isolateUsable: boolean,
+  tools: readonly RoutedTool[],
+): Routing {
+  const dockerUsable = docker?.usable === true;
+  const dockerWords = mode === 'isolate' ? 'off (PALISADE_SANDBOX_BACKEND=isolate)'
+    : docker === undefined ? 'not configured'
+      : dockerUsable ? 'available' : `unavailable (${docker.detail})`;
+  const groups = new Map<string, Set<string>>();
+  for (const tool of tools) {
+    const choice = selectBackend(tool.backend, mode, dockerUsable, isolateUsable);
+    const where = choice.ok ? choice.backend : 'refused';
+    const set = groups.get(tool.risk) ?? new Set<string>();
+    set.add(where);
+    groups.set(tool.risk, set);
+  }
+  const order = ['low', 'medium', 'high', 'critical'];
+  const risks = [...groups.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const byRisk: Record<string, string> = {};
+  for (const risk of risks) byRisk[risk] = [...groups.get(risk)!].sort().join('+');
+  const placed = risks.map((r) => `${r}-risk tools run in ${byRisk[r]}`).join(', ');
+  return { byRisk, docker: dockerWords, line: `docker: ${dockerWords} → ${placed === '' ? 'no tools registered' : placed}` };
+}

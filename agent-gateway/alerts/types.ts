@@ -4,7 +4,8 @@ export type AlertType =
   | 'validation_errors.high' | 'validation_errors.recovered'
   | 'approvals.queue_high' | 'approvals.queue_recovered'
   | 'audit.write_failed' | 'audit.recovered' | 'audit.damaged'
-  | 'provider_key.expiring' | 'provider_key.expired';
+  | 'provider_key.expiring' | 'provider_key.expired'
+  | 'sandbox.agent_throttled';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

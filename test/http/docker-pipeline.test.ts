@@ -31,7 +31,9 @@ describe('tool calls through the Docker backend', { skip, timeout: 600_000 }, ()
   test('/health/ready reports the docker backend healthy', async () => {
     const ready = await call(gw.url, 'GET', '/health/ready');
     assert.equal(ready.status, 200);
-    assert.deepEqual(ready.body.backends.docker, { healthy: true });
+    // v1 `healthy` kept; `state` and worker counts added (issue 22: healthy | degraded | down)
+    assert.deepEqual(ready.body.backends.docker, { healthy: true, state: 'healthy', ready: 3, total: 3 });
+    assert.equal(ready.body.backends.isolate, 'disabled', 'PALISADE_SANDBOX_BACKEND=docker starts no isolate hosts');
   });
 
   test('echo runs in a container (PALISADE_SANDBOX_BACKEND=docker) and the audit line names the docker backend', async () => {
