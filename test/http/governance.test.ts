@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { call, createAgent, loginAdmin, startGateway, type TestGateway } from '../support/gateway.ts';
 
@@ -52,6 +54,23 @@ describe('approvals, policy and kill switch', () => {
     const queued = (await evalCall('return 1')).body;
     const byAgent = await call(gw.url, 'POST', `/approvals/${queued.approval_id}/approve`, { token: agent });
     assert.equal(byAgent.status, 403);
+    // An admin-capable requester: the item is recorded as requested by the admin `approver`
+    // (as a call an admin starts on an agent's behalf would be). Both deciders pass the admin
+    // guard, so the only difference between them is approver ≠ requester.
+    const db = new DatabaseSync(join(gw.dataDir, 'palisade.db'));
+    try {
+      db.prepare('UPDATE approvals SET requested_by = ? WHERE id = ?').run('admin:approver', queued.approval_id);
+    } finally {
+      db.close();
+    }
+    const bySelf = await call(gw.url, 'POST', `/approvals/${queued.approval_id}/approve`, { token: second });
+    assert.equal(bySelf.status, 403, bySelf.text);
+    assert.equal(bySelf.body.code, 'GW_ERR_FORBIDDEN');
+    assert.match(String(bySelf.body.detail), /may not approve its own call/);
+    assert.equal((await call(gw.url, 'GET', `/approvals/${queued.approval_id}`, { token: admin })).body.status, 'pending', 'the refused approval changed nothing');
+    const byOther = await call(gw.url, 'POST', `/approvals/${queued.approval_id}/approve`, { token: admin });
+    assert.equal(byOther.status, 200, 'another admin may approve the same item');
+    assert.equal(byOther.body.call.result, 1);
   });
 
   test('reject → the call is rejected; approving a rejected item → 409', async () => {
