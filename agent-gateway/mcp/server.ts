@@ -33,6 +33,8 @@ export interface McpServerOptions {
 }
 
 export const CALLER_KEY = 'palisade_caller';
+/** progress notifications while a call waits for approval (when the client asked for progress) */
+export const PROGRESS_INTERVAL_MS = 5_000;
 
 export function callerOf(ctx: McpRequestContext): McpCaller {
   const caller = ctx.authInfo?.extra?.[CALLER_KEY] as McpCaller | undefined;
@@ -49,7 +51,7 @@ async function waitOrPending(svc: ToolServices, pending: PendingBody, opts: McpS
     callId: pending.call_id,
     timeoutMs: opts.approvalWaitSeconds * 1000,
     signal: ctx.mcpReq.signal,
-    tickMs: opts.progressIntervalMs ?? 10_000,
+    tickMs: opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
     ...(token === undefined ? {} : {
       onTick: (elapsedMs: number) => {
         progress += 1;
