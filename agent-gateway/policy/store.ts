@@ -37,16 +37,27 @@ export class PolicyStore {
     return this.#cache;
   }
 
-  /** Stores a document that passed `validatePolicy`; returns its new version number. */
-  put(doc: PolicyDoc, actor: string): number {
+  /** The version number the next `put` will get (for the audit line written before it). */
+  nextVersion(): number {
+    const row = this.#db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM policy_versions').get();
+    return Number(row?.['v'] ?? 0) + 1;
+  }
+
+  /**
+   * Stores a document that passed `validatePolicy`; returns its new version number. With
+   * `version`, exactly that number is used (a conflict throws: someone else took it).
+   */
+  put(doc: PolicyDoc, actor: string, version?: number): number {
     const text = JSON.stringify(policyToJson(doc));
     const reparsed = validatePolicy(JSON.parse(text));
     if (!reparsed.ok) throw new Error('refusing to store an invalid policy document');
     const now = this.#now();
-    const r = this.#db.prepare('INSERT INTO policy_versions (doc, actor, created_at) VALUES (?, ?, ?)').run(text, actor, now);
-    const version = Number(r.lastInsertRowid);
-    this.#cache = { version, doc: reparsed.doc, actor, updated_at: now };
-    return version;
+    const r = version === undefined
+      ? this.#db.prepare('INSERT INTO policy_versions (doc, actor, created_at) VALUES (?, ?, ?)').run(text, actor, now)
+      : this.#db.prepare('INSERT INTO policy_versions (version, doc, actor, created_at) VALUES (?, ?, ?, ?)').run(version, text, actor, now);
+    const stored = Number(r.lastInsertRowid);
+    this.#cache = { version: stored, doc: reparsed.doc, actor, updated_at: now };
+    return stored;
   }
 
   history(limit = 100): PolicyHistoryEntry[] {

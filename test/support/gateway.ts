@@ -41,6 +41,9 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     PALISADE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     PALISADE_LOG_LEVEL: 'silent',
     PALISADE_SANDBOX_BACKEND: 'isolate',
+    // approve answers 202 "running" past this wait; tests that assert a synchronous result must
+    // not depend on a loaded CI machine finishing within the 2 s default (tests of the cap set it)
+    PALISADE_APPROVE_WAIT_MS: '30000',
     ...options.env,
   });
   if (!parsed.ok) throw new Error(`test config invalid: ${parsed.problems.join('; ')}`);

@@ -1,9 +1,15 @@
-/** POST/GET /admin/agents, DELETE /admin/agents/:id (admin only). */
+/**
+ * POST/GET /admin/agents, DELETE /admin/agents/:id (admin only). Every change is audited
+ * before it is applied (auditThen): no audit line, no change (503 GW_ERR_AUDIT_UNAVAILABLE).
+ * An agent token lives `ttl_seconds`, by default 24 h (config.auth.agentTtlSecondsDefault).
+ */
 import { Router } from 'express';
 import { AGENT_ID_PATTERN } from '../../auth/agents.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
+import { auditThen } from '../../events.ts';
 import { actor, requirePrincipal } from '../auth.ts';
+import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
 
 export const TOOL_GLOB_PATTERN = '^[A-Za-z0-9_.*?:-]{1,256}$';
@@ -23,13 +29,24 @@ export function agentRoutes(ctx: CoreContext): Router {
 
   r.post('/admin/agents', admin, async (req, res) => {
     const body = createBody(req);
-    const created = ctx.agents.create(body.agent_id, body.tools, body.ttl_seconds ?? agentTtlSecondsDefault, actor(res), ctx.now());
-    if (!created) throw gwError('GW_ERR_CONFLICT', 'That agent id exists; delete it first.');
-    const expiresAt = new Date(created.expiresAt).toISOString();
-    await ctx.events.record({
-      type: 'agent.create', actor: actor(res), outcome: 'ok',
-      data: { agent_id: body.agent_id, tools: body.tools, expires_at: expiresAt },
+    const exists = (): boolean => ctx.agents.list().some((a) => a.agent_id === body.agent_id);
+    const ttl = body.ttl_seconds ?? agentTtlSecondsDefault;
+    const created = await auditThen(ctx.events, {
+      plan: () => {
+        if (exists()) throw gwError('GW_ERR_CONFLICT', 'That agent id exists; delete it first.');
+        return ctx.now();
+      },
+      event: (now) => ({
+        type: 'agent.create', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
+        data: { agent_id: body.agent_id, tools: body.tools, expires_at: new Date(now + ttl * 1000).toISOString() },
+      }),
+      apply: (now) => {
+        const out = ctx.agents.create(body.agent_id, body.tools, ttl, actor(res), now);
+        if (!out) throw gwError('GW_ERR_CONFLICT', 'That agent id exists; delete it first.');
+        return out;
+      },
     });
+    const expiresAt = new Date(created.expiresAt).toISOString();
     res.status(201).json({ agent_id: body.agent_id, token: created.token, expires_at: expiresAt });
   });
 
@@ -39,8 +56,16 @@ export function agentRoutes(ctx: CoreContext): Router {
 
   r.delete('/admin/agents/:id', admin, async (req, res) => {
     const id = param(req.params['id']);
-    if (!new RegExp(AGENT_ID_PATTERN).test(id) || !ctx.agents.delete(id)) throw gwError('GW_ERR_NOT_FOUND', 'No such agent.');
-    await ctx.events.record({ type: 'agent.delete', actor: actor(res), outcome: 'ok', data: { agent_id: id } });
+    const missing = () => gwError('GW_ERR_NOT_FOUND', 'No such agent.');
+    await auditThen(ctx.events, {
+      plan: () => {
+        if (!new RegExp(AGENT_ID_PATTERN).test(id) || !ctx.agents.list().some((a) => a.agent_id === id)) throw missing();
+      },
+      event: () => ({ type: 'agent.delete', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { agent_id: id } }),
+      apply: () => {
+        if (!ctx.agents.delete(id)) throw missing();
+      },
+    });
     res.status(204).end();
   });
   return r;

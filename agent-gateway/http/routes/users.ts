@@ -1,10 +1,15 @@
-/** GET/POST /admin/users, DELETE /admin/users/:u, POST /admin/users/:u/password (admin only). */
+/**
+ * GET/POST /admin/users, DELETE /admin/users/:u, POST /admin/users/:u/password (admin only).
+ * Every change is audited before it is applied (auditThen): no audit line, no change (503).
+ */
 import { Router } from 'express';
 import { hashPassword } from '../../auth/password.ts';
 import { USERNAME_PATTERN, type Role } from '../../auth/users.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
+import { auditThen } from '../../events.ts';
 import { actor, requirePrincipal } from '../auth.ts';
+import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
 import { PASSWORD_RULE } from './auth.ts';
 
@@ -32,19 +37,33 @@ export function userRoutes(ctx: CoreContext): Router {
     const body = createBody(req);
     if (ctx.users.get(body.username)) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
     const pw = await hashPassword(body.password, ctx.config.auth.pbkdf2Iterations);
-    if (!ctx.users.create(body.username, body.role, pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
-    await ctx.events.record({ type: 'user.create', actor: actor(res), subject: body.username, outcome: 'ok', data: { role: body.role } });
+    await auditThen(ctx.events, {
+      plan: () => {
+        if (ctx.users.get(body.username)) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
+      },
+      event: () => ({ type: 'user.create', actor: actor(res), subject: body.username, outcome: 'ok', requestId: requestIdOf(res), data: { role: body.role } }),
+      apply: () => {
+        if (!ctx.users.create(body.username, body.role, pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
+      },
+    });
     res.status(201).json({ username: body.username, role: body.role });
   });
 
   r.delete('/admin/users/:u', admin, async (req, res) => {
     const name = usernameParam(param(req.params['u']));
-    const user = ctx.users.get(name);
-    if (!user) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
-    if (user.role === 'admin' && ctx.users.count('admin') <= 1) throw gwError('GW_ERR_CONFLICT', 'Refusing to delete the last admin.');
-    ctx.users.delete(name);
-    const revoked = ctx.sessions.revokeUser(name, ctx.now(), 'user_deleted');
-    await ctx.events.record({ type: 'user.delete', actor: actor(res), subject: name, outcome: 'ok', data: { sessions_revoked: revoked } });
+    await auditThen(ctx.events, {
+      plan: () => {
+        const user = ctx.users.get(name);
+        if (!user) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
+        if (user.role === 'admin' && ctx.users.count('admin') <= 1) throw gwError('GW_ERR_CONFLICT', 'Refusing to delete the last admin.');
+      },
+      // the line is written before the change, so it records the intent: every session is revoked
+      event: () => ({ type: 'user.delete', actor: actor(res), subject: name, outcome: 'ok', requestId: requestIdOf(res), data: { sessions: 'revoked' } }),
+      apply: () => {
+        ctx.users.delete(name);
+        return ctx.sessions.revokeUser(name, ctx.now(), 'user_deleted');
+      },
+    });
     res.status(204).end();
   });
 
@@ -53,10 +72,17 @@ export function userRoutes(ctx: CoreContext): Router {
     const body = passwordBody(req);
     if (!ctx.users.get(name)) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
     const pw = await hashPassword(body.password, ctx.config.auth.pbkdf2Iterations);
-    const now = ctx.now();
-    ctx.users.setPassword(name, pw, now);
-    const revoked = ctx.sessions.revokeUser(name, now, 'password_changed');
-    await ctx.events.record({ type: 'user.password', actor: actor(res), subject: name, outcome: 'ok', data: { sessions_revoked: revoked } });
+    const revoked = await auditThen(ctx.events, {
+      plan: () => {
+        if (!ctx.users.get(name)) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
+      },
+      event: () => ({ type: 'user.password', actor: actor(res), subject: name, outcome: 'ok', requestId: requestIdOf(res), data: { sessions: 'revoked' } }),
+      apply: () => {
+        const now = ctx.now();
+        ctx.users.setPassword(name, pw, now);
+        return ctx.sessions.revokeUser(name, now, 'password_changed');
+      },
+    });
     res.json({ username: name, sessions_revoked: revoked });
   });
   return r;
