@@ -31,6 +31,21 @@ export type CallVia = 'rest' | 'mcp';
 
 type Deny = Extract<Admission, { kind: 'deny' }>;
 
+/** `approval.queue_full` is audited once per scope per minute, not on every refused call. */
+const QUEUE_FULL_EVENT_EVERY_MS = 60_000;
+const queueFullSeen = new WeakMap<ToolServices, Map<string, number>>();
+
+function firstQueueFullInWindow(svc: ToolServices, key: string): boolean {
+  let seen = queueFullSeen.get(svc);
+  if (seen === undefined) queueFullSeen.set(svc, seen = new Map());
+  const now = svc.now();
+  const last = seen.get(key);
+  if (last !== undefined && now - last < QUEUE_FULL_EVENT_EVERY_MS) return false;
+  if (seen.size > 10_000) seen.clear();
+  seen.set(key, now);
+  return true;
+}
+
 function observeDeny(svc: ToolServices, a: Deny): void {
   svc.observer.callRefused(a.toolLabel, a.step);
   if (a.step === 'rate_limit') svc.observer.rateLimited('tools_call');
@@ -83,6 +98,12 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
         svc.observer.callRefused(name, 'approval_queue');
         svc.observer.approvalQueueFull?.(full);
         const cap = full === 'global' ? limits.queueMax : limits.queuePerAgent;
+        if (firstQueueFullInWindow(svc, full === 'global' ? 'global' : `agent:${agent.agentId}`)) {
+          await audit(svc, {
+            type: 'approval.queue_full', actor: 'system', outcome: 'denied', requestId,
+            data: { limit: full, max_pending: cap, agent_id: agent.agentId, tool: name },
+          });
+        }
         throw await refuse(svc, who, 'approval_queue', gwError('GW_ERR_APPROVAL_QUEUE_FULL',
           full === 'global'
             ? `The approval queue holds ${cap} pending calls, its limit; retry after some are decided.`
