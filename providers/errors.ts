@@ -3,6 +3,8 @@
  * and a message safe to show a client. Upstream bodies and messages never go into these:
  * `logSummary` carries a short, log-safe description (status, byte counts, reason codes).
  */
+import { isEgressError, type EgressErrorCode } from './egress/errors.ts';
+
 export const PROVIDER_ERRORS = {
   PRV_ERR_EGRESS_DENIED: { status: 502, message: 'Outbound destination refused by the egress policy' },
   PRV_ERR_REDIRECT_REFUSED: { status: 502, message: 'Upstream answered with a redirect; redirects are not followed' },
@@ -68,4 +70,21 @@ export function isRetryableElsewhere(code: ProviderErrorCode): boolean {
     code === 'PRV_ERR_KEY_MISSING' ||
     code === 'PRV_ERR_KEY_EXPIRED'
   );
+}
+
+/** How an egress failure (EGR_ERR_*) reads to a provider caller. */
+const FROM_EGRESS: Record<EgressErrorCode, ProviderErrorCode> = {
+  EGR_ERR_DENIED: 'PRV_ERR_EGRESS_DENIED',
+  EGR_ERR_REDIRECT_REFUSED: 'PRV_ERR_REDIRECT_REFUSED',
+  EGR_ERR_NETWORK: 'PRV_ERR_UPSTREAM_NETWORK',
+  EGR_ERR_DNS: 'PRV_ERR_UPSTREAM_NETWORK',
+  EGR_ERR_TIMEOUT: 'PRV_ERR_UPSTREAM_TIMEOUT',
+  EGR_ERR_RESPONSE_TOO_LARGE: 'PRV_ERR_RESPONSE_TOO_LARGE',
+  EGR_ERR_ABORTED: 'PRV_ERR_ABORTED',
+  EGR_ERR_CONFIG: 'PRV_ERR_CONFIG',
+};
+
+/** Maps an EgressError to the provider vocabulary; anything else is returned unchanged. */
+export function fromEgress(error: unknown): unknown {
+  return isEgressError(error) ? new ProviderError(FROM_EGRESS[error.code], error.logSummary, error.upstreamStatus) : error;
 }

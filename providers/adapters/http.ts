@@ -1,7 +1,37 @@
 /** Shared request step for adapters: POST JSON through the egress, classify the status. */
 import type { Egress, EgressResponse } from '../egress/dispatcher.ts';
-import { ProviderError, upstreamStatusCode } from '../errors.ts';
+import { fromEgress, ProviderError, upstreamStatusCode } from '../errors.ts';
 import { parseFrame } from './stream-parse.ts';
+
+/** egress.request with every egress failure (request or streamed body) read as a ProviderError. */
+async function request(egress: Egress, url: string, init: Parameters<Egress['request']>[1]): Promise<EgressResponse> {
+  let res: EgressResponse;
+  try {
+    res = await egress.request(url, init);
+  } catch (error) {
+    throw fromEgress(error);
+  }
+  const inner = res.body;
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* inner;
+    } catch (error) {
+      throw fromEgress(error);
+    }
+  }
+  const mapped = body();
+  return {
+    status: res.status,
+    header: (name) => res.header(name),
+    body: mapped,
+    async text() {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of mapped) parts.push(chunk);
+      return Buffer.concat(parts).toString('utf8');
+    },
+    cancel: () => res.cancel(),
+  };
+}
 
 export async function postJson(
   egress: Egress,
@@ -16,7 +46,7 @@ export async function postJson(
     body: JSON.stringify(body),
     ...(signal ? { signal } : {}),
   };
-  const res = await egress.request(url, init);
+  const res = await request(egress, url, init);
   if (res.status < 200 || res.status > 299) {
     res.cancel(); // the upstream error body is never read, echoed or logged
     throw new ProviderError(upstreamStatusCode(res.status), `upstream status ${res.status}`, res.status);
@@ -38,7 +68,7 @@ const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/;
 export async function getModelIds(
   egress: Egress, url: string, headers: Record<string, string>, signal: AbortSignal | undefined, items: string, field: string,
 ): Promise<string[]> {
-  const res = await egress.request(url, { method: 'GET', headers, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
+  const res = await request(egress, url, { method: 'GET', headers, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
   if (res.status < 200 || res.status > 299) {
     res.cancel();
     throw new ProviderError(upstreamStatusCode(res.status), `upstream status ${res.status}`, res.status);

@@ -3,14 +3,14 @@
  * re-checks the origin against the allowlist, resolves ALL A/AAAA records, checks every
  * address, and dials only a checked address (the socket goes to that IP; TLS SNI and the Host
  * header keep the hostname), so DNS rebinding between check and connect is impossible.
- * `request` adds the URL-level check, refuses redirects (3xx becomes PRV_ERR_REDIRECT_REFUSED;
+ * `request` adds the URL-level check, refuses redirects (3xx becomes EGR_ERR_REDIRECT_REFUSED;
  * nothing is followed), caps the response size while streaming and caps the total time.
  * Any client that uses `dispatcher` directly (e.g. undici.fetch, which follows redirects)
  * still gets every hop re-checked by the connector.
  */
 import { Agent, buildConnector, request as undiciRequest } from 'undici';
-import { ProviderError } from '../errors.ts';
-import { defaultLookup, denied as deny, pinningConnector, type Resolver } from './connector.ts';
+import { EgressError } from './errors.ts';
+import { denied as deny, pinningConnector, systemResolver, type Resolver } from './connector.ts';
 import { canonicalIp, checkUrl, parseAllowlist, type Allowlist } from './policy.ts';
 
 export type { Resolver } from './connector.ts';
@@ -23,6 +23,8 @@ export interface EgressOptions {
   readonly connectTimeoutMs?: number;
   /** DNS resolver returning every address (tests inject one; default dns.lookup all:true) */
   readonly lookup?: Resolver;
+  /** DNS servers (`ip` or `ip:port`) to ask directly instead of the system resolver (see systemResolver) */
+  readonly dnsServers?: readonly string[];
   /** private IPs an operator explicitly trusts for allowlisted hostnames (e.g. an internal LLM) */
   readonly trustedAddresses?: readonly string[];
   /** low-level connector that dials an already-checked address (tests wrap it to count dials) */
@@ -40,7 +42,7 @@ export interface EgressInit {
 export interface EgressResponse {
   readonly status: number;
   header(name: string): string | undefined;
-  /** body chunks, size-capped; throws ProviderError on cap, timeout, abort or network error */
+  /** body chunks, size-capped; throws EgressError on cap, timeout, abort or network error */
   readonly body: AsyncIterable<Uint8Array>;
   text(): Promise<string>;
   /** releases the connection without reading the rest */
@@ -56,10 +58,10 @@ export interface Egress {
 
 export function createEgress(options: EgressOptions): Egress {
   const parsed = parseAllowlist(options.allowlist);
-  if (!parsed.ok) throw new ProviderError('PRV_ERR_CONFIG', parsed.problems.join('; '));
+  if (!parsed.ok) throw new EgressError('EGR_ERR_CONFIG', parsed.problems.join('; '));
   const allowlist = parsed.allowlist;
   const trusted = new Set((options.trustedAddresses ?? []).map(canonicalIp));
-  const resolve = options.lookup ?? defaultLookup;
+  const resolve = options.lookup ?? systemResolver(options.dnsServers);
   const base = options.connector ?? buildConnector({ timeout: options.connectTimeoutMs ?? 10_000 });
 
   const connect = pinningConnector(allowlist, resolve, trusted, base);
@@ -70,17 +72,17 @@ export function createEgress(options: EgressOptions): Egress {
     if (!checked.ok) throw deny(checked);
     const timeout = AbortSignal.timeout(init.timeoutMs ?? options.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    const mapError = (error: unknown): ProviderError => {
-      if (init.signal?.aborted) return new ProviderError('PRV_ERR_ABORTED', 'caller aborted');
-      if (timeout.aborted) return new ProviderError('PRV_ERR_UPSTREAM_TIMEOUT', 'total time cap');
-      if (error instanceof ProviderError) return error;
+    const mapError = (error: unknown): EgressError => {
+      if (init.signal?.aborted) return new EgressError('EGR_ERR_ABORTED', 'caller aborted');
+      if (timeout.aborted) return new EgressError('EGR_ERR_TIMEOUT', 'total time cap');
+      if (error instanceof EgressError) return error;
       const cause = (error as { cause?: unknown } | null)?.cause;
-      if (cause instanceof ProviderError) return cause;
+      if (cause instanceof EgressError) return cause;
       const code = String((error as { code?: unknown } | null)?.code ?? 'unknown').slice(0, 40);
       if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-        return new ProviderError('PRV_ERR_UPSTREAM_TIMEOUT', code);
+        return new EgressError('EGR_ERR_TIMEOUT', code);
       }
-      return new ProviderError('PRV_ERR_UPSTREAM_NETWORK', code);
+      return new EgressError('EGR_ERR_NETWORK', code);
     };
     let res: Awaited<ReturnType<typeof undiciRequest>>;
     try {
@@ -102,12 +104,12 @@ export function createEgress(options: EgressOptions): Egress {
     };
     if (res.statusCode >= 300 && res.statusCode < 400) {
       raw.destroy();
-      throw new ProviderError('PRV_ERR_REDIRECT_REFUSED', `status ${res.statusCode}`, res.statusCode);
+      throw new EgressError('EGR_ERR_REDIRECT_REFUSED', `status ${res.statusCode}`, res.statusCode);
     }
     const declared = Number(header('content-length'));
     if (Number.isFinite(declared) && declared > options.maxResponseBytes) {
       raw.destroy();
-      throw new ProviderError('PRV_ERR_RESPONSE_TOO_LARGE', `declared ${declared} bytes`);
+      throw new EgressError('EGR_ERR_RESPONSE_TOO_LARGE', `declared ${declared} bytes`);
     }
     const max = options.maxResponseBytes;
     async function* body(): AsyncGenerator<Uint8Array> {
@@ -115,7 +117,7 @@ export function createEgress(options: EgressOptions): Egress {
       try {
         for await (const chunk of raw as AsyncIterable<Uint8Array>) {
           total += chunk.byteLength;
-          if (total > max) throw new ProviderError('PRV_ERR_RESPONSE_TOO_LARGE', `over ${max} bytes`);
+          if (total > max) throw new EgressError('EGR_ERR_RESPONSE_TOO_LARGE', `over ${max} bytes`);
           yield chunk;
         }
       } catch (error) {

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildConnector, fetch as undiciFetch } from 'undici';
 import { createEgress, type Egress, type Resolver } from '../../providers/egress/dispatcher.ts';
-import { ProviderError } from '../../providers/errors.ts';
+import { EgressError } from '../../providers/egress/errors.ts';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
 
 // Every dial goes through this connector. Only 127.0.0.1 is ever really dialed; any other
@@ -125,7 +125,7 @@ function battery(p: number): string[] {
   ];
 }
 
-test('SSRF battery: every URL is refused with PRV_ERR_EGRESS_DENIED and no socket is dialed', async () => {
+test('SSRF battery: every URL is refused with EGR_ERR_DENIED and no socket is dialed', async () => {
   const urls = battery(fake.port);
   assert.ok(urls.length >= 30);
   const before = fake.connections;
@@ -133,7 +133,7 @@ test('SSRF battery: every URL is refused with PRV_ERR_EGRESS_DENIED and no socke
     dials.length = 0;
     await assert.rejects(
       egress.request(url, { method: 'POST', body: '{}' }),
-      (error: unknown) => error instanceof ProviderError && error.code === 'PRV_ERR_EGRESS_DENIED',
+      (error: unknown) => error instanceof EgressError && error.code === 'EGR_ERR_DENIED',
       `expected refusal for ${url}`,
     );
     assert.deepEqual(dials, [], `a socket was dialed for ${url}`);
@@ -150,7 +150,7 @@ test('a 302 from an explicitly allowlisted origin to 10.0.0.1 is refused and nev
   fake.mode = { kind: 'redirect', location: 'http://10.0.0.1/latest/meta-data' };
   try {
     dials.length = 0;
-    await assert.rejects(egress.request(`${fake.origin}/v1/chat/completions`), (e: unknown) => e instanceof ProviderError && e.code === 'PRV_ERR_REDIRECT_REFUSED');
+    await assert.rejects(egress.request(`${fake.origin}/v1/chat/completions`), (e: unknown) => e instanceof EgressError && e.code === 'EGR_ERR_REDIRECT_REFUSED');
     assert.deepEqual(dials, ['127.0.0.1']);
     // Even a client that follows redirects through the shared dispatcher gets each hop re-checked.
     dials.length = 0;
