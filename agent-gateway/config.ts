@@ -8,7 +8,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_ENV_KEYS, providerConfigFromEnv, type ProviderConfig } from '../providers/config.ts';
 import { parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
 
-export type SandboxMode = 'isolate' | 'docker' | 'auto';
+import type { SandboxMode } from '../sandbox/select-backend.ts';
+
+export type { SandboxMode };
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Config {
@@ -77,6 +79,10 @@ export interface Config {
     readonly loginLimitPerUsername: number;
     readonly loginLimitPerClient: number;
     readonly loginWindowSeconds: number;
+    /** failures a login with a live device token may make per window (its own bucket) */
+    readonly loginLimitPerDevice: number;
+    /** failures per window from all untrusted clients together (a cap on PBKDF2 work) */
+    readonly loginLimitUntrusted: number;
     /** PALISADE_STREAM_MAX_SECONDS: an SSE stream ends after this long (then reconnect) */
     readonly streamMaxSeconds: number;
     /** how often a stream re-checks its token while idle */
@@ -247,7 +253,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
     auth: {
       pbkdf2Iterations, accessTtlSeconds: 3600, refreshTtlSeconds: 7 * 24 * 3600,
       agentTtlSecondsDefault: 24 * 3600, agentTtlSecondsMax: 365 * 24 * 3600,
-      loginLimitPerUsername: 5, loginLimitPerClient: 20, loginWindowSeconds: 60,
+      loginLimitPerUsername: 5, loginLimitPerClient: 20, loginWindowSeconds: 60, loginLimitPerDevice: 5, loginLimitUntrusted: 100,
       streamMaxSeconds, streamRecheckMs: 1000,
     },
   };

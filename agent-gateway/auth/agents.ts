@@ -69,6 +69,12 @@ export class AgentStore {
     return Number(this.#db.prepare('DELETE FROM agents WHERE agent_id = ?').run(agentId).changes) === 1;
   }
 
+  /** The agent id a token belongs to (read-only). */
+  idByToken(token: string): string | undefined {
+    const row = this.#db.prepare('SELECT agent_id FROM agents WHERE token_hash = ?').get(hashToken(token));
+    return row === undefined ? undefined : String(row['agent_id']);
+  }
+
   /** Revokes by the agent token itself (POST /admin/revoke). */
   deleteByToken(token: string): string | undefined {
     const row = this.#db.prepare('SELECT agent_id FROM agents WHERE token_hash = ?').get(hashToken(token));

@@ -7,8 +7,18 @@
 import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const pbkdf2Async = promisify(pbkdf2);
+const pbkdf2Raw = promisify(pbkdf2);
 const KEY_BYTES = 32;
+
+let derivations = 0;
+/** PBKDF2 derivations started by this process (a throttled login must not add one) */
+export function pbkdf2Derivations(): number {
+  return derivations;
+}
+const pbkdf2Async = (password: string, salt: Buffer, iterations: number, keylen: number, digest: string): Promise<Buffer> => {
+  derivations += 1;
+  return pbkdf2Raw(password, salt, iterations, keylen, digest);
+};
 
 export interface StoredPassword {
   readonly algo: 'pbkdf2-sha256';

@@ -36,6 +36,7 @@ export function resolvePrincipal(
     }
     case 'refresh':
     case 'setup':
+    case 'device':
     case undefined:
       return { ok: false, reason: 'invalid' };
   }

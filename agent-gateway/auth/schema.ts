@@ -27,4 +27,14 @@ export const AUTH_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 'core-002-login-devices',
+    sql: `
+      CREATE TABLE login_devices (
+        token_hash TEXT PRIMARY KEY, username TEXT NOT NULL,
+        created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX login_devices_user ON login_devices (username);
+    `,
+  },
 ];

@@ -62,6 +62,26 @@ export class SessionStore {
     return principal(row);
   }
 
+  /** What refresh(token) would do, without changing anything (audit-or-refuse plans with it). */
+  peekRefresh(refreshToken: string, now: number): { ok: true; principal: SessionPrincipal } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused'; username?: string; familyId?: string } {
+    const h = hashToken(refreshToken);
+    const row = this.#db.prepare('SELECT * FROM sessions WHERE refresh_hash = ?').get(h);
+    if (row === undefined || !sameHash(String(row['refresh_hash']), h)) return { ok: false, reason: 'unknown' };
+    const username = String(row['username']);
+    const familyId = String(row['family_id']);
+    if (row['rotated_at'] !== null) return { ok: false, reason: 'reused', username, familyId };
+    if (row['revoked_at'] !== null) return { ok: false, reason: 'revoked', username, familyId };
+    if (Number(row['refresh_expires_at']) <= now) return { ok: false, reason: 'expired', username, familyId };
+    return { ok: true, principal: principal(row) };
+  }
+
+  /** The session family an access or refresh token belongs to (read-only). */
+  lookupToken(token: string): { familyId: string; username: string } | undefined {
+    const h = hashToken(token);
+    const row = this.#db.prepare('SELECT family_id, username FROM sessions WHERE access_hash = ? OR refresh_hash = ?').get(h, h);
+    return row === undefined ? undefined : { familyId: String(row['family_id']), username: String(row['username']) };
+  }
+
   refresh(refreshToken: string, now: number): RefreshOutcome {
     return transaction(this.#db, () => {
       const h = hashToken(refreshToken);

@@ -23,6 +23,12 @@ export class SetupTokenStore {
     return this.#db.prepare('SELECT 1 FROM setup_token WHERE id = 1').get() !== undefined;
   }
 
+  /** true for the pending token (read-only: nothing is consumed) */
+  matches(token: string): boolean {
+    const row = this.#db.prepare('SELECT token_hash FROM setup_token WHERE id = 1').get();
+    return row !== undefined && sameHash(String(row['token_hash']), hashToken(token));
+  }
+
   /** true once, for the right token; the token is deleted on success. */
   consume(token: string): boolean {
     const row = this.#db.prepare('SELECT token_hash FROM setup_token WHERE id = 1').get();

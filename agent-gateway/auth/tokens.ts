@@ -4,10 +4,10 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export type TokenKind = 'access' | 'refresh' | 'agent' | 'setup';
+export type TokenKind = 'access' | 'refresh' | 'agent' | 'setup' | 'device';
 
-const PREFIX: Record<TokenKind, string> = { access: 'pal_at_', refresh: 'pal_rt_', agent: 'pal_ag_', setup: 'pal_su_' };
-const TOKEN_RE = /^pal_(at|rt|ag|su)_[A-Za-z0-9_-]{43}$/;
+const PREFIX: Record<TokenKind, string> = { access: 'pal_at_', refresh: 'pal_rt_', agent: 'pal_ag_', setup: 'pal_su_', device: 'pal_dv_' };
+const TOKEN_RE = /^pal_(at|rt|ag|su|dv)_[A-Za-z0-9_-]{43}$/;
 
 export function newToken(kind: TokenKind): string {
   return PREFIX[kind] + randomBytes(32).toString('base64url');
@@ -21,6 +21,7 @@ export function tokenKind(token: string): TokenKind | undefined {
     case 'rt': return 'refresh';
     case 'ag': return 'agent';
     case 'su': return 'setup';
+    case 'dv': return 'device';
     default: return undefined;
   }
 }

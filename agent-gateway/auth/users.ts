@@ -73,7 +73,10 @@ export class UserStore {
     return Number(res.changes) === 1;
   }
 
+  /** also forgets the user's login device tokens */
   delete(username: string): boolean {
-    return Number(this.#db.prepare('DELETE FROM users WHERE username = ?').run(username).changes) === 1;
+    const gone = Number(this.#db.prepare('DELETE FROM users WHERE username = ?').run(username).changes) === 1;
+    if (gone) this.#db.prepare('DELETE FROM login_devices WHERE username = ?').run(username);
+    return gone;
   }
 }

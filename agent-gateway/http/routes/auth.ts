@@ -1,11 +1,28 @@
-/** POST /admin/login, /admin/refresh, /admin/revoke, /admin/logout, /admin/setup. */
-import { Router, type Request } from 'express';
+/**
+ * POST /admin/login, /admin/refresh, /admin/revoke, /admin/logout, /admin/setup.
+ *
+ * Login throttling runs before any PBKDF2 work (auth/throttle.ts). An attempt from an
+ * untrusted client is counted per username, per client (the whole loopback range is one
+ * client: see clientIdentity) and in a global untrusted cap; an attempt that presents a live
+ * device token of that username (auth/devices.ts, issued at each successful login as the
+ * `palisade_device` cookie, also accepted as `device_token` in the body) is counted only in
+ * that device's own bucket, so nobody else's failures can lock the owner out. Successful
+ * attempts are refunded: only failures accumulate.
+ *
+ * Audit-or-refuse: every state change here (session issue, refresh rotation, revoke, logout,
+ * setup) is recorded durably before it is applied (auditThen); denials are recorded before the
+ * answer. If the audit line cannot be written: 503 GW_ERR_AUDIT_UNAVAILABLE, nothing changed.
+ */
+import { Router, type Response } from 'express';
+import { DeviceStore, deviceCookie, deviceTokenFromCookie } from '../../auth/devices.ts';
 import { dummyPassword, hashPassword, verifyPassword } from '../../auth/password.ts';
+import { LoginThrottle, type Bucket } from '../../auth/throttle.ts';
 import { USERNAME_PATTERN } from '../../auth/users.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
+import { auditThen, recordOrRefuse } from '../../events.ts';
 import { actor, principalOf, requirePrincipal } from '../auth.ts';
-import { clientKey, limiter } from '../rate-limit.ts';
+import { clientIdentity, clientKey, limiter } from '../rate-limit.ts';
 import { bodyValidator } from '../validate-body.ts';
 
 const username = { type: 'string', minLength: 1, maxLength: 64 } as const;
@@ -14,111 +31,165 @@ const token = { type: 'string', minLength: 1, maxLength: 512 } as const;
 
 export const PASSWORD_RULE = { type: 'string', minLength: 12, maxLength: 1024 } as const;
 
-function bodyUsername(req: Request): string {
-  const u: unknown = (req.body as Record<string, unknown> | undefined)?.['username'];
-  return typeof u === 'string' ? u.slice(0, 64).toLowerCase() : '';
-}
+export const LOGIN_SCHEMA = {
+  type: 'object', additionalProperties: false, required: ['username', 'password'],
+  properties: { username, password, device_token: token },
+} as const;
+export const REFRESH_SCHEMA = { type: 'object', additionalProperties: false, required: ['refresh_token'], properties: { refresh_token: token } } as const;
+export const REVOKE_SCHEMA = { type: 'object', additionalProperties: false, required: ['token'], properties: { token } } as const;
+export const SETUP_SCHEMA = {
+  type: 'object', additionalProperties: false, required: ['setup_token', 'username', 'password'],
+  properties: { setup_token: token, username: { type: 'string', pattern: USERNAME_PATTERN }, password: PASSWORD_RULE },
+} as const;
+
+const invalidRefresh = () => gwError('GW_ERR_INVALID_TOKEN', 'The refresh token is invalid, expired, revoked or already used.', {
+  headers: { 'WWW-Authenticate': 'Bearer realm="palisade", error="invalid_token"' },
+});
 
 export function authRoutes(ctx: CoreContext): Router {
   const r = Router();
-  const loginBody = bodyValidator<{ username: string; password: string }>({
-    type: 'object', additionalProperties: false, required: ['username', 'password'], properties: { username, password },
-  });
-  const refreshBody = bodyValidator<{ refresh_token: string }>({
-    type: 'object', additionalProperties: false, required: ['refresh_token'], properties: { refresh_token: token },
-  });
-  const revokeBody = bodyValidator<{ token: string }>({
-    type: 'object', additionalProperties: false, required: ['token'], properties: { token },
-  });
-  const setupBody = bodyValidator<{ setup_token: string; username: string; password: string }>({
-    type: 'object', additionalProperties: false, required: ['setup_token', 'username', 'password'],
-    properties: { setup_token: token, username: { type: 'string', pattern: USERNAME_PATTERN }, password: PASSWORD_RULE },
-  });
-  const { loginLimitPerClient, loginLimitPerUsername, loginWindowSeconds } = ctx.config.auth;
-  const limited = (): void => {
-    ctx.events.record({ type: 'auth.login', actor: 'anonymous', outcome: 'denied', data: { reason: 'rate_limited' } })
+  const loginBody = bodyValidator<{ username: string; password: string; device_token?: string }>(LOGIN_SCHEMA);
+  const refreshBody = bodyValidator<{ refresh_token: string }>(REFRESH_SCHEMA);
+  const revokeBody = bodyValidator<{ token: string }>(REVOKE_SCHEMA);
+  const setupBody = bodyValidator<{ setup_token: string; username: string; password: string }>(SETUP_SCHEMA);
+  const a = ctx.config.auth;
+  const devices = new DeviceStore(ctx.db);
+  const throttle = new LoginThrottle(a.loginWindowSeconds, ctx.now);
+  const limited = (bucket: string): void => {
+    ctx.events.record({ type: 'auth.login', actor: 'anonymous', outcome: 'denied', data: { reason: 'rate_limited', bucket: bucket.split(':', 1)[0] ?? '' } })
       .catch((e: unknown) => ctx.logger.error('audit write failed', { error: String(e) }));
   };
-  // Both limiters count failed attempts only (successful logins are not brute force) and run
-  // before validation and hashing, so a limited request costs no PBKDF2 work.
+  // refresh and setup tokens are 256-bit random: the per-client limit only saves work
   const perClient = limiter({
-    windowSeconds: loginWindowSeconds, limit: loginLimitPerClient, skipSuccessful: true, key: clientKey, onLimited: limited,
-  });
-  const perUsername = limiter({
-    windowSeconds: loginWindowSeconds, limit: loginLimitPerUsername, skipSuccessful: true,
-    key: (req) => `user:${bodyUsername(req)}`, onLimited: limited,
+    windowSeconds: a.loginWindowSeconds, limit: a.loginLimitPerClient, skipSuccessful: true, key: clientKey,
   });
 
-  r.post('/admin/login', perClient, perUsername, async (req, res) => {
+  r.post('/admin/login', async (req, res) => {
     const body = loginBody(req);
     const name = body.username.toLowerCase();
+    const now = ctx.now();
+    const device = devices.check(body.device_token ?? deviceTokenFromCookie(req.headers.cookie), name, now);
+    const buckets: Bucket[] = device !== undefined
+      ? [{ key: `device:${device}`, limit: a.loginLimitPerDevice }]
+      : [
+        { key: `user:${name}`, limit: a.loginLimitPerUsername },
+        { key: `client:${clientIdentity(req.socket.remoteAddress)}`, limit: a.loginLimitPerClient },
+        { key: 'untrusted', limit: a.loginLimitUntrusted },
+      ];
+    const admitted = throttle.admit(buckets);
+    if (!admitted.ok) {
+      limited(admitted.key);
+      throw gwError('GW_ERR_RATE_LIMITED', `Too many failed attempts; retry in ${admitted.retryAfterSeconds} s.`, {
+        headers: { 'Retry-After': String(admitted.retryAfterSeconds) },
+      });
+    }
     const user = ctx.users.get(name);
-    const stored = user?.password ?? (await dummyPassword(ctx.config.auth.pbkdf2Iterations));
+    const stored = user?.password ?? (await dummyPassword(a.pbkdf2Iterations));
     const ok = (await verifyPassword(body.password, stored)) && user !== undefined;
     if (!ok || user === undefined) {
       // the subject is set only for an existing account: a guessed name must not create audit subject keys
-      await ctx.events.record({
-        type: 'auth.login', actor: 'anonymous', outcome: 'denied', data: { reason: 'bad_credentials' },
+      await recordOrRefuse(ctx.events, {
+        type: 'auth.login', actor: 'anonymous', outcome: 'denied', data: { reason: 'bad_credentials', trusted_device: device !== undefined },
         ...(user === undefined ? {} : { subject: user.username }),
       });
       throw gwError('GW_ERR_INVALID_CREDENTIALS');
     }
-    const tokens = ctx.sessions.issue(user.username, user.role, ctx.now());
-    await ctx.events.record({ type: 'auth.login', actor: `${user.role}:${user.username}`, subject: user.username, outcome: 'ok', data: { role: user.role } });
-    res.json(tokens);
+    throttle.refund(admitted.keys);
+    const issued = await auditThen(ctx.events, {
+      plan: () => user,
+      event: (u) => ({ type: 'auth.login', actor: `${u.role}:${u.username}`, subject: u.username, outcome: 'ok', data: { role: u.role, trusted_device: device !== undefined } }),
+      apply: (u) => ({ tokens: ctx.sessions.issue(u.username, u.role, ctx.now()), device: device === undefined ? devices.issue(u.username, ctx.now()) : undefined }),
+    });
+    if (issued.device !== undefined) res.append('Set-Cookie', deviceCookie(issued.device));
+    res.json(issued.tokens);
   });
 
   r.post('/admin/refresh', perClient, async (req, res) => {
     const body = refreshBody(req);
-    const outcome = ctx.sessions.refresh(body.refresh_token, ctx.now());
-    if (!outcome.ok) {
-      await ctx.events.record({
-        type: outcome.reason === 'reused' ? 'auth.refresh_reuse' : 'auth.refresh',
-        actor: outcome.username === undefined ? 'anonymous' : `user:${outcome.username}`,
-        outcome: 'denied',
-        data: { reason: outcome.reason, family_revoked: outcome.reason === 'reused' },
-        ...(outcome.username === undefined ? {} : { subject: outcome.username }),
-      });
-      throw gwError('GW_ERR_INVALID_TOKEN', 'The refresh token is invalid, expired, revoked or already used.', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="palisade", error="invalid_token"' },
-      });
+    const now = ctx.now();
+    const plan = ctx.sessions.peekRefresh(body.refresh_token, now);
+    if (!plan.ok) {
+      const event = {
+        type: plan.reason === 'reused' ? 'auth.refresh_reuse' : 'auth.refresh',
+        actor: plan.username === undefined ? 'anonymous' : `user:${plan.username}`,
+        outcome: 'denied' as const,
+        data: { reason: plan.reason, family_revoked: plan.reason === 'reused' },
+        ...(plan.username === undefined ? {} : { subject: plan.username }),
+      };
+      // a reused refresh token is a stolen one: its family is revoked even if the audit
+      // line cannot be written (revoking never grants anything); the answer is then 503
+      if (plan.reason === 'reused' && plan.familyId !== undefined) ctx.sessions.revokeFamily(plan.familyId, now, 'refresh_token_reuse');
+      await recordOrRefuse(ctx.events, event);
+      throw invalidRefresh();
     }
-    const p = outcome.principal;
-    await ctx.events.record({ type: 'auth.refresh', actor: `${p.role}:${p.username}`, subject: p.username, outcome: 'ok' });
+    const p = plan.principal;
+    const outcome = await auditThen(ctx.events, {
+      plan: () => p,
+      event: (q) => ({ type: 'auth.refresh', actor: `${q.role}:${q.username}`, subject: q.username, outcome: 'ok' }),
+      apply: () => {
+        const out = ctx.sessions.refresh(body.refresh_token, ctx.now());
+        if (!out.ok) throw invalidRefresh(); // changed since the plan (raced with another use)
+        return out;
+      },
+    });
     res.json(outcome.tokens);
   });
 
   r.post('/admin/revoke', requirePrincipal(ctx, ['admin']), async (req, res) => {
     const body = revokeBody(req);
-    const now = ctx.now();
-    const session = ctx.sessions.revokeByToken(body.token, now, 'admin_revoke');
-    const agentId = session.revoked ? undefined : ctx.agents.deleteByToken(body.token);
-    const revoked = session.revoked || agentId !== undefined;
-    await ctx.events.record({
-      type: 'auth.revoke', actor: actor(res), outcome: revoked ? 'ok' : 'denied',
-      data: { kind: session.revoked ? 'session' : agentId !== undefined ? 'agent' : 'unknown', ...(agentId ? { agent_id: agentId } : {}) },
-      ...(session.username === undefined ? {} : { subject: session.username }),
+    const done = await auditThen(ctx.events, {
+      plan: () => {
+        const session = ctx.sessions.lookupToken(body.token);
+        const agentId = session === undefined ? ctx.agents.idByToken(body.token) : undefined;
+        return { session, agentId };
+      },
+      event: ({ session, agentId }) => ({
+        type: 'auth.revoke', actor: actor(res), outcome: session !== undefined || agentId !== undefined ? 'ok' : 'denied',
+        data: { kind: session !== undefined ? 'session' : agentId !== undefined ? 'agent' : 'unknown', ...(agentId !== undefined ? { agent_id: agentId } : {}) },
+        ...(session === undefined ? {} : { subject: session.username }),
+      }),
+      apply: ({ session, agentId }) => {
+        if (session !== undefined) ctx.sessions.revokeFamily(session.familyId, ctx.now(), 'admin_revoke');
+        else if (agentId !== undefined) ctx.agents.delete(agentId);
+        return session !== undefined || agentId !== undefined;
+      },
     });
-    res.json({ revoked });
+    res.json({ revoked: done });
   });
 
-  r.post('/admin/logout', requirePrincipal(ctx, ['admin', 'user']), async (_req, res) => {
+  r.post('/admin/logout', requirePrincipal(ctx, ['admin', 'user']), async (_req, res: Response) => {
     const p = principalOf(res);
-    if (p.kind !== 'agent') ctx.sessions.revokeFamily(p.familyId, ctx.now(), 'logout');
-    await ctx.events.record({ type: 'auth.logout', actor: actor(res), outcome: 'ok' });
+    await auditThen(ctx.events, {
+      plan: () => p,
+      event: () => ({ type: 'auth.logout', actor: actor(res), outcome: 'ok' }),
+      apply: (q) => {
+        if (q.kind !== 'agent') ctx.sessions.revokeFamily(q.familyId, ctx.now(), 'logout');
+      },
+    });
     res.status(204).end();
   });
 
   r.post('/admin/setup', perClient, async (req, res) => {
     const body = setupBody(req);
     if (ctx.users.count('admin') > 0) throw gwError('GW_ERR_SETUP_DONE');
-    if (!ctx.setup.consume(body.setup_token)) {
-      await ctx.events.record({ type: 'auth.setup', actor: 'anonymous', outcome: 'denied' });
+    if (!ctx.setup.matches(body.setup_token)) {
+      await recordOrRefuse(ctx.events, { type: 'auth.setup', actor: 'anonymous', outcome: 'denied' });
       throw gwError('GW_ERR_INVALID_TOKEN', 'The setup token is invalid or already used.');
     }
-    const pw = await hashPassword(body.password, ctx.config.auth.pbkdf2Iterations);
-    if (!ctx.users.create(body.username, 'admin', pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
-    await ctx.events.record({ type: 'user.create', actor: 'setup', subject: body.username, outcome: 'ok', data: { role: 'admin' } });
+    const pw = await hashPassword(body.password, a.pbkdf2Iterations);
+    await auditThen(ctx.events, {
+      plan: () => {
+        if (ctx.users.count('admin') > 0) throw gwError('GW_ERR_SETUP_DONE');
+        if (!ctx.setup.matches(body.setup_token)) throw gwError('GW_ERR_INVALID_TOKEN', 'The setup token is invalid or already used.');
+        if (ctx.users.get(body.username) !== undefined) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
+        return body.username;
+      },
+      event: (u) => ({ type: 'user.create', actor: 'setup', subject: u, outcome: 'ok', data: { role: 'admin' } }),
+      apply: (u) => {
+        if (!ctx.setup.consume(body.setup_token)) throw gwError('GW_ERR_INVALID_TOKEN', 'The setup token is invalid or already used.');
+        if (!ctx.users.create(u, 'admin', pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
+      },
+    });
     ctx.logger.info('created the first admin through /admin/setup', { username: body.username, request_id: res.locals['requestId'] });
     res.status(201).json({ username: body.username, role: 'admin' });
   });
