@@ -5,8 +5,7 @@
  */
 import express, { type RequestHandler } from 'express';
 import { gwError } from '../errors.ts';
-
-const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+import { FORBIDDEN_KEYS, pointerSegment } from '../tools/json-keys.ts';
 
 /** Returns the JSON pointer of the first forbidden key, or undefined. Iterative: no recursion. */
 export function findForbiddenKey(value: unknown): string | undefined {
@@ -19,8 +18,8 @@ export function findForbiddenKey(value: unknown): string | undefined {
       continue;
     }
     for (const key of Object.keys(v)) {
-      const p = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (FORBIDDEN.has(key)) return p;
+      const p = path + pointerSegment(key);
+      if (FORBIDDEN_KEYS.has(key)) return p;
       stack.push({ v: (v as Record<string, unknown>)[key], path: p });
     }
   }

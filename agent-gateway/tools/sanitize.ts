@@ -12,6 +12,9 @@
  * Only the first problem is reported; its instancePath is an RFC 6901 JSON Pointer.
  */
 import type { JsonValue } from '../../sandbox/json.ts';
+import { FORBIDDEN_KEYS, pointerSegment } from './json-keys.ts';
+
+export { pointerSegment };
 
 export interface SanitizeLimits {
   readonly maxDepth: number;
@@ -28,13 +31,7 @@ export type SanitizeResult =
   | { readonly ok: true; readonly value: JsonValue }
   | { readonly ok: false; readonly code: 'GW_ERR_VALIDATION' | 'GW_ERR_FORBIDDEN_KEY'; readonly errors: readonly ArgError[] };
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const CONTROL_CHAR = /[\u0000-\u001f\u007f]/;
-
-/** RFC 6901: `~` → `~0`, `/` → `~1`. */
-export function pointerSegment(key: string): string {
-  return '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
-}
 
 class Refusal {
   readonly code: 'GW_ERR_VALIDATION' | 'GW_ERR_FORBIDDEN_KEY';
