@@ -70,6 +70,8 @@ export async function runChaos(env: Record<string, string>, seconds: number): Pr
     while (Date.now() < end) polite.push(await send(tokens.polite, 'return 1'));
   };
   await Promise.all([crash(), crash(), behave()]);
+  // one last crasher call once the load is over: still inside a cooldown it must be refused
+  crasher.push(await send(tokens.crasher, KILLERS[0]!));
   return { gw, admin, crasher, polite };
 }
 
