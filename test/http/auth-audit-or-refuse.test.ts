@@ -15,7 +15,7 @@ const wrap = (real: EventSink): EventSink => ({
   record: (event) => (failing ? Promise.reject(new Error('disk full (injected)')) : real.record(event)),
 });
 
-async function refused<T>(fn: () => Promise<{ status: number; body: any; text: string }>): Promise<void> {
+async function refused(fn: () => Promise<{ status: number; body: any; text: string }>): Promise<void> {
   failing = true;
   try {
     const res = await fn();
