@@ -142,6 +142,8 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     assert.ok(latency <= 1_000, `appeared ${latency} ms after the agent's 202`);
     assert.match(await page.title(), /^\(1\) /, 'pending count in the title');
     await shot('approvals');
+    await card(first.approval_id).locator('.reveal').click(); // GET /approvals/:id?reveal=true (admin, audited)
+    await card(first.approval_id).locator('h4', { hasText: 'Exact arguments' }).waitFor();
 
     await page.fill(`#note-${first.approval_id}`, 'checked the maths');
     await page.press(`#note-${first.approval_id}`, 'Enter'); // Enter in the note submits Approve

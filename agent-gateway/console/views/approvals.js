@@ -135,8 +135,18 @@ function PendingCard({ item, now, onOutcome, killed }) {
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState('');
   const [error, setError] = useState(null);
+  const [revealed, setRevealed] = useState(null);
   const left = Date.parse(item.expires_at) - now;
   const expired = left <= 0;
+  const reveal = async () => {
+    setError(null);
+    try {
+      const r = await api('GET', `/approvals/${encodeURIComponent(item.id)}?reveal=true`);
+      setRevealed(r.body && r.body.args_revealed === true ? { args: r.body.args } : { unsupported: true });
+    } catch (err) {
+      setError(err);
+    }
+  };
   const decide = async (action) => {
     setBusy(action);
     setError(null);
@@ -171,8 +181,13 @@ function PendingCard({ item, now, onOutcome, killed }) {
       <span class=${left < 60_000 ? 'countdown-chip urgent' : 'countdown-chip'} aria-label="time left">${clock(left)}</span>
     </header>
     <${Meta} item=${item} now=${now} />
-    <h4 class="sub">Arguments <span class="muted">(as shown to admins: secrets redacted)</span></h4>
-    <${Args} args=${item.args} />
+    <div class="args-head">
+      <h4 class="sub">${revealed && revealed.args !== undefined ? html`Exact arguments <span class="muted">(unredacted; this view is in the audit log)</span>`
+        : html`Arguments <span class="muted">(as shown to admins: secrets redacted)</span>`}</h4>
+      ${revealed === null && html`<button type="button" class="btn btn-small reveal" onClick=${() => void reveal()}>Show exact args</button>`}
+      ${revealed && revealed.unsupported && html`<span class="muted small">This gateway does not reveal exact args.</span>`}
+    </div>
+    <${Args} args=${revealed && revealed.args !== undefined ? revealed.args : item.args} />
     <form class="decide" onSubmit=${(e) => { e.preventDefault(); void decide('approve'); }}>
       <label for=${noteId} class="sr-only">Note</label>
       <input id=${noteId} class="note-input" placeholder="Optional note (recorded in the audit log)" maxlength="1024" value=${note}

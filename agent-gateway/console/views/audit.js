@@ -93,6 +93,7 @@ export function Audit() {
     setDraft(EMPTY);
     setFilter(EMPTY);
     setCursors([0]);
+    setOpen({});
   };
   const unfiltered = filter.since === '' && filter.until === '' && filter.event === '' && filter.actor === '';
   const toEnd = async () => {
@@ -159,7 +160,7 @@ export function Audit() {
     </div>
     <div class="table-wrap">
       <table class="table audit-table" id="audit-table">
-        <thead><tr><th scope="col"><span class="sr-only">Expand</span></th><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Outcome</th><th scope="col">Details</th></tr></thead>
+        <thead><tr><th scope="col"><span class="sr-only">Expand</span></th><th scope="col">Seq</th><th scope="col">Time <span class="muted small">(local)</span></th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Outcome</th><th scope="col">Details</th></tr></thead>
         <tbody>
           ${entries === null && html`<tr><td colspan="7"><${Spinner} /></td></tr>`}
           ${entries !== null && rows.length === 0 && html`<tr><td colspan="7" class="muted">No entries match.</td></tr>`}
