@@ -113,6 +113,18 @@ describe('docker backend pool', { skip, timeout: 600_000 }, () => {
     assert.equal(backend.health().state, 'healthy');
   });
 
+  test('abortAll (kill switch) ends a running job with SBX_ERR_KILLED at once, and the pool recovers', async () => {
+    assert.equal(ok(await call(backend, 'return "warm";')), 'warm');
+    const began = Date.now();
+    const running = call(backend, 'await new Promise((r) => setTimeout(r, 10000)); return "finished";');
+    // run() hands the job to the free warm container synchronously: it is running now
+    assert.equal(backend.abortAll('SBX_ERR_KILLED', 'kill switch engaged'), 1);
+    const r = await running;
+    assert.ok(!r.ok && r.code === 'SBX_ERR_KILLED', JSON.stringify(r));
+    assert.ok(Date.now() - began < 5000);
+    assert.equal(ok(await call(backend, 'return "after";')), 'after');
+  });
+
   test('a fresh call runs in its own container, which is removed afterwards', async () => {
     const poolId = ok(await call(backend, CONTAINER_ID));
     const freshId = ok(await call(backend, CONTAINER_ID, { fresh: true }));

@@ -32,6 +32,7 @@ export function governanceRoutes(ctx: CoreContext, svc: ToolServices): Router {
       event: (reason) => ({ type: 'killswitch.activate', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { reason } }),
       apply: (reason) => svc.killSwitch.activate(reason, actor(res)),
     });
+    svc.dispatcher.abortAll('SBX_ERR_KILLED', 'the kill switch was engaged; the tool was stopped'); // running jobs too (issue 19.9)
     res.json(killSwitchView(state));
   });
 
