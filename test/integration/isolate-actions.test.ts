@@ -88,6 +88,10 @@ describe('built-in actions in the isolate backend', () => {
     assert.deepEqual(valueOf(await run('js.eval', { code: 'await null; return [typeof input, "ok"]' })), ['undefined', 'ok']);
     assertFailed(await run('js.eval', { code: 'throw new TypeError("nope")' }), ['TOOL_ERR_THROWN']);
     assertFailed(await run('js.eval', { code: 'return (' }), ['TOOL_ERR_THROWN']);
+    // issue 18 item 9: a bare expression returns nothing; the message says what to do
+    const bare = await run('js.eval', { code: '1+2' });
+    assertFailed(bare, ['SBX_ERR_BAD_OUTPUT']);
+    assert.match(bare.ok ? '' : bare.message, /code is the body of an async function: use return/);
   });
 
   it('keeps no state between calls: each call gets a fresh context', async () => {

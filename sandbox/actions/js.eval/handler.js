@@ -3,4 +3,9 @@
 // error and bounds time, memory and output size.
 const AsyncFunction = (async function () {}).constructor;
 const run = new AsyncFunction('input', args.code);
-return await run(args.input);
+const result = await run(args.input);
+if (result === undefined) {
+  // `{"code":"1+2"}` returns nothing: answer SBX_ERR_BAD_OUTPUT with what to do instead
+  return { toJSON() { throw new Error('code is the body of an async function: use return (e.g. "return 1+2")'); } };
+}
+return result;

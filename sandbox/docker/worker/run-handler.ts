@@ -37,13 +37,15 @@ export async function runHandler(job: RunMessage): Promise<RunOutcome> {
     return { t: 'result', id: job.id, ok: false, code: 'TOOL_ERR_THROWN', message: errorMessage(error) };
   }
   let text: string | undefined;
+  let why = '';
   try {
     text = JSON.stringify(value === undefined ? null : value);
-  } catch {
+  } catch (error) {
     text = undefined;
+    why = ` (${errorMessage(error).slice(0, 200)})`;
   }
   if (text === undefined) {
-    return { t: 'result', id: job.id, ok: false, code: 'SBX_ERR_BAD_OUTPUT', message: 'result is not JSON' };
+    return { t: 'result', id: job.id, ok: false, code: 'SBX_ERR_BAD_OUTPUT', message: `result is not JSON${why}` };
   }
   if (Buffer.byteLength(text, 'utf8') > job.maxOutputBytes) {
     return { t: 'result', id: job.id, ok: false, code: 'SBX_ERR_OUTPUT_TOO_LARGE', message: 'result exceeds maxOutputBytes' };
