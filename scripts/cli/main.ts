@@ -7,10 +7,11 @@ import { agentGroup } from './agent.ts';
 import { auditGroup } from './audit.ts';
 import { doctor } from './doctor.ts';
 import { lockGroup } from './lock.ts';
+import { mcp } from './mcp.ts';
 import { serve } from './serve.ts';
 import { CliError, EXIT, EXIT_CODES_HELP, type Command, type ExitCode, type Group, type Io } from './types.ts';
 
-const TOP: Readonly<Record<string, Command>> = { serve, doctor };
+const TOP: Readonly<Record<string, Command>> = { serve, doctor, mcp };
 const GROUPS: Readonly<Record<string, Group>> = { admin: adminGroup, agent: agentGroup, audit: auditGroup, lock: lockGroup };
 
 export const TOP_HELP = `Usage: palisade <command> [options]
@@ -29,6 +30,7 @@ Commands:
   audit tail [-n N]                           print the last N entries
   lock verify                                 verify node_modules against requirements.lock.json
   doctor                                      ${doctor.summary}
+  mcp [--url U]                               ${mcp.summary}
 
 Configuration comes from the same PALISADE_* environment as the gateway (PALISADE_DATA_DIR,
 PALISADE_AUDIT_KEY, ...). "palisade <command> --help" shows each command's options.

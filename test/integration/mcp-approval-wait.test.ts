@@ -68,7 +68,7 @@ describe('MCP calls that wait for approval', () => {
   test('a client asking for progress gets progress notifications while it waits', async () => {
     const client = await connectMcp(gw.url, token);
     try {
-      const seen: Array<{ progress: number; message?: string }> = [];
+      const seen: Array<{ progress: number; message?: string | undefined }> = [];
       let resolveFirst: () => void = () => {};
       const first = new Promise<void>((r) => { resolveFirst = r; });
       const result = client.callTool({ name: 'js.eval', arguments: { code: 'return "done"' } }, {
