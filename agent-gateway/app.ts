@@ -4,7 +4,6 @@
  * Order: request id → Host check → helmet → CORS → JSON body → routes → 404 → problem+json.
  */
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
 import type { CoreContext } from './context.ts';
 import { gwError } from './errors.ts';
 import { jsonBody } from './http/body.ts';
@@ -14,6 +13,7 @@ import { errorMiddleware } from './http/problem.ts';
 import { openAiErrorMiddleware } from './http/openai-errors.ts';
 import { httpMetrics } from './metrics/observer.ts';
 import { requestId } from './http/request-id.ts';
+import { pathCheck, securityHeaders } from './http/security-headers.ts';
 import { accessLog } from './http/access-log.ts';
 import { agentRoutes } from './http/routes/agents.ts';
 import { authRoutes } from './http/routes/auth.ts';
@@ -30,7 +30,8 @@ export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = [])
   app.use(accessLog(ctx.logger));
   app.use(httpMetrics(ctx.metrics));
   app.use(hostCheck(ctx.config.host, ctx.config.allowedHosts));
-  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(securityHeaders()); // explicit JSON CSP, no HSTS on plain-http loopback (routes may set their own CSP)
+  app.use(pathCheck());
   app.use(cors(ctx.config.corsOrigins));
   app.use(jsonBody(ctx.config.limits.bodyBytes));
   app.use(healthRoutes(ctx));

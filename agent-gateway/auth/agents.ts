@@ -5,7 +5,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { hashToken, newToken, sameHash } from './tokens.ts';
 
-export const AGENT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$';
+/**
+ * Like usernames: lowercase ASCII, digits, `_` `.` `-`. No `:` (an id `x:y` made the actor
+ * string `agent:x:y` ambiguous) and no capitals (no look-alike ids differing only in case).
+ */
+export const AGENT_ID_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
 
 export interface AgentPrincipal {
   readonly agentId: string;

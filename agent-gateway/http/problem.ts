@@ -56,6 +56,10 @@ export function fromFrameworkError(err: unknown): GatewayError | undefined {
     'stream.encoding.set': 'GW_ERR_INTERNAL',
   };
   if (typeof type === 'string' && map[type] !== undefined) return new GatewayError(map[type]);
+  // the router's param decoding (a bad %-escape inside a route parameter): a path problem, not JSON
+  if (err instanceof URIError || (status === 400 && /^Failed to decode param/.test(String((err as { message?: unknown }).message)))) {
+    return new GatewayError('GW_ERR_BAD_PATH', 'The request path has a malformed percent-encoding.');
+  }
   if (status === 413) return new GatewayError('GW_ERR_BODY_TOO_LARGE');
   if (status === 400) return new GatewayError('GW_ERR_BAD_JSON');
   return undefined;

@@ -14,7 +14,8 @@ const ISSUE_HELP = `Usage: palisade agent issue <agent-id> --tools <name-or-glob
 
 Creates an agent identity allowed to call the listed tools (exact names or globs such as
 "text.*") and prints its bearer token once on stdout. Only the token's hash is stored: it
-cannot be shown again. Agent ids: 1-64 of A-Z a-z 0-9 _ . : - starting with a letter or digit.
+cannot be shown again. Agent ids: 1-64 of a-z 0-9 _ . - starting with a letter or digit (no ':'
+and no capitals, so audit actor strings such as agent:<id> stay unambiguous).
 
 Options:
   --tools <list>   comma-separated tool names or globs (required)
@@ -44,7 +45,7 @@ ${EXIT_CODES_HELP}`;
 
 function agentId(raw: string | undefined): string {
   if (raw === undefined || !new RegExp(AGENT_ID_PATTERN).test(raw)) {
-    throw usageError(`invalid agent id ${JSON.stringify((raw ?? '').slice(0, 80))}: use 1-64 of A-Z a-z 0-9 _ . : - starting with a letter or digit`);
+    throw usageError(`invalid agent id ${JSON.stringify((raw ?? '').slice(0, 80))}: use 1-64 of a-z 0-9 _ . - starting with a letter or digit`);
   }
   return raw;
 }

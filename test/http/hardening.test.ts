@@ -127,3 +127,60 @@ describe('HTTP hardening', () => {
     assert.equal((await call(gw.url, 'GET', '/health')).status, 200);
   });
 });
+
+describe('header hygiene (issue 19 item 12)', () => {
+  let gw: TestGateway;
+  let admin: string;
+  before(async () => {
+    gw = await startGateway();
+    admin = (await loginAdmin(gw.url)).token;
+  });
+  after(() => gw.stop(true));
+
+  test('no HSTS on plain-http localhost; the JSON CSP is exactly default-src none + frame-ancestors none', async () => {
+    for (const path of ['/health', '/no-such-route']) {
+      const res = await call(gw.url, 'GET', path);
+      assert.equal(res.headers.get('strict-transport-security'), null, path);
+      assert.equal(res.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", path);
+    }
+  });
+
+  test('a route can replace the CSP with its own (the console page does)', async (t) => {
+    const express = (await import('express')).default;
+    const { securityHeaders } = await import('../../agent-gateway/http/security-headers.ts');
+    const app = express();
+    app.use(securityHeaders());
+    app.get('/page', (_req, res) => {
+      res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'");
+      res.send('<!doctype html>');
+    });
+    app.get('/json', (_req, res) => res.json({}));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    t.after(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    assert.equal((await fetch(`http://127.0.0.1:${port}/page`)).headers.get('content-security-policy'), "default-src 'none'; script-src 'self'");
+    assert.equal((await fetch(`http://127.0.0.1:${port}/json`)).headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
+  });
+
+  test('agent ids: no ":" and no capitals (actor strings stay unambiguous); a plain id is accepted', async () => {
+    for (const agent_id of ['bot:admin', 'x:y', 'Bot1', 'ADMIN', '-lead', 'a'.repeat(65)]) {
+      const res = await call(gw.url, 'POST', '/admin/agents', { token: admin, body: { agent_id, tools: ['echo'] } });
+      assert.equal(res.status, 422, agent_id);
+      assert.equal(res.body.code, 'GW_ERR_VALIDATION');
+    }
+    const ok = await call(gw.url, 'POST', '/admin/agents', { token: admin, body: { agent_id: 'build-bot.v2_1', tools: ['echo'] } });
+    assert.equal(ok.status, 201, ok.text);
+  });
+
+  test('a malformed percent-encoding in the path → 400 GW_ERR_BAD_PATH (not GW_ERR_BAD_JSON), with or without a route parameter', async () => {
+    for (const path of ['/approvals/%E0%A4%A', '/approvals/%zz', '/%E0%A4%A', '/admin/agents/%C0', '/approvals/%00x']) {
+      const res = await rawRequest(gw.port, 'GET', path, { Host: `127.0.0.1:${gw.port}`, Authorization: `Bearer ${admin}` });
+      assert.equal(res.status, 400, path);
+      assert.equal(JSON.parse(res.body).code, 'GW_ERR_BAD_PATH', path);
+      assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+    }
+    const fine = await call(gw.url, 'GET', '/approvals/apr_%41', { token: admin });
+    assert.equal(fine.status, 404, 'a well-formed escape is decoded and routed normally');
+  });
+});
