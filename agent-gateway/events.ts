@@ -25,6 +25,61 @@ export interface EventSink {
   record(event: SecurityEvent): Promise<void>;
 }
 
+/**
+ * Every event type the gateway emits (emitters check their literals with `satisfies GatewayEvent`
+ * or through a helper typed on it, e.g. tools/execute.ts `audit`). `SecurityEvent` above is the stored shape (the audit log
+ * keeps any dotted type and its on-disk format does not depend on this list); `GatewayEvent`
+ * below is the discriminated union the gateway's own emitters are checked against.
+ */
+export type EventType =
+  | 'tool.call' | 'agent.paused' | 'approval.approve' | 'approval.reject' | 'approval.reveal' | 'approval.queue_full'
+  | 'policy.update' | 'killswitch.activate' | 'killswitch.deactivate' | 'config.approvals' | 'config.alerts'
+  | 'user.create' | 'user.delete' | 'user.password' | 'agent.create' | 'agent.delete'
+  | 'provider.key.put' | 'provider.key.rotate' | 'provider.key.delete'
+  | 'auth.login' | 'auth.logout' | 'auth.refresh' | 'auth.refresh_reuse' | 'auth.revoke' | 'auth.setup'
+  | 'privacy.export' | 'privacy.erase' | 'redaction.rule.put' | 'redaction.rule.delete' | 'chat.complete'
+  | 'alert.fired' | 'audit.key_rotated' | 'audit.damaged' | 'audit.incident_acknowledged' | 'audit.outbox_unreadable'
+  | 'sandbox.agent_throttled';
+
+interface EventFields {
+  readonly actor: string;
+  readonly outcome: EventOutcome;
+  readonly subject?: string;
+  readonly requestId?: string;
+}
+
+type Data<R> = JsonObject & R;
+
+/** A tool call decision or outcome: always names the agent, the tool, the adapter and the deciding rule. */
+export type ToolCallEvent = EventFields & {
+  readonly type: 'tool.call';
+  readonly data: Data<{ readonly tool: string; readonly agent_id: string; readonly rule_id: string; readonly via: 'rest' | 'mcp' }>;
+};
+
+/** The denial that opened an agent's circuit breaker. */
+export type AgentPausedEvent = EventFields & {
+  readonly type: 'agent.paused';
+  readonly data: Data<{ readonly agent_id: string; readonly step: string; readonly rule_id: string; readonly paused_until: string | null }>;
+};
+
+/** A decision on, or an admin's look at, one queued call. */
+export type ApprovalEvent = EventFields & {
+  readonly type: 'approval.approve' | 'approval.reject' | 'approval.reveal';
+  readonly data: Data<{ readonly approval_id: string }>;
+};
+
+export type ApprovalQueueFullEvent = EventFields & {
+  readonly type: 'approval.queue_full';
+  readonly data: Data<{ readonly limit: 'global' | 'agent'; readonly max_pending: number }>;
+};
+
+type TypedEvent = ToolCallEvent | AgentPausedEvent | ApprovalEvent | ApprovalQueueFullEvent;
+
+/** Events whose data is not (yet) typed per type: any JSON object. */
+export type OtherEvent = EventFields & { readonly type: Exclude<EventType, TypedEvent['type']>; readonly data?: JsonObject };
+
+export type GatewayEvent = TypedEvent | OtherEvent;
+
 const chains = new WeakMap<EventSink, Promise<unknown>>();
 
 /** Runs `fn` after every earlier serialized change through the same sink has finished. */
@@ -75,7 +130,7 @@ export function auditThen<P, R>(sink: EventSink, change: AuditedChange<P, R>): P
       return change.apply(plan);
     } catch (error) {
       const code = error instanceof GatewayError ? error.code : 'GW_ERR_INTERNAL';
-      await sink.record({ ...event, outcome: 'error', data: { ...event.data, not_applied: true, error_code: code } } as SecurityEvent)
+      await sink.record({ ...event, outcome: 'error', data: { ...event.data, not_applied: true, error_code: code } })
         .catch(() => undefined);
       throw error;
     }

@@ -16,7 +16,7 @@ import { checkDecider, principalActor, type ApprovalPrincipal } from '../approva
 import { nextStatus } from '../approvals/state.ts';
 import type { DecisionResult } from '../approvals/store.ts';
 import { gwError, type GatewayError } from '../errors.ts';
-import { auditThen, recordOrRefuse } from '../events.ts';
+import { auditThen, recordOrRefuse, type GatewayEvent } from '../events.ts';
 import { admit } from './admission.ts';
 import { audit, executeCall, type CallBody } from './execute.ts';
 import type { ToolServices } from './services.ts';
@@ -48,7 +48,7 @@ export async function rejectApproval(svc: ToolServices, id: string, decider: App
       if (!p.ok) throw p.error;
       return p.item;
     },
-    event: (item) => ({
+    event: (item): GatewayEvent => ({
       type: 'approval.reject', actor, outcome: 'ok', requestId,
       data: { approval_id: id, call_id: item.call_id, agent_id: item.agent_id, tool: item.tool, ...(note === undefined ? {} : { note }) },
     }),
@@ -104,7 +104,7 @@ export async function approveAndRun(
       if (!again.ok) throw again.error;
       return again.item;
     },
-    event: (item) => ({
+    event: (item): GatewayEvent => ({
       type: 'approval.approve', actor, outcome: 'ok', requestId,
       data: {
         approval_id: id, call_id: item.call_id, agent_id: item.agent_id, tool: item.tool, args_sha256: item.args_sha256,
@@ -160,6 +160,6 @@ export async function revealArgs(svc: ToolServices, id: string, admin: ApprovalP
   await recordOrRefuse(svc.events, {
     type: 'approval.reveal', actor: principalActor(admin), outcome: 'ok', requestId,
     data: { approval_id: id, call_id: item.call_id, agent_id: item.agent_id, tool: item.tool, args_sha256: item.args_sha256 },
-  });
+  } satisfies GatewayEvent);
   return { item, args: stored.call.args };
 }

@@ -5,7 +5,7 @@
  */
 import type { JsonValue } from '../../sandbox/json.ts';
 import { gwError } from '../errors.ts';
-import type { SecurityEvent } from '../events.ts';
+import type { GatewayEvent } from '../events.ts';
 import { argsSha256 } from '../approvals/canonical.ts';
 import { redactArgs } from './redact-args.ts';
 import type { RegisteredTool } from './registry.ts';
@@ -30,7 +30,7 @@ export interface ExecuteInput {
 }
 
 /** Durable audit write; failure means the call must not be acknowledged. */
-export async function audit(svc: ToolServices, event: SecurityEvent): Promise<void> {
+export async function audit(svc: ToolServices, event: GatewayEvent): Promise<void> {
   try {
     await svc.events.record(event);
   } catch {

@@ -7,7 +7,7 @@ import { Router } from 'express';
 import { AGENT_ID_PATTERN } from '../../auth/agents.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { auditThen } from '../../events.ts';
+import { auditThen, type GatewayEvent } from '../../events.ts';
 import { actor, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
@@ -36,7 +36,7 @@ export function agentRoutes(ctx: CoreContext): Router {
         if (exists()) throw gwError('GW_ERR_CONFLICT', 'That agent id exists; delete it first.');
         return ctx.now();
       },
-      event: (now) => ({
+      event: (now): GatewayEvent => ({
         type: 'agent.create', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
         data: { agent_id: body.agent_id, tools: body.tools, expires_at: new Date(now + ttl * 1000).toISOString() },
       }),
@@ -61,7 +61,7 @@ export function agentRoutes(ctx: CoreContext): Router {
       plan: () => {
         if (!new RegExp(AGENT_ID_PATTERN).test(id) || !ctx.agents.list().some((a) => a.agent_id === id)) throw missing();
       },
-      event: () => ({ type: 'agent.delete', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { agent_id: id } }),
+      event: (): GatewayEvent => ({ type: 'agent.delete', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { agent_id: id } }),
       apply: () => {
         if (!ctx.agents.delete(id)) throw missing();
       },

@@ -7,7 +7,7 @@ import { alertConfigView, applyAlertConfigPatch } from '../../alerts/config.ts';
 import type { AlertServices } from '../../alerts/wiring.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { auditThen } from '../../events.ts';
+import { auditThen, type GatewayEvent } from '../../events.ts';
 import { actor, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
 
@@ -23,7 +23,7 @@ export function alertRoutes(ctx: CoreContext, alerts: AlertServices): Router {
     const view = alertConfigView(result.config);
     await auditThen(ctx.events, {
       plan: () => result.config,
-      event: () => ({
+      event: (): GatewayEvent => ({
         type: 'config.alerts', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
         data: { webhooks: view.webhooks.map((w) => w.url), validation_error_threshold: view.validation_error_threshold },
       }),

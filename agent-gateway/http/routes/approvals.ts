@@ -11,7 +11,7 @@ import { validateApprovalConfig } from '../../approvals/config.ts';
 import { isApprovalStatus } from '../../approvals/state.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { auditThen } from '../../events.ts';
+import { auditThen, type GatewayEvent } from '../../events.ts';
 import { approveAndRun, rejectApproval, revealArgs } from '../../tools/approve.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { actor, principalOf, requirePrincipal } from '../auth.ts';
@@ -95,7 +95,7 @@ export function approvalRoutes(ctx: CoreContext, svc: ToolServices): Router {
     if (!parsed.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid approval config.', { extras: { errors: parsed.errors } });
     const saved = await auditThen(svc.events, {
       plan: () => parsed.config,
-      event: (cfg) => ({ type: 'config.approvals', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { timeout_seconds: cfg.timeout_seconds } }),
+      event: (cfg): GatewayEvent => ({ type: 'config.approvals', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { timeout_seconds: cfg.timeout_seconds } }),
       apply: (cfg) => svc.approvalConfig.put(cfg, actor(res)),
     });
     res.json(saved);

@@ -7,7 +7,7 @@ import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import { parseKillSwitchBody, type KillSwitchState } from '../../policy/kill-switch.ts';
 import { policyToJson, validatePolicy } from '../../policy/validate.ts';
-import { auditThen } from '../../events.ts';
+import { auditThen, type GatewayEvent } from '../../events.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { actor, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
@@ -29,7 +29,7 @@ export function governanceRoutes(ctx: CoreContext, svc: ToolServices): Router {
     if (!parsed.ok) throw gwError('GW_ERR_VALIDATION', 'Send {reason}.', { extras: { errors: parsed.errors } });
     const state = await auditThen(svc.events, {
       plan: () => parsed.reason,
-      event: (reason) => ({ type: 'killswitch.activate', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { reason } }),
+      event: (reason): GatewayEvent => ({ type: 'killswitch.activate', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { reason } }),
       apply: (reason) => svc.killSwitch.activate(reason, actor(res)),
     });
     svc.dispatcher.abortAll('SBX_ERR_KILLED', 'the kill switch was engaged; the tool was stopped'); // running jobs too (issue 19.9)
@@ -39,7 +39,7 @@ export function governanceRoutes(ctx: CoreContext, svc: ToolServices): Router {
   r.delete('/admin/kill-switch', admin, async (_req, res) => {
     const state = await auditThen(svc.events, {
       plan: () => undefined,
-      event: () => ({ type: 'killswitch.deactivate', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res) }),
+      event: (): GatewayEvent => ({ type: 'killswitch.deactivate', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res) }),
       apply: () => svc.killSwitch.deactivate(actor(res)),
     });
     res.json(killSwitchView(state));
@@ -59,7 +59,7 @@ export function governanceRoutes(ctx: CoreContext, svc: ToolServices): Router {
     if (!parsed.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid policy document.', { extras: { errors: parsed.errors } });
     const version = await auditThen(svc.events, {
       plan: () => svc.policy.nextVersion(),
-      event: (next) => ({
+      event: (next): GatewayEvent => ({
         type: 'policy.update', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
         data: { version: next, rules: parsed.doc.rules.length, rule_ids: parsed.doc.rules.map((x) => x.id) },
       }),

@@ -9,7 +9,7 @@ import { Router, type Response } from 'express';
 import { isProviderName, type ProviderKeyInfo, type ProviderName } from '../../../providers/index.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { auditThen, type SecurityEvent } from '../../events.ts';
+import { auditThen, type GatewayEvent } from '../../events.ts';
 import type { ProviderServices } from '../../providers-services.ts';
 import { actor, principalOf, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
@@ -48,7 +48,7 @@ export function providerRoutes(ctx: CoreContext, svc: ProviderServices): Router 
     type: 'object', additionalProperties: false, required: ['key', 'ttl_days'], properties: { ...keyProps, overlap_hours: { type: 'integer', minimum: 0, maximum: 720 } },
   });
 
-  const eventOf = (res: Response, type: string, provider: ProviderName, data: Record<string, string | number | null>): SecurityEvent => {
+  const eventOf = (res: Response, type: 'provider.key.put' | 'provider.key.rotate' | 'provider.key.delete', provider: ProviderName, data: Record<string, string | number | null>): GatewayEvent => {
     const who = principalOf(res);
     return {
       type, actor: actor(res), outcome: 'ok', subject: who.kind === 'agent' ? who.agentId : who.username,

@@ -7,7 +7,7 @@ import { hashPassword } from '../../auth/password.ts';
 import { USERNAME_PATTERN, type Role } from '../../auth/users.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { auditThen } from '../../events.ts';
+import { auditThen, type GatewayEvent } from '../../events.ts';
 import { actor, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
@@ -41,7 +41,7 @@ export function userRoutes(ctx: CoreContext): Router {
       plan: () => {
         if (ctx.users.get(body.username)) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
       },
-      event: () => ({ type: 'user.create', actor: actor(res), subject: body.username, outcome: 'ok', requestId: requestIdOf(res), data: { role: body.role } }),
+      event: (): GatewayEvent => ({ type: 'user.create', actor: actor(res), subject: body.username, outcome: 'ok', requestId: requestIdOf(res), data: { role: body.role } }),
       apply: () => {
         if (!ctx.users.create(body.username, body.role, pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
       },
@@ -58,7 +58,7 @@ export function userRoutes(ctx: CoreContext): Router {
         if (user.role === 'admin' && ctx.users.count('admin') <= 1) throw gwError('GW_ERR_CONFLICT', 'Refusing to delete the last admin.');
       },
       // the line is written before the change, so it records the intent: every session is revoked
-      event: () => ({ type: 'user.delete', actor: actor(res), subject: name, outcome: 'ok', requestId: requestIdOf(res), data: { sessions: 'revoked' } }),
+      event: (): GatewayEvent => ({ type: 'user.delete', actor: actor(res), subject: name, outcome: 'ok', requestId: requestIdOf(res), data: { sessions: 'revoked' } }),
       apply: () => {
         ctx.users.delete(name);
         return ctx.sessions.revokeUser(name, ctx.now(), 'user_deleted');
@@ -76,7 +76,7 @@ export function userRoutes(ctx: CoreContext): Router {
       plan: () => {
         if (!ctx.users.get(name)) throw gwError('GW_ERR_NOT_FOUND', 'No such user.');
       },
-      event: () => ({ type: 'user.password', actor: actor(res), subject: name, outcome: 'ok', requestId: requestIdOf(res), data: { sessions: 'revoked' } }),
+      event: (): GatewayEvent => ({ type: 'user.password', actor: actor(res), subject: name, outcome: 'ok', requestId: requestIdOf(res), data: { sessions: 'revoked' } }),
       apply: () => {
         const now = ctx.now();
         ctx.users.setPassword(name, pw, now);
