@@ -1,16 +1,19 @@
 /** `palisade agent issue|revoke|list`: agent identities and their scoped tokens. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { enqueueAuditEvent } from '../../agent-gateway/audit/outbox.ts';
 import { AGENT_ID_PATTERN } from '../../agent-gateway/auth/agents.ts';
 import { TOOL_GLOB_PATTERN } from '../../agent-gateway/http/routes/agents.ts';
 import { flag, intArg, parse, str } from './args.ts';
 import { loadConfig } from './config.ts';
 import { withState } from './state.ts';
+import { mcpClientConfig, mcpSnippets } from './mcp.ts';
 import { escapeControls } from './terminal.ts';
 import { EXIT, EXIT_CODES_HELP, usageError, type Command, type Group } from './types.ts';
 
 const MAX_TOOLS = 256;
 
-const ISSUE_HELP = `Usage: palisade agent issue <agent-id> --tools <name-or-glob,...> [--ttl <seconds>] [--json]
+const ISSUE_HELP = `Usage: palisade agent issue <agent-id> --tools <name-or-glob,...> [--ttl <seconds>] [--json] [--mcp]
 
 Creates an agent identity allowed to call the listed tools (exact names or globs such as
 "text.*") and prints its bearer token once on stdout. Only the token's hash is stored: it
@@ -21,6 +24,8 @@ Options:
   --tools <list>   comma-separated tool names or globs (required)
   --ttl <seconds>  token lifetime, 60 up to 31536000 (default 86400)
   --json           print {agent_id, token, expires_at} as JSON instead of the bare token
+  --mcp            print ready MCP client configs with the token (Claude Desktop, Cursor,
+                   VS Code, Claude Code; see docs/mcp.md); with --json: an "mcp" key
   -h, --help       show this help
 
 ${EXIT_CODES_HELP}
@@ -62,11 +67,23 @@ export function parseToolList(raw: string): { ok: true; tools: string[] } | { ok
   return { ok: true, tools };
 }
 
+/** Absolute paths, so a client can launch the bridge from any working directory. */
+function mcpSnippetInput(config: { host: string; port: number }, token: string): { token: string; url: string; node: string; cli: string } {
+  const pinned = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
+  const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  return {
+    token,
+    url: `http://${host}:${config.port}/mcp`,
+    node: existsSync(pinned) ? pinned : process.execPath,
+    cli: fileURLToPath(new URL('../cli.ts', import.meta.url)),
+  };
+}
+
 const issue: Command = {
   summary: 'create an agent and print its token once',
   help: ISSUE_HELP,
   async run(argv, io) {
-    const p = parse(argv, { tools: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' } }, { min: 1, max: 1 });
+    const p = parse(argv, { tools: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean' }, mcp: { type: 'boolean' } }, { min: 1, max: 1 });
     if (p.help) return (io.out(`${ISSUE_HELP}\n`), EXIT.OK);
     const id = agentId(p.positionals[0]);
     const toolsRaw = str(p, 'tools');
@@ -85,8 +102,14 @@ const issue: Command = {
       }
       const expiresAt = new Date(created.expiresAt).toISOString();
       enqueueAuditEvent(s.db, { type: 'agent.create', actor: 'cli', outcome: 'ok', data: { agent_id: id, tools: tools.tools, expires_at: expiresAt } });
-      if (flag(p, 'json')) io.out(`${JSON.stringify({ agent_id: id, token: created.token, expires_at: expiresAt })}\n`);
-      else {
+      const snippet = flag(p, 'mcp') ? mcpSnippetInput(config, created.token) : undefined;
+      if (flag(p, 'json')) {
+        const mcp = snippet === undefined ? {} : { mcp: mcpClientConfig(snippet) };
+        io.out(`${JSON.stringify({ agent_id: id, token: created.token, expires_at: expiresAt, ...mcp })}\n`);
+      } else if (snippet !== undefined) {
+        io.out(mcpSnippets(snippet));
+        io.err(`issued agent ${JSON.stringify(id)} for tools ${tools.tools.join(',')}, expires ${expiresAt}; the token in these snippets is shown only once\n`);
+      } else {
         io.out(`${created.token}\n`);
         io.err(`issued agent ${JSON.stringify(id)} for tools ${tools.tools.join(',')}, expires ${expiresAt}; the token above is shown only once\n`);
       }

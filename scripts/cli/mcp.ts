@@ -193,3 +193,41 @@ export const mcp: Command = {
     return relay(url.url, token.token, io);
   },
 };
+
+export interface SnippetInput {
+  readonly token: string;
+  /** the gateway's MCP endpoint, e.g. http://127.0.0.1:8080/mcp */
+  readonly url: string;
+  /** absolute path of the pinned Node */
+  readonly node: string;
+  /** absolute path of scripts/cli.ts */
+  readonly cli: string;
+}
+
+/** The client configuration `palisade agent issue --mcp` prints. Pure. */
+export function mcpClientConfig(s: SnippetInput): {
+  stdio: { command: string; args: string[]; env: Record<string, string> };
+  http: { type: 'http'; url: string; headers: Record<string, string> };
+} {
+  return {
+    stdio: { command: s.node, args: [s.cli, 'mcp', '--url', s.url], env: { PALISADE_AGENT_TOKEN: s.token } },
+    http: { type: 'http', url: s.url, headers: { Authorization: `Bearer ${s.token}` } },
+  };
+}
+
+/** Copy-paste snippets for the common clients (docs/mcp.md explains each). Pure. */
+export function mcpSnippets(s: SnippetInput): string {
+  const c = mcpClientConfig(s);
+  const q = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
+  return [
+    '# Claude Desktop (claude_desktop_config.json) or Cursor (.cursor/mcp.json): the stdio bridge',
+    JSON.stringify({ mcpServers: { palisade: c.stdio } }, null, 2),
+    '',
+    '# VS Code (.vscode/mcp.json): Streamable HTTP',
+    JSON.stringify({ servers: { palisade: c.http } }, null, 2),
+    '',
+    '# Claude Code: Streamable HTTP',
+    `claude mcp add --transport http palisade ${q(s.url)} --header ${q(`Authorization: Bearer ${s.token}`)}`,
+    '',
+  ].join('\n');
+}

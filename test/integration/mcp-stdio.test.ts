@@ -13,6 +13,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { call, createAgent, loginAdmin, startGateway, type TestGateway } from '../support/gateway.ts';
 import { freePort } from '../support/process.ts';
+import { runCli } from '../unit/cli/spawn-cli.ts';
 
 const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 const CLI = fileURLToPath(new URL('../../scripts/cli.ts', import.meta.url));
@@ -87,6 +88,35 @@ describe('palisade mcp (stdio bridge)', () => {
       assert.doesNotMatch(stderr, new RegExp(token), 'the token is never printed');
     });
   }
+
+  test('agent issue --mcp prints configs that work as pasted: the stdio one launches the bridge, the HTTP one connects', async () => {
+    const env = { PALISADE_DATA_DIR: gw.dataDir, PALISADE_PORT: String(gw.port) };
+    const json = await runCli(['agent', 'issue', 'pasted', '--tools', 'echo', '--mcp', '--json'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    const issued = JSON.parse(json.stdout) as { token: string; mcp: { stdio: { command: string; args: string[]; env: Record<string, string> }; http: { url: string; headers: Record<string, string> } } };
+    const { stdio, http } = issued.mcp;
+    assert.equal(stdio.command, NODE);
+    assert.deepEqual(stdio.args, [CLI, 'mcp', '--url', `http://127.0.0.1:${gw.port}/mcp`]);
+    assert.deepEqual(stdio.env, { PALISADE_AGENT_TOKEN: issued.token });
+    assert.ok(!stdio.args.some((a) => a.includes(issued.token)), 'the token is never an argument');
+    const transport = new StdioClientTransport({ ...stdio, env: { PATH: process.env['PATH'] ?? '', ...stdio.env }, cwd: tmpdir() });
+    const client = new Client({ name: 'pasted', version: '1' });
+    await client.connect(transport);
+    const r = (await client.callTool({ name: 'echo', arguments: { text: 'pasted' } })) as ToolResult;
+    assert.deepEqual(r.structuredContent, { text: 'pasted' });
+    await client.close();
+    const res = await fetch(http.url, {
+      method: 'POST', headers: { ...http.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const text = await runCli(['agent', 'issue', 'pasted-2', '--tools', 'echo', '--mcp'], { env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /"mcpServers"/);
+    assert.match(text.stdout, /claude mcp add --transport http palisade 'http:\/\/127\.0\.0\.1:\d+\/mcp' --header 'Authorization: Bearer /);
+    assert.match(text.stderr, /shown only once/);
+  });
 
   test('stdout carries nothing but JSON-RPC; stdin closing ends the bridge with 0', async () => {
     const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
