@@ -4,7 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
+import { BUILTIN_ACTIONS_DIR, readToolDir } from '../../sandbox/actions/load.ts';
+import { imageTag } from '../../sandbox/docker/image.ts';
 import { createIsolateBackend } from '../../sandbox/isolate/backend.ts';
+import { describeRouting, type SandboxMode, type ToolBackendPreference } from '../../sandbox/select-backend.ts';
 import { DEFAULT_WORKER_LIMITS } from '../../sandbox/limits.ts';
 import type { Check } from './doctor-checks.ts';
 
@@ -90,4 +93,32 @@ export function dockerChecks(probe: DockerProbe, dockerRequired: boolean, kernel
     });
   }
   return checks;
+}
+
+/**
+ * Where each risk class's built-in tools would run with this mode and what was found (the same
+ * line the gateway logs at start and shows in /health/ready), and whether the worker image exists.
+ */
+export async function routingCheck(mode: SandboxMode, probe: DockerProbe, isolateOk: boolean): Promise<Check> {
+  const tools = readToolDir(BUILTIN_ACTIONS_DIR).map((t) => {
+    const m = t.manifest as { risk?: unknown; backend?: unknown };
+    return { risk: String(m.risk), backend: (typeof m.backend === 'string' ? m.backend : 'any') as ToolBackendPreference };
+  });
+  let image = '';
+  if (probe.reachable && mode !== 'isolate') {
+    try {
+      const tag = imageTag();
+      const present = await new Docker().getImage(tag).inspect().then(() => true, () => false);
+      image = present ? `; worker image ${tag} present` : `; worker image ${tag} missing: built at the next start (about 5-15 s, logged)`;
+    } catch (error) {
+      image = `; worker image cannot be assembled (${(error as Error).message.slice(0, 120)})`;
+    }
+  }
+  const docker = mode === 'isolate' ? undefined : { usable: probe.reachable, detail: probe.detail };
+  const routing = describeRouting(mode, docker, isolateOk, tools);
+  const degraded = mode === 'auto' && !probe.reachable;
+  return {
+    name: 'routing', status: degraded ? 'warn' : 'ok', detail: `${routing.line}${image}`,
+    ...(degraded ? { fix: 'start Docker (scripts/ensure-docker.sh) so high-risk tools run in containers, or set PALISADE_SANDBOX_BACKEND=isolate to accept the isolate' } : {}),
+  };
 }
