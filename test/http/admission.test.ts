@@ -63,6 +63,30 @@ describe('admission: rules named, breaker trips audited', () => {
   });
 });
 
+test('an agent cannot tell an unknown tool from an out-of-scope one: both 403 GW_ERR_TOOL_NOT_IN_SCOPE, same body', async () => {
+  const gw = await startGateway();
+  try {
+    const admin = (await loginAdmin(gw.url)).token;
+    const bot = await createAgent(gw.url, admin, 'prober', ['echo', 'text.*']);
+    const ask = (tool: string) => call(gw.url, 'POST', '/tools/call', { token: bot, body: { tool, args: {} } });
+    const exists = await ask('hash.digest');
+    const nowhere = await ask('no.such.tool');
+    for (const res of [exists, nowhere]) {
+      assert.equal(res.status, 403);
+      assert.equal(res.body.code, 'GW_ERR_TOOL_NOT_IN_SCOPE');
+    }
+    const strip = (b: Record<string, unknown>) => ({ ...b, request_id: 'X' });
+    assert.deepEqual(strip(nowhere.body), strip(exists.body), 'the two refusals are indistinguishable');
+    assert.deepEqual([...nowhere.headers.keys()].sort(), [...exists.headers.keys()].sort());
+    // inside its own scope the agent may learn that a name is unknown: GET /tools lists that scope anyway
+    const inScopeUnknown = await ask('text.nosuch');
+    assert.equal(inScopeUnknown.status, 404);
+    assert.equal(inScopeUnknown.body.code, 'GW_ERR_TOOL_NOT_FOUND');
+  } finally {
+    await gw.stop(true);
+  }
+});
+
 describe('approve re-runs admission for the stored call', () => {
   let gw: TestGateway;
   let admin: string;
