@@ -25,3 +25,17 @@ export type SandboxErrorCode = keyof typeof SANDBOX_ERRORS;
 export function isSandboxErrorCode(value: unknown): value is SandboxErrorCode {
   return typeof value === 'string' && Object.hasOwn(SANDBOX_ERRORS, value);
 }
+
+/**
+ * Codes a worker may put in a failed result; the rest are supervisor-only (a worker reporting
+ * SBX_ERR_UNAVAILABLE, _SATURATED, _KILLED … would steer the gateway's answer or escape the fault
+ * ledger): such a reply is a protocol violation.
+ */
+export const WORKER_REPORTABLE_CODES: ReadonlySet<SandboxErrorCode> = new Set<SandboxErrorCode>([
+  'SBX_ERR_TIMEOUT',
+  'SBX_ERR_MEMORY_LIMIT',
+  'SBX_ERR_OUTPUT_TOO_LARGE',
+  'SBX_ERR_WORKER_CRASHED',
+  'SBX_ERR_BAD_OUTPUT',
+  'TOOL_ERR_THROWN',
+]);

@@ -4,7 +4,7 @@
  * with the wrong id or while idle, a bad shape, an oversized value) is a violation, and the
  * value of an accepted result is rebuilt from its JSON text after the size re-check.
  */
-import type { SandboxErrorCode } from '../errors.ts';
+import { WORKER_REPORTABLE_CODES, type SandboxErrorCode } from '../errors.ts';
 import { parseWorkerMessage } from '../ipc/messages.ts';
 import type { JsonValue } from '../json.ts';
 
@@ -30,7 +30,11 @@ export function judgeReply(raw: unknown, expecting: Expectation): Judgement {
   if (message.t === 'ready') return expecting.phase === 'starting' ? { kind: 'ready' } : violation('unexpected ready');
   if (expecting.phase !== 'busy') return violation('result while no job is pending');
   if (message.id !== expecting.id) return violation('result for another job');
-  if (!message.ok) return { kind: 'result', outcome: { ok: false, code: message.code, message: message.message } };
+  if (!message.ok) {
+    // handler code shares the worker's process in a container: it must not pick a supervisor-only code
+    if (!WORKER_REPORTABLE_CODES.has(message.code)) return violation(`worker reported a supervisor-only code ${message.code}`);
+    return { kind: 'result', outcome: { ok: false, code: message.code, message: message.message } };
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(message.value);

@@ -3,7 +3,7 @@
  * A worker is never trusted: a result is re-checked for size and depth, an error code must be
  * one a worker may legitimately report, and anything else counts as a protocol violation.
  */
-import type { SandboxErrorCode } from '../errors.ts';
+import { WORKER_REPORTABLE_CODES, type SandboxErrorCode } from '../errors.ts';
 import type { WorkerMessage } from '../ipc/messages.ts';
 import type { JsonValue } from '../json.ts';
 import type { ChildEnd } from './child.ts';
@@ -11,14 +11,7 @@ import { HOST_EXIT } from './exit-codes.ts';
 import { checkJsonValue } from './json-check.ts';
 
 /** Codes a worker may put in a failed result; the rest are supervisor-only. */
-const WORKER_CODES: ReadonlySet<SandboxErrorCode> = new Set<SandboxErrorCode>([
-  'SBX_ERR_TIMEOUT',
-  'SBX_ERR_MEMORY_LIMIT',
-  'SBX_ERR_OUTPUT_TOO_LARGE',
-  'SBX_ERR_WORKER_CRASHED',
-  'SBX_ERR_BAD_OUTPUT',
-  'TOOL_ERR_THROWN',
-]);
+const WORKER_CODES = WORKER_REPORTABLE_CODES;
 
 export type ReplyCheck =
   | { readonly kind: 'ok'; readonly value: JsonValue }

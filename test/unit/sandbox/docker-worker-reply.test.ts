@@ -32,6 +32,13 @@ test('passes a worker-reported error code through with its message capped at 102
   }
 });
 
+test('a supervisor-only code from a worker is a violation: handler code cannot claim unavailable, saturated, killed or throttled', () => {
+  for (const code of ['SBX_ERR_UNAVAILABLE', 'SBX_ERR_SATURATED', 'SBX_ERR_KILLED', 'SBX_ERR_ABORTED', 'SBX_ERR_PRINCIPAL_THROTTLED']) {
+    const judged = judgeReply({ t: 'result', id: 'job-1', ok: false, code, message: 'x' }, busy);
+    assert.equal(judged.kind, 'violation', code);
+  }
+});
+
 test('treats unknown codes, bad shapes and non-objects as protocol violations', () => {
   for (const raw of [
     { t: 'result', id: 'job-1', ok: false, code: 'EVIL_CODE', message: 'x' },
