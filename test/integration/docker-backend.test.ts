@@ -22,6 +22,16 @@ function call(backend: WorkerBackend, handler: string, extra: { fresh?: boolean;
   const job = { callId: `it-${seq}`, tool: 'test', handler, args: (extra.args ?? null) as null, ...(extra.fresh === true ? { fresh: true } : {}) };
   return backend.run(job, LIMITS, signal);
 }
+/** Bounded polling until every pool position holds a ready worker (run() then dispatches synchronously). */
+async function allReady(backend: WorkerBackend, deadlineMs = 60_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const h = backend.health();
+    if (h.state === 'healthy' && (h.workers === undefined || h.workers.ready === h.workers.total)) return;
+    assert.ok(Date.now() < until, `pool not ready within ${deadlineMs} ms: ${JSON.stringify(h)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 const ok = (r: WorkerResult): unknown => {
   assert.equal(r.ok, true, JSON.stringify(r));
   return r.ok ? r.value : undefined;
@@ -88,8 +98,10 @@ describe('docker backend pool', { skip, timeout: 600_000 }, () => {
   });
 
   test('refuses with SBX_ERR_SATURATED when the container is busy and the queue is full', async () => {
+    await allReady(backend);
+    // same tick: the slow job is handed to the ready container synchronously, the next one
+    // takes the only queue slot, the third finds both full
     const slow = call(backend, 'await new Promise((r) => setTimeout(r, 1500)); return "slow";');
-    await new Promise((r) => setTimeout(r, 100));
     const queued = call(backend, 'return "queued";');
     const refused = await call(backend, 'return "refused";');
     assert.ok(!refused.ok && refused.code === 'SBX_ERR_SATURATED', JSON.stringify(refused));
@@ -152,8 +164,9 @@ describe('docker backend lifecycle', { skip, timeout: 600_000 }, () => {
     const backend = createDockerBackend({ enabled: true, poolSize: 2, maxQueue: 4 });
     await backend.start();
     assert.equal((await leftoverContainers()).length, 2);
+    await allReady(backend);
+    // two run in the two ready containers (handed over synchronously), the third is queued
     const calls = [1, 2, 3].map(() => call(backend, 'await new Promise((r) => setTimeout(r, 30000)); return 0;'));
-    await new Promise((r) => setTimeout(r, 300));
     await backend.close();
     const results = await Promise.all(calls);
     for (const r of results) assert.ok(!r.ok && r.code === 'SBX_ERR_ABORTED', JSON.stringify(r));

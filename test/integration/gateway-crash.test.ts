@@ -4,6 +4,8 @@
  * the log verifies.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { openAudit } from '../../agent-gateway/audit/index.ts';
 import { MIGRATIONS } from '../../agent-gateway/gateway.ts';
@@ -13,25 +15,34 @@ import { call, createAgent, loginAdmin } from '../support/gateway.ts';
 import { spawnGateway } from '../support/process.ts';
 
 test('SIGKILL during a burst: every 2xx-acknowledged call is in the decrypted audit and verify passes', { timeout: 120_000 }, async () => {
-  const gw = await spawnGateway({ PALISADE_LOG_LEVEL: 'warn' });
+  const gw = await spawnGateway();
   const { base, dataDir, child } = gw;
   try {
     const admin = (await loginAdmin(base)).token;
     const agent = await createAgent(base, admin, 'burst', ['echo']);
     const acked: string[] = [];
     let stop = false;
+    let reached: () => void = () => {};
+    const enough = new Promise<void>((resolve) => { reached = resolve; });
     const worker = async (w: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         try {
           const res = await call(base, 'POST', '/tools/call', { token: agent, body: { tool: 'echo', args: { text: `w${w}-${i}` } } });
           if (res.status === 200 && res.body.status === 'ok') acked.push(res.body.call_id);
+          if (acked.length >= 150) reached();
         } catch {
           return; // connection reset by the kill
         }
       }
     };
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
-    while (acked.length < 150) await new Promise((r) => setTimeout(r, 5));
+    // the kill happens once 150 calls were acknowledged (an event, not a poll), bounded by a deadline
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([
+      enough,
+      Promise.all(workers).then(() => { throw new Error(`every worker stopped after ${acked.length} acknowledged calls:\n${gw.output()}`); }),
+      new Promise((_, reject) => { deadline = setTimeout(() => reject(new Error(`only ${acked.length} calls acknowledged within 60 s`)), 60_000); }),
+    ]).finally(() => clearTimeout(deadline));
     child.kill('SIGKILL');
     stop = true;
     await Promise.all(workers);
@@ -65,7 +76,19 @@ test('SIGTERM: the gateway stops accepting, finishes the call in flight, flushes
     const inflight = call(gw.base, 'POST', '/tools/call', {
       token: agent, body: { tool: 'js.eval', args: { code: 'const t = Date.now(); while (Date.now() - t < 1500) {} return "done"' } },
     });
-    await new Promise((r) => setTimeout(r, 400));
+    // SIGTERM only once the call is really in flight: its record says `running` (it is in the
+    // sandbox), read from the gateway's own database; bounded polling, not a fixed sleep
+    const db = new DatabaseSync(join(gw.dataDir, 'palisade.db'), { readOnly: true });
+    try {
+      const running = (): number => Number(db.prepare("SELECT COUNT(*) AS n FROM tool_calls WHERE agent_id = 'slow' AND status = 'running'").get()?.['n'] ?? 0);
+      const until = Date.now() + 30_000;
+      while (running() === 0) {
+        assert.ok(Date.now() < until, `the call never started running:\n${gw.output()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      db.close();
+    }
     gw.child.kill('SIGTERM');
     const res = await inflight;
     assert.equal(res.status, 200);
