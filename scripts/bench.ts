@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dockerReachable, runCold } from './bench/cold.ts';
 import { runLoad, type LoadSpec } from './bench/load.ts';
+import { captureMcpEcho, mcpEchoOk, type CapturedRequest } from './bench/mcp.ts';
 import { rssMiB, startServer, treeRssMiB, type Server } from './bench/procs.ts';
 import { formatTable, machine, ratios, type Row } from './bench/report.ts';
 import { BENCH_ADMIN_PASSWORD, ECHO_BODY, ECHO_DOCKER_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
@@ -81,10 +82,13 @@ async function baseline(id: string, label: string, script: string): Promise<Row>
   }
 }
 
+/** The prepared gateway plus the captured official-client MCP request. */
+type BenchPrepared = Prepared & { readonly mcpEcho: CapturedRequest };
+
 interface GatewayCase {
   readonly id: string;
   readonly label: string;
-  readonly spec: (base: string, p: Prepared) => Omit<LoadSpec, 'durationSeconds'>;
+  readonly spec: (base: string, p: BenchPrepared) => Omit<LoadSpec, 'durationSeconds'>;
   readonly check: (body: unknown) => boolean;
   readonly note?: string;
 }
@@ -99,6 +103,9 @@ const CASES: readonly GatewayCase[] = [
     spec: (base, p) => ({ url: `${base}/admin/kill-switch`, method: 'GET', headers: { authorization: `Bearer ${p.adminToken}` }, connections, expectStatus: 200 }) },
   { id: 'echo-isolate', label: 'echo via isolate (warm)', check: echoOk, note: 'POST /tools/call: agent auth, checks, ajv, policy, isolate child IPC, result check, fsynced audit line before 200',
     spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_BODY, connections, expectStatus: 200 }) },
+  { id: 'echo-mcp', label: 'echo via MCP (official client semantics, stateless)', check: mcpEchoOk,
+    note: 'POST /mcp replaying the official client\'s 2026-07-28 tools/call bytes: agent auth, per-request SDK server, the same pipeline as REST',
+    spec: (base, p) => ({ url: `${base}/mcp`, method: 'POST', headers: p.mcpEcho.headers, body: p.mcpEcho.body, connections, expectStatus: 200 }) },
   { id: 'echo-docker', label: 'echo via Docker warm pool', check: echoOk, note: 'tool echo.docker (backend "docker"); pool of 2 containers, 4 connections',
     spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_DOCKER_BODY, connections: Math.min(4, connections), expectStatus: 200 }) },
   { id: 'login', label: 'login (PBKDF2 600k)', check: (b) => isObj(b) && typeof b['token'] === 'string', note: 'POST /admin/login, 1 connection: p50 is the cost of one login',
@@ -156,10 +163,11 @@ async function main(): Promise<void> {
   log('starting the gateway child');
   const gw = await startGateway(wantDocker);
   if (wantDocker && !gw.dockerOk) skipped.push(`echo-docker: docker backend not healthy (${gw.dockerDetail})`);
+  const prepared: BenchPrepared = { ...gw.prepared, mcpEcho: await captureMcpEcho(gw.base, gw.prepared.echoAgentToken) };
   const rssStart = rssMiB(gw.server.pid);
   for (const c of CASES) {
     if (c.id === 'echo-docker' && !(wantDocker && gw.dockerOk)) continue;
-    const spec = { ...c.spec(gw.base, gw.prepared), durationSeconds: duration };
+    const spec = { ...c.spec(gw.base, prepared), durationSeconds: duration };
     log(c.label);
     await preflight(spec.url, { method: spec.method, headers: { ...spec.headers }, ...(spec.body === undefined ? {} : { body: spec.body }) }, spec.expectStatus, c.check);
     const { r, before, after, tree } = await measured(gw.server, spec);
@@ -187,6 +195,8 @@ async function main(): Promise<void> {
   const express = rows.find((r) => r.id === 'baseline-express');
   const noop = rows.find((r) => r.id === 'auth-noop');
   const login = rows.find((r) => r.id === 'login');
+  const rest = rows.find((r) => r.id === 'echo-isolate');
+  const viaMcp = rows.find((r) => r.id === 'echo-mcp');
   const lines = [
     '',
     `Palisade benchmark ${startedAt.toISOString()} (${quick ? 'quick' : 'full'}; ${duration} s per case after ${warmup} s warm-up; gateway in a child process, autocannon in this one)`,
@@ -194,6 +204,10 @@ async function main(): Promise<void> {
     '',
     `gateway RSS: ${rssStart.toFixed(0)} MiB after setup → ${rssEnd.toFixed(0)} MiB after the gateway cases (gateway process; "tree RSS" adds its isolate host children)`,
     ...(noop === undefined ? [] : [`authenticated no-op: ${(1e6 / noop.reqPerSec).toFixed(0)} µs of server time per request at saturation (1e6 / req/s), p50 ${noop.p50Ms.toFixed(2)} ms`]),
+    ...(rest === undefined || viaMcp === undefined ? [] : [
+      `MCP vs REST echo (same run): ${(viaMcp.reqPerSec / rest.reqPerSec).toFixed(3)}x req/s ` +
+      `(${(100 * (1 - viaMcp.reqPerSec / rest.reqPerSec)).toFixed(1)}% overhead), p50 ${viaMcp.p50Ms.toFixed(2)} vs ${rest.p50Ms.toFixed(2)} ms (+${(viaMcp.p50Ms - rest.p50Ms).toFixed(2)} ms)`,
+    ]),
     ...(login === undefined ? [] : [`one login (PBKDF2-HMAC-SHA256 600,000): p50 ${login.p50Ms.toFixed(0)} ms`]),
     ...skipped.map((s) => `skipped: ${s}`),
   ];
