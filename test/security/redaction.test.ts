@@ -1,8 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { pageContextMessage } from '../../agent-gateway/privacy/context-message.ts';
-import { parsePageContext, redactPageContext } from '../../agent-gateway/privacy/redaction.ts';
-import { compileRule, parseRedactionRule } from '../../agent-gateway/privacy/rules.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { ingestPageContext } from '../../agent-gateway/privacy/ingest.ts';
+import { PRIVACY_MIGRATIONS } from '../../agent-gateway/privacy/schema.ts';
+import { ConsentStore, RedactionRuleStore } from '../../agent-gateway/privacy/stores.ts';
+import { openDatabase } from '../../agent-gateway/store/db.ts';
 import { collect } from '../../providers/adapters/adapter.ts';
 import { anthropicAdapter } from '../../providers/adapters/anthropic.ts';
 import { ollamaAdapter } from '../../providers/adapters/ollama.ts';
@@ -12,13 +17,24 @@ import { startFakeProvider, type FakeProvider } from '../support/fake-provider.t
 
 let fake: FakeProvider;
 let egress: Egress;
+let dir: string;
+let db: DatabaseSync;
+let stores: { rules: RedactionRuleStore; consent: ConsentStore };
 before(async () => {
   fake = await startFakeProvider();
   egress = createEgress({ allowlist: [fake.origin], timeoutMs: 20_000, maxResponseBytes: 1 << 20 });
+  // the gateway's own stores: the per-origin rule is stored as an admin would (PUT /admin/redaction-rules)
+  dir = mkdtempSync(join(tmpdir(), 'palisade-redaction-'));
+  db = openDatabase(dir, PRIVACY_MIGRATIONS);
+  stores = { rules: new RedactionRuleStore(db), consent: new ConsentStore(db) };
+  const put = stores.rules.put('https://shop.example', { fields: ['customer_ref'], patterns: ['CUST-\\d+'] }, 'admin:test');
+  assert.ok(put.ok);
 });
 after(async () => {
   await egress.close();
   await fake.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const SECRETS = ['hunter2-PASSWORD', '4111 1111 1111 1111', '4111111111111111', 'CUST-77881', 'sk-proj-LEAKLEAKLEAKLEAK1234', 'textarea-pw-9'];
@@ -34,13 +50,12 @@ for (const [name, make] of [
   ['anthropic', (e: Egress) => anthropicAdapter(e, fake.origin, { maxLineChars: 1 << 16 })],
   ['ollama', (e: Egress) => ollamaAdapter(e, fake.origin, { maxLineChars: 1 << 16 })],
 ] as const) {
-  test(`${name}: a password input, a card number and a rule-matched field never reach the provider`, async () => {
-    const rule = parseRedactionRule({ fields: ['customer_ref'], patterns: ['CUST-\\d+'] });
-    assert.ok(rule.ok);
-    const parsed = parsePageContext(pageContext);
-    assert.ok(parsed.ok);
-    const redacted = redactPageContext(parsed, compileRule(rule.rule));
-    const messages = [pageContextMessage(redacted), { role: 'user' as const, content: 'what is in my cart?' }];
+  test(`${name}: a password input, a card number and a rule-matched field never reach the provider (through ingestPageContext)`, async () => {
+    // the gateway's one ingestion point: parse, redact with the origin's STORED rule, consent record, message
+    const ingested = ingestPageContext(pageContext, stores, { subject: 'user:ada', provider: name });
+    assert.ok(ingested.ok);
+    assert.ok(ingested.redaction.redactedFields.includes('customer_ref'), 'the stored per-origin rule was applied');
+    const messages = [ingested.message, { role: 'user' as const, content: 'what is in my cart?' }];
     const before = fake.received.length;
     const result = await collect(make(egress).stream({ model: 'm', messages }, { key: 'k' }), 'm');
     assert.equal(result.content, 'Hello world');
