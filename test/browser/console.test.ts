@@ -6,9 +6,10 @@
  * lists the approval and verifies the chain, an agent token is issued and revoked, and an XSS
  * battery in args, agent ids, notes, results, the kill-switch reason and audit values stays
  * text. During the whole run: no CSP violation, no console error, no request off the gateway's
- * origin, and every /console response carries the console CSP. Logout revokes the token and
- * nothing is left in storage or cookies. Screenshots go to PALISADE_CONSOLE_SCREENSHOTS
- * (default .tmp/console-screenshots; docs/console holds the committed ones).
+ * origin, and every /console response carries the console CSP. Logout revokes the token;
+ * nothing is in storage, and the only cookie is the gateway's HttpOnly login-throttling device
+ * cookie, which authorizes nothing. Screenshots go to PALISADE_CONSOLE_SCREENSHOTS (default
+ * .tmp/console-screenshots; docs/console holds the committed ones).
  * Skips locally (with the reason) when /usr/bin/chromium is absent; fails under CI=true.
  */
 import { after, before, describe, test } from 'node:test';
@@ -22,7 +23,7 @@ import { ADMIN_PASSWORD, call, createAgent, loginAdmin, startGateway, type TestG
 
 const skip = chromiumSkipReason();
 const SHOTS = process.env['PALISADE_CONSOLE_SCREENSHOTS'] ?? join(process.cwd(), '.tmp', 'console-screenshots');
-const XSS_AGENT = 'javascript:__xss-4';
+const XSS_AGENT = 'javascript.__xss-4'; // agent ids are [a-z0-9_.-]: as close to a URL scheme as allowed
 const PAYLOADS = [
   '<img src=x onerror=window.__xss=1>',
   '</script><script>window.__xss=2</script>',
@@ -44,14 +45,14 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let adminToken: string;
   let agentToken: string;
-  let xssToken: string;
   const rec: Recorder = { requests: [], consoleResponses: [], consoleErrors: [], pageErrors: [], authorizations: [] };
 
   const agentCall = (token: string, body: unknown) => call(gw.url, 'POST', '/tools/call', { token, body });
-  const shot = async (name: string): Promise<void> => {
+  const shot = async (name: string, fullPage = false): Promise<void> => {
     mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   };
   const submitPending = async (token: string, args: unknown): Promise<{ approval_id: string; call_id: string; pendingAt: number }> => {
     const res = await agentCall(token, { tool: 'js.eval', args });
@@ -69,9 +70,8 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
 
   before(async () => {
     gw = await startGateway();
-    const admin = (await loginAdmin(gw.url)).token;
-    agentToken = await createAgent(gw.url, admin, 'ops-bot', ['*']);
-    xssToken = await createAgent(gw.url, admin, XSS_AGENT, ['js.eval']);
+    adminToken = (await loginAdmin(gw.url)).token;
+    agentToken = await createAgent(gw.url, adminToken, 'ops-bot', ['*']);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -217,7 +217,7 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     assert.equal(listed.status, 200);
     assert.deepEqual(listed.body.tools.map((t: { name: string }) => t.name), ['echo', 'json.query']);
     await page.locator('#agents-table tr[data-agent="console-issued"]').waitFor();
-    await shot('agents');
+    await shot('agents', true);
     await page.click('button:has-text("I have stored the token")');
     assert.equal(await page.locator('#issued-token').count(), 0, 'the token is not shown again');
     await page.click('button[aria-label="Revoke console-issued"]');
@@ -227,6 +227,7 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
   });
 
   test('XSS battery: payloads in args, agent id, note, result, kill-switch reason and audit values render as text', async () => {
+    const xssToken = await createAgent(gw.url, adminToken, XSS_AGENT, ['js.eval']);
     await go('approvals');
     const joined = PAYLOADS.join(' | ');
     const args = {
@@ -317,7 +318,7 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     for (const r of rec.consoleResponses) assert.equal(r.csp, CONSOLE_CSP, r.url);
   });
 
-  test('logout revokes the token on the gateway; no token in localStorage, sessionStorage or cookies', async () => {
+  test('logout revokes the token on the gateway; no token in localStorage, sessionStorage, the DOM or a cookie', async () => {
     const bearer = rec.authorizations.at(-1);
     assert.ok(bearer !== undefined && bearer.startsWith('Bearer '));
     const token = bearer.slice('Bearer '.length);
@@ -331,7 +332,12 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     await page.click('#logout');
     await page.waitForSelector('#login-password');
     assert.equal((await call(gw.url, 'GET', '/admin/kill-switch', { token })).status, 401);
-    assert.deepEqual(await context.cookies(), []);
+    // the only cookie is the gateway's login-throttling device cookie: HttpOnly, login path only, grants nothing
+    const cookies = await context.cookies();
+    assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path]), [['palisade_device', true, 'Strict', '/admin/login']]);
+    assert.ok(cookies.every((c) => !c.value.includes(token)));
+    const withCookie = await call(gw.url, 'GET', '/admin/kill-switch', { headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } });
+    assert.equal(withCookie.status, 401, 'a cookie never authorizes an admin route');
     assert.equal(await page.evaluate('Object.keys(localStorage).length + Object.keys(sessionStorage).length'), 0);
   });
 });

@@ -65,14 +65,17 @@ async function readBody(res) {
   return text;
 }
 
-async function post(path, body, token) {
+async function post(path, body, token, credentials = 'omit') {
   const headers = { 'content-type': 'application/json', accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  return fetch(path, { method: 'POST', headers, body: JSON.stringify(body ?? {}), credentials: 'omit', cache: 'no-store' });
+  return fetch(path, { method: 'POST', headers, body: JSON.stringify(body ?? {}), credentials, cache: 'no-store' });
 }
 
 export async function login(username, password) {
-  const res = await post('/admin/login', { username, password });
+  // Only the login carries cookies: the gateway's HttpOnly `palisade_device` cookie (Path
+  // /admin/login, SameSite=Strict) lets this browser log in even while someone else's failed
+  // guesses throttle the account. It authorizes nothing; the admin token never goes in a cookie.
+  const res = await post('/admin/login', { username, password }, undefined, 'same-origin');
   const body = await readBody(res);
   if (!res.ok) throw new ApiError(res.status, body, res.headers);
   adopt(body, String(username).toLowerCase());

@@ -5,8 +5,6 @@ import { api } from '../lib/api.js';
 import { duration, localTime } from '../lib/text.js';
 import { Badge, ErrorBox, Modal, Pre, Spinner, T, useNow } from './ui.js';
 
-const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-
 export function mcpSnippet(origin, token) {
   return JSON.stringify({
     mcpServers: { palisade: { type: 'http', url: `${origin}/mcp`, headers: { Authorization: `Bearer ${token}` } } },
@@ -53,7 +51,6 @@ function IssueForm({ tools, onIssued }) {
   const [ttl, setTtl] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  const idOk = id === '' || AGENT_ID.test(id);
   const submit = async (e) => {
     e.preventDefault();
     setBusy(true);
@@ -79,9 +76,9 @@ function IssueForm({ tools, onIssued }) {
   return html`<form class="issue-form" onSubmit=${submit} aria-label="Issue an agent token">
     <div class="form-grid">
       <div class="field"><label for="agent-id">Agent id</label>
-        <input id="agent-id" value=${id} maxlength="64" required aria-invalid=${idOk ? 'false' : 'true'} aria-describedby="agent-id-hint"
+        <input id="agent-id" value=${id} maxlength="64" required aria-describedby="agent-id-hint" autocomplete="off" spellcheck="false"
           onInput=${(e) => setId(e.currentTarget.value)} />
-        <div class=${idOk ? 'hint' : 'hint hint-error'} id="agent-id-hint">Letters, digits and <code>_ . : -</code>; up to 64 characters.</div></div>
+        <div class="hint" id="agent-id-hint">Lowercase letters, digits and <code>_ . -</code>; up to 64 characters.</div></div>
       <div class="field"><label for="agent-tools">Tools (names or globs)</label>
         <input id="agent-tools" value=${scope} placeholder="echo, json.*" required onInput=${(e) => setScope(e.currentTarget.value)} aria-describedby="agent-tools-hint" />
         <div class="hint" id="agent-tools-hint">${tools.length > 0 && html`Add: ${tools.map((t) => html`<button type="button" class="chip chip-btn" onClick=${() => add(t.name)}>${t.name}</button>`)}`}</div></div>
@@ -89,7 +86,7 @@ function IssueForm({ tools, onIssued }) {
         <input id="agent-ttl" type="number" min="60" step="60" value=${ttl} placeholder="default" onInput=${(e) => setTtl(e.currentTarget.value)} /></div>
     </div>
     <${ErrorBox} error=${error} title="The token was not issued" />
-    <button type="submit" class="btn btn-primary" id="issue-btn" disabled=${busy || id === '' || !idOk || scope.trim() === ''}>${busy ? 'Issuing…' : 'Issue token'}</button>
+    <button type="submit" class="btn btn-primary" id="issue-btn" disabled=${busy || id === '' || scope.trim() === ''}>${busy ? 'Issuing…' : 'Issue token'}</button>
   </form>`;
 }
 

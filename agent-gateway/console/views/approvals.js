@@ -106,7 +106,8 @@ function CallResult({ outcome }) {
   return html`<div class="result"><${Badge}>${String(c.status)}<//></div>`;
 }
 
-function Meta({ item, now }) {
+function Meta({ item, now: tick }) {
+  const now = Math.max(tick, Date.now()); // `tick` only re-renders each second; a new card must not count from a stale one
   const left = Date.parse(item.expires_at) - now;
   const age = now - Date.parse(item.created_at);
   return html`<dl class="meta">
@@ -131,7 +132,8 @@ async function followCall(callId, signal) {
   return { status: 'running' };
 }
 
-function PendingCard({ item, now, onOutcome, killed }) {
+function PendingCard({ item, now: tick, onOutcome, killed }) {
+  const now = Math.max(tick, Date.now());
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState('');
   const [error, setError] = useState(null);
