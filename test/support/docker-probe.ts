@@ -93,21 +93,32 @@ export async function buildProbeImage(docker: Docker, compiled?: { bytes: Buffer
 
 /** Runs the probe image under the worker's container spec and returns each probe's outcome. */
 export async function runProbe(docker: Docker, image: string, mode: ProbeMode = 'all', variant: ProbeVariant = 'worker'): Promise<{ results: Map<string, ProbeResult>; exitCode: number }> {
+  const run = await runInContainer(docker, { image, entrypoint: ['/probe'], cmd: mode === 'all' ? [] : [mode], variant });
+  return { results: parseLines(run.stdout), exitCode: run.exitCode };
+}
+
+/** The worker's container spec for `image`, relaxed per variant (see the header), with only the command replaced. */
+export function variantSpec(image: string, variant: ProbeVariant): Docker.ContainerCreateOptions {
   const spec = containerSpec({ image, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'probe' });
   const host = spec.HostConfig ?? {};
-  const relaxed: Docker.ContainerCreateOptions =
-    variant === 'worker'
-      ? spec
-      : {
-          ...spec,
-          User: '0:0',
-          HostConfig: {
-            ...host,
-            CapAdd: [...CONTROL_CAPS],
-            SecurityOpt: variant === 'control' ? ['no-new-privileges', 'seccomp=unconfined', 'apparmor=unconfined'] : (host.SecurityOpt ?? []),
-          },
-        };
-  const container = await docker.createContainer({ ...relaxed, Entrypoint: ['/probe'], Cmd: mode === 'all' ? [] : [mode], OpenStdin: false, AttachStdin: false });
+  if (variant === 'worker') return spec;
+  return {
+    ...spec,
+    User: '0:0',
+    HostConfig: {
+      ...host,
+      CapAdd: [...CONTROL_CAPS],
+      SecurityOpt: variant === 'control' ? ['no-new-privileges', 'seccomp=unconfined', 'apparmor=unconfined'] : (host.SecurityOpt ?? []),
+    },
+  };
+}
+
+/** Runs one command in a container of `variant` and returns its stdout and exit code. */
+export async function runInContainer(
+  docker: Docker,
+  o: { image: string; entrypoint: string[]; cmd: string[]; variant: ProbeVariant },
+): Promise<{ stdout: string; exitCode: number }> {
+  const container = await docker.createContainer({ ...variantSpec(o.image, o.variant), Entrypoint: o.entrypoint, Cmd: o.cmd, OpenStdin: false, AttachStdin: false });
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true, hijack: true })) as Duplex;
     const demux = new DockerDemuxer({ maxChunkBytes: 1 << 20, maxStderrBytes: 4096 });
@@ -119,7 +130,7 @@ export async function runProbe(docker: Docker, image: string, mode: ProbeMode = 
     await container.start();
     const status = (await container.wait()) as { StatusCode: number };
     await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000))]);
-    return { results: parseLines(Buffer.concat(chunks).toString('utf8')), exitCode: status.StatusCode };
+    return { stdout: Buffer.concat(chunks).toString('utf8'), exitCode: status.StatusCode };
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
