@@ -105,3 +105,56 @@ describe('privacy export and erase', () => {
     assert.equal(log.text.includes('"bob"'), false, 'shredded entries no longer show the subject');
   });
 });
+
+describe('typed subjects: an agent and a user with the same name (issue 19.5)', () => {
+  test('user bot1 can neither read nor erase agent bot1’s approvals and calls; export/erase cover the users and sessions rows', async () => {
+    const agent = await createAgent(gw.url, admin, 'bot1', ['js.eval']);
+    const queued = await call(gw.url, 'POST', '/tools/call', { token: agent, body: { tool: 'js.eval', args: { code: 'return "agent-arg-secret"' } } });
+    assert.equal(queued.status, 202, queued.text);
+    assert.equal((await call(gw.url, 'POST', '/admin/users', { token: admin, body: { username: 'bot1', password: 'bot1 password long', role: 'user' } })).status, 201);
+    const user = (await loginAdmin(gw.url, 'bot1 password long', 'bot1')).token;
+
+    const own = await call(gw.url, 'GET', '/privacy/export?subject=bot1', { token: user });
+    assert.equal(own.status, 200, own.text);
+    assert.deepEqual(own.body.stores.approvals, [], 'the agent’s approvals are not the user’s');
+    assert.deepEqual(own.body.stores.tool_calls, [], 'the agent’s calls are not the user’s');
+    assert.equal(own.body.subject_kind, 'user');
+    assert.equal(own.text.includes(queued.body.approval_id) || own.text.includes('agent-arg-secret'), false);
+    assert.deepEqual(own.body.stores.users.map((u: { username: string }) => u.username), ['bot1']);
+    assert.ok(own.body.stores.sessions.length >= 1, 'login history is exported');
+    assert.equal(/pw_hash|pw_salt|access_hash|refresh_hash/.test(own.text), false, 'no password or token material');
+    assert.equal((await call(gw.url, 'GET', '/privacy/export?subject=user:bot1', { token: user })).status, 200, 'user:<name> is the same subject');
+
+    for (const [method, path] of [['GET', '/privacy/export?subject=agent:bot1'], ['DELETE', '/privacy/erase?subject=agent:bot1']] as const) {
+      assert.equal((await call(gw.url, method, path, { token: user })).status, 403, `${method} ${path}`);
+    }
+    for (const bad of ['robot:bot1', 'user:a:b', 'agent:', 'user:']) {
+      assert.equal((await call(gw.url, 'GET', `/privacy/export?subject=${encodeURIComponent(bad)}`, { token: admin })).status, 422, bad);
+    }
+
+    const erased = await call(gw.url, 'DELETE', '/privacy/erase?subject=bot1', { token: user });
+    assert.equal(erased.status, 200, erased.text);
+    assert.equal(erased.body.erased.approvals, 0);
+    assert.equal(erased.body.erased.tool_calls, 0);
+    assert.equal(erased.body.erased.users, 1);
+    assert.ok(erased.body.erased.sessions >= 1);
+    assert.equal((await call(gw.url, 'GET', '/privacy/export?subject=bot1', { token: user })).status, 401, 'the erased user’s tokens no longer work');
+
+    // the agent's records are untouched
+    assert.equal((await call(gw.url, 'GET', `/approvals/${queued.body.approval_id}`, { token: admin })).status, 200);
+    const agentExport = await call(gw.url, 'GET', '/privacy/export?subject=agent:bot1', { token: admin });
+    assert.equal(agentExport.body.subject, 'agent:bot1');
+    assert.equal(agentExport.body.stores.approvals.length, 1);
+    assert.equal(agentExport.body.stores.tool_calls.length, 1);
+    assert.deepEqual(agentExport.body.stores.users, []);
+    const adminView = await call(gw.url, 'GET', '/privacy/export?subject=bot1', { token: admin });
+    assert.deepEqual(adminView.body.stores.users, [], 'the users row is gone');
+    assert.deepEqual(adminView.body.stores.sessions, [], 'the sessions rows are gone');
+  });
+
+  test('the last admin account cannot be erased (409), and nothing is erased', async () => {
+    const res = await call(gw.url, 'DELETE', '/privacy/erase?subject=admin', { token: admin });
+    assert.equal(res.status, 409, res.text);
+    assert.equal((await call(gw.url, 'GET', '/admin/users', { token: admin })).status, 200, 'the admin still works');
+  });
+});
