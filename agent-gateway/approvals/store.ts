@@ -19,6 +19,8 @@ import { rowToItem, type ApprovalItem, type ApprovalRisk } from './item.ts';
 import { isApprovalStatus, isTerminal, nextStatus, type ApprovalAction, type ApprovalStatus } from './state.ts';
 
 export interface NewApproval {
+  /** a pre-generated `apr_<uuid>` (so the audit line naming it can be written first); default: new */
+  readonly id?: string;
   readonly call_id: string;
   readonly agent_id: string;
   readonly tool: string;
@@ -88,7 +90,8 @@ export class ApprovalStore {
     if (!Number.isInteger(t) || t < TIMEOUT_MIN || t > TIMEOUT_MAX) throw new RangeError('timeout_seconds out of range');
     if (input.risk !== 'low' && input.risk !== 'medium' && input.risk !== 'high') throw new RangeError('invalid risk');
     const exact = canonicalJson({ tool: input.tool, args: input.args });
-    const id = `apr_${randomUUID()}`;
+    if (input.id !== undefined && !/^apr_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(input.id)) throw new RangeError('id must be apr_<uuid>');
+    const id = input.id ?? `apr_${randomUUID()}`;
     const now = this.#now();
     this.#db.prepare(`INSERT INTO approvals (id, call_id, agent_id, requested_by, tool, args_redacted, exact_call, args_sha256,
       risk, status, created_at, expires_at, updated_at, definition_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`)

@@ -2,17 +2,17 @@
  * POST /tools/call (and the MCP adapter): a thin caller of the one admission function
  * (admission.ts: kill switch → breaker → rate limit → body → scope → name → registry →
  * sanitize → ajv → policy), then: deny → audited refusal (a breaker trip audited as its own
- * event); pending → the approval queue (capped) → 202; allow → sandbox → result check.
+ * event); pending → the approval queue (enqueue.ts: capped, audited first) → 202; allow → sandbox → result check.
  * Every refusal and outcome is audited (durably) before the answer is sent, naming the rule
  * that decided it (`rule_id`, `default` when no policy rule did).
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../../sandbox/json.ts';
 import type { AgentPrincipal } from '../auth/agents.ts';
-import { gwError, type GatewayError } from '../errors.ts';
+import type { GatewayError } from '../errors.ts';
 import { admit, type Admission, type AdmissionStep } from './admission.ts';
+import { enqueueForApproval } from './enqueue.ts';
 import { audit, executeCall, type CallBody } from './execute.ts';
-import { redactArgs } from './redact-args.ts';
 import type { ToolServices } from './services.ts';
 
 export type CallOutcome =
@@ -30,21 +30,6 @@ export interface CallRequest {
 export type CallVia = 'rest' | 'mcp';
 
 type Deny = Extract<Admission, { kind: 'deny' }>;
-
-/** `approval.queue_full` is audited once per scope per minute, not on every refused call. */
-const QUEUE_FULL_EVENT_EVERY_MS = 60_000;
-const queueFullSeen = new WeakMap<ToolServices, Map<string, number>>();
-
-function firstQueueFullInWindow(svc: ToolServices, key: string): boolean {
-  let seen = queueFullSeen.get(svc);
-  if (seen === undefined) queueFullSeen.set(svc, seen = new Map());
-  const now = svc.now();
-  const last = seen.get(key);
-  if (last !== undefined && now - last < QUEUE_FULL_EVENT_EVERY_MS) return false;
-  if (seen.size > 10_000) seen.clear();
-  seen.set(key, now);
-  return true;
-}
 
 function observeDeny(svc: ToolServices, a: Deny): void {
   svc.observer.callRefused(a.toolLabel, a.step);
@@ -91,42 +76,12 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
     case 'pending': {
       const name = a.tool.manifest.name;
       svc.observer.decision('require_approval');
-      const limits = svc.approvalLimits;
-      const full = svc.approvals.pendingCount() >= limits.queueMax ? 'global' as const
-        : svc.approvals.pendingCount(agent.agentId) >= limits.queuePerAgent ? 'agent' as const : undefined;
-      if (full !== undefined) {
+      const queued = await enqueueForApproval(svc, who, a.tool, a.args, a.ruleId);
+      if (!queued.ok) {
         svc.observer.callRefused(name, 'approval_queue');
-        svc.observer.approvalQueueFull?.(full);
-        const cap = full === 'global' ? limits.queueMax : limits.queuePerAgent;
-        if (firstQueueFullInWindow(svc, full === 'global' ? 'global' : `agent:${agent.agentId}`)) {
-          await audit(svc, {
-            type: 'approval.queue_full', actor: 'system', outcome: 'denied', requestId,
-            data: { limit: full, max_pending: cap, agent_id: agent.agentId, tool: name },
-          });
-        }
-        throw await refuse(svc, who, 'approval_queue', gwError('GW_ERR_APPROVAL_QUEUE_FULL',
-          full === 'global'
-            ? `The approval queue holds ${cap} pending calls, its limit; retry after some are decided.`
-            : `This agent has ${cap} calls waiting for approval, its limit; retry after some are decided.`,
-          { headers: { 'Retry-After': '30' }, extras: { rule_id: a.ruleId, limit: full, max_pending: cap } }),
-        name, a.ruleId, { limit: full, max_pending: cap });
+        throw await refuse(svc, who, 'approval_queue', queued.error, name, a.ruleId, { limit: queued.limit, max_pending: queued.cap });
       }
-      const callId = `call_${randomUUID()}`;
-      const item = svc.approvals.create({
-        call_id: callId, agent_id: agent.agentId, tool: name, args: a.args, args_redacted: redactArgs(a.args),
-        risk: a.tool.manifest.risk, timeout_seconds: svc.approvalConfig.get().timeout_seconds,
-        definition_sha256: a.tool.definitionSha256,
-      });
-      svc.calls.put({ call_id: callId, agent_id: agent.agentId, tool: name, status: 'pending_approval' });
-      svc.observer.callPending(name);
-      await audit(svc, {
-        type: 'tool.call', actor, outcome: 'pending', requestId,
-        data: {
-          step: 'policy', tool: name, agent_id: agent.agentId, call_id: callId, approval_id: item.id,
-          rule_id: a.ruleId, args_sha256: item.args_sha256, args: redactArgs(a.args), via,
-        },
-      });
-      return { status: 202, body: { status: 'pending_approval', approval_id: item.id, call_id: callId } };
+      return { status: 202, body: { status: 'pending_approval', approval_id: queued.approvalId, call_id: queued.callId } };
     }
     case 'allow': {
       svc.observer.decision('allow');

@@ -95,6 +95,21 @@ describe('audit-or-refuse on every state-changing admin route', () => {
     assert.equal(await stored(), true);
   });
 
+  test('a call needing approval: 503 and nothing is queued when its pending line cannot be written', async () => {
+    const bot = await createAgent(gw.url, admin, 'unqueued', ['js.eval']);
+    failing = true;
+    let res;
+    try {
+      res = await call(gw.url, 'POST', '/tools/call', { token: bot, body: { tool: 'js.eval', args: { code: 'return 1' } } });
+    } finally {
+      failing = false;
+    }
+    assert.equal(res.status, 503);
+    assert.equal(res.body.code, 'GW_ERR_AUDIT_UNAVAILABLE');
+    const items = (await get('/approvals?status=pending')).items.filter((i: { agent_id: string }) => i.agent_id === 'unqueued');
+    assert.deepEqual(items, [], 'no approval item exists without its audit line');
+  });
+
   test('approval decisions: approve and reject refused, the item stays pending and nothing runs', async () => {
     const bot = await createAgent(gw.url, admin, 'queued', ['js.eval']);
     const q = (await call(gw.url, 'POST', '/tools/call', { token: bot, body: { tool: 'js.eval', args: { code: 'return 1' } } })).body;
