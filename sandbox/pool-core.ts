@@ -15,85 +15,12 @@
  *   more than `size` of them, so one principal's killing jobs never empty the pool for others.
  */
 import type { SandboxErrorCode } from './errors.ts';
-import type { JsonValue } from './json.ts';
 import type { WorkerLimits } from './limits.ts';
 import { HealthTracker, poolHealth } from './pool-health.ts';
-import type { BackendHealth, BackendName, HealthChange, WorkerJob, WorkerResult } from './worker-backend.ts';
+import type { JobOutcome, PoolCore, PoolHooks, PoolOptions, PoolPosition, PoolWaiting } from './pool-types.ts';
+import type { BackendHealth, HealthChange, WorkerJob, WorkerResult } from './worker-backend.ts';
 
-export type JobOutcome =
-  | { readonly ok: true; readonly value: JsonValue }
-  | { readonly ok: false; readonly code: SandboxErrorCode; readonly message: string };
-
-export interface PoolHooks<W> {
-  /** Starts one worker; resolves once it takes jobs, rejects when it could not start. Call `died` once if it ends later. */
-  start(died: (why: string) => void): Promise<W>;
-  /** Runs one job; never rejects. When `stop` fires the job must end promptly (kill what runs it). */
-  run(worker: W, job: WorkerJob, limits: WorkerLimits, stop: AbortSignal): Promise<JobOutcome>;
-  /** Stops a worker for good; never rejects. */
-  stop(worker: W, why: string): Promise<void>;
-  /** After a job: replace this worker (single-use container, isolate host after a forced stop). */
-  replaceAfter(worker: W, outcome: JobOutcome): boolean;
-}
-
-export interface PoolOptions {
-  readonly name: BackendName;
-  /** workers one principal may use at once (the pool's nominal size) */
-  readonly size: number;
-  /** standby workers kept ready beyond `size`, out of reach of any single principal (default 0) */
-  readonly spare?: number;
-  /** jobs one worker runs at once (default 1) */
-  readonly perWorker?: number;
-  /** queued jobs; beyond it run() answers SBX_ERR_SATURATED at once */
-  readonly queueLimit: number;
-  /** queued jobs of one principal (default queueLimit) */
-  readonly queueLimitPerPrincipal?: number;
-  /** longest a job waits in the queue (default 30 s): then SATURATED, or UNAVAILABLE when no worker is ready */
-  readonly queueWaitMs?: number;
-  readonly maxStartFailures: number;
-  readonly backoffInitialMs: number;
-  readonly backoffMaxMs: number;
-  /** a worker that ends is routine (single-use containers): its replacement counts as ready until a start fails */
-  readonly routineReplacement?: boolean;
-  /** health before start() */
-  readonly initialHealth?: BackendHealth;
-  readonly log?: (line: string) => void;
-}
-
-interface Waiting {
-  readonly job: WorkerJob;
-  readonly limits: WorkerLimits;
-  readonly principal: string;
-  readonly startedAt: number;
-  readonly settle: (outcome: JobOutcome) => void;
-  timer: NodeJS.Timeout | undefined;
-  running: { readonly stop: AbortController } | undefined;
-}
-
-interface Position<W> {
-  worker: W | undefined;
-  state: 'empty' | 'starting' | 'ready' | 'draining' | 'backoff';
-  readonly inflight: Set<Waiting>;
-  startFailures: number;
-  /** being replaced on purpose or as routine: counts as ready for health */
-  replacing: boolean;
-  generation: number;
-  timer: NodeJS.Timeout | undefined;
-}
-
-export interface PoolCore {
-  start(): Promise<void>;
-  run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult>;
-  /** Ends every queued and running job now with `code` (running ones: their worker is stopped). */
-  abortAll(code: SandboxErrorCode, message: string): number;
-  /** Down with `detail` (docker daemon gone): queued jobs fail, workers stop, nothing restarts. */
-  suspend(detail: string): void;
-  /** Leaves a suspension and starts workers again. */
-  resume(): void;
-  readonly started: boolean;
-  health(): BackendHealth;
-  onHealthChange(listener: (change: HealthChange) => void): () => void;
-  close(): Promise<void>;
-}
+export type { JobOutcome, PoolCore, PoolHooks, PoolOptions } from './pool-types.ts';
 
 export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): PoolCore {
   const size = Math.max(1, options.size);
@@ -103,10 +30,10 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
   const queuePerPrincipal = options.queueLimitPerPrincipal ?? queueLimit;
   const queueWaitMs = options.queueWaitMs ?? 30_000;
   const log = options.log ?? ((): void => undefined);
-  const positions: Position<W>[] = Array.from({ length: size + Math.max(0, options.spare ?? 0) }, () => ({
+  const positions: PoolPosition<W>[] = Array.from({ length: size + Math.max(0, options.spare ?? 0) }, () => ({
     worker: undefined, state: 'empty', inflight: new Set(), startFailures: 0, replacing: false, generation: 0, timer: undefined,
   }));
-  const queue: Waiting[] = [];
+  const queue: PoolWaiting[] = [];
   const busy = new Map<string, number>();
   const stopping = new Set<Promise<void>>();
   const tracker = new HealthTracker(options.name, options.initialHealth);
@@ -118,7 +45,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
 
   const fail = (code: SandboxErrorCode, message: string): JobOutcome => ({ ok: false, code, message });
   const count = (p: string): number => busy.get(p) ?? 0;
-  const serving = (pos: Position<W>): boolean => pos.state === 'ready' || pos.state === 'draining' || pos.replacing;
+  const serving = (pos: PoolPosition<W>): boolean => pos.state === 'ready' || pos.state === 'draining' || pos.replacing;
 
   function refresh(): void {
     if (!started && !closed && suspended === undefined) return;
@@ -136,14 +63,14 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
     }
   }
 
-  function finish(w: Waiting, outcome: JobOutcome): void {
+  function finish(w: PoolWaiting, outcome: JobOutcome): void {
     clearTimeout(w.timer);
     const at = queue.indexOf(w);
     if (at >= 0) queue.splice(at, 1);
     w.settle(outcome);
   }
 
-  function spawn(pos: Position<W>, delayMs: number): void {
+  function spawn(pos: PoolPosition<W>, delayMs: number): void {
     clearTimeout(pos.timer);
     if (closed || suspended !== undefined) return;
     pos.state = delayMs > 0 ? 'backoff' : 'starting';
@@ -177,7 +104,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
   }
 
   /** The worker ended on its own (crash, kill): its jobs are settled by the hook's run(). */
-  function ended(pos: Position<W>, why: string): void {
+  function ended(pos: PoolPosition<W>, why: string): void {
     log(`${options.name} worker ended: ${why.slice(0, 300)}`);
     pos.worker = undefined;
     pos.replacing = options.routineReplacement === true;
@@ -186,7 +113,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
   }
 
   /** Replaces the worker once its jobs are done; counts as ready meanwhile. */
-  function retire(pos: Position<W>, why: string): void {
+  function retire(pos: PoolPosition<W>, why: string): void {
     pos.state = 'draining';
     if (pos.inflight.size > 0 || pos.worker === undefined) return;
     const worker = pos.worker;
@@ -202,8 +129,8 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
     void p.finally(() => stopping.delete(p));
   }
 
-  function freePosition(): Position<W> | undefined {
-    let best: Position<W> | undefined;
+  function freePosition(): PoolPosition<W> | undefined {
+    let best: PoolPosition<W> | undefined;
     for (const pos of positions) {
       if (pos.state !== 'ready' || pos.inflight.size >= perWorker) continue;
       if (best === undefined || pos.inflight.size < best.inflight.size) best = pos;
@@ -211,7 +138,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
     return best;
   }
 
-  function dispatch(pos: Position<W>, w: Waiting): void {
+  function dispatch(pos: PoolPosition<W>, w: PoolWaiting): void {
     clearTimeout(w.timer);
     const at = queue.indexOf(w);
     if (at >= 0) queue.splice(at, 1);
@@ -274,7 +201,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
           finish(w, fail('SBX_ERR_ABORTED', 'the call was aborted'));
           w.running?.stop.abort();
         };
-        const w: Waiting = {
+        const w: PoolWaiting = {
           job, limits, principal, startedAt, timer: undefined, running: undefined,
           settle: (outcome) => {
             if (settled) return;
