@@ -13,10 +13,15 @@ export interface CapturedRequest {
 }
 
 export async function captureMcpEcho(base: string, token: string): Promise<CapturedRequest> {
+  return captureMcp(base, token, 'tools/call');
+}
+
+/** The official client's POST for `method` (`tools/list` or the `tools/call` of echo "hello"). */
+export async function captureMcp(base: string, token: string, method: 'tools/list' | 'tools/call'): Promise<CapturedRequest> {
   let captured: CapturedRequest | undefined;
   const recording = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     const body = typeof init?.body === 'string' ? init.body : undefined;
-    if (body !== undefined && (JSON.parse(body) as { method?: unknown }).method === 'tools/call') {
+    if (body !== undefined && (JSON.parse(body) as { method?: unknown }).method === method) {
       const headers: Record<string, string> = {};
       new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
       captured = { headers, body };
@@ -29,12 +34,13 @@ export async function captureMcpEcho(base: string, token: string): Promise<Captu
   });
   await client.connect(transport);
   try {
+    if (method === 'tools/list') await client.listTools(undefined, { cacheMode: 'bypass' });
     const r = await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
     if ((r.structuredContent as { text?: unknown } | undefined)?.text !== 'hello') throw new Error(`bench setup: MCP echo answered ${JSON.stringify(r).slice(0, 200)}`);
   } finally {
     await client.close();
   }
-  if (captured === undefined) throw new Error('bench setup: the MCP client sent no tools/call POST');
+  if (captured === undefined) throw new Error(`bench setup: the MCP client sent no ${method} POST`);
   return captured;
 }
 
