@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_ENV_KEYS, providerConfigFromEnv, type ProviderConfig } from '../providers/config.ts';
 import { parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
+import { LIMITS } from '../sandbox/limits.ts';
 
 import type { SandboxMode } from '../sandbox/select-backend.ts';
 
@@ -214,8 +215,9 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const logLevel = levels.find((l) => l === levelRaw) ?? 'info';
   if (logLevel !== levelRaw) problems.push('PALISADE_LOG_LEVEL: must be debug, info, warn, error or silent');
 
-  const callTimeoutMs = int('CALL_TIMEOUT_MS', 5_000, 100, 60_000);
-  const isolateMemoryMb = int('ISOLATE_MEMORY_MB', 64, 8, 512);
+  // defaults live once, in sandbox/limits.ts (DESIGN §5); config.limits is the one runtime source
+  const callTimeoutMs = int('CALL_TIMEOUT_MS', LIMITS.timeoutMsDefault, 100, LIMITS.timeoutMsMax);
+  const isolateMemoryMb = int('ISOLATE_MEMORY_MB', LIMITS.isolateMemoryMb, 8, 512);
   const mcpApprovalWaitSeconds = int('MCP_APPROVAL_WAIT_SECONDS', 0, 0, 600);
   const approvals = {
     queueMax: int('APPROVAL_QUEUE_MAX', 1_000, 1, 100_000),
@@ -244,8 +246,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
     sandboxBackend, docker, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
     auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {
-      bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: 256 * 1024,
-      callTimeoutMs, callTimeoutMaxMs: 60_000, isolateMemoryMb, passwordChars: 1024,
+      bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: LIMITS.outputBytes,
+      callTimeoutMs, callTimeoutMaxMs: LIMITS.timeoutMsMax, isolateMemoryMb, passwordChars: 1024,
     },
     approvals,
     sandbox,

@@ -1,11 +1,13 @@
 /** Parses the isolate host's command-line options (`--name=value`); pure. */
+import { LIMITS } from '../limits.ts';
+
 export interface HostOptions {
   readonly poolSize: number;
   readonly maxCallsPerIsolate: number;
   readonly defaultMemoryMb: number;
 }
 
-export const DEFAULT_HOST_OPTIONS: HostOptions = Object.freeze({ poolSize: 2, maxCallsPerIsolate: 100, defaultMemoryMb: 64 });
+export const DEFAULT_HOST_OPTIONS: HostOptions = Object.freeze({ poolSize: 2, maxCallsPerIsolate: 100, defaultMemoryMb: LIMITS.isolateMemoryMb });
 
 const BOUNDS: Record<keyof HostOptions, readonly [number, number]> = {
   poolSize: [0, 64],
