@@ -6,7 +6,8 @@
  * Every form-associated control is covered: `input` (any type, hidden included), `textarea`,
  * `select` with its `option`s (value, label and text), `button`, `output`, `datalist` options
  * (keyed by the datalist id and by the `list` of the inputs using it) and `[contenteditable]`
- * elements. A control is SECRET when it is a password input, its autocomplete names a secret,
+ * elements, also inside `<template>`, `<noscript>` (parsed as markup) and `iframe srcdoc`
+ * documents. A control is SECRET when it is a password input, its autocomplete names a secret,
  * or one of its decoded keys (name, id, aria-label, and for a datalist the inputs listing it)
  * is a built-in secret name or listed in the origin's rule; a secret control has every value
  * it carries masked whole (value attributes and text). Every other attribute value, text node
@@ -83,8 +84,13 @@ function isDocument(html: string): boolean {
   return /^\s*<(?:!doctype|html[\s/>])/i.test(html.slice(0, 1024));
 }
 
-export function redactHtml(html: string, r: Redactor): { html: string; redacted: string[] } {
-  const root: Parent = isDocument(html) ? parse(html) : parseFragment(html);
+/** `<noscript>` content is parsed as markup (scripting off), so controls inside it are seen. */
+const PARSE = { scriptingEnabled: false } as const;
+/** `iframe srcdoc` documents are redacted as documents, this deep */
+const SRCDOC_DEPTH = 3;
+
+export function redactHtml(html: string, r: Redactor, depth = 0): { html: string; redacted: string[] } {
+  const root: Parent = isDocument(html) ? parse(html, PARSE) : parseFragment(html, PARSE);
   const redacted = new Set<string>();
   const elements = [...walk(root)].filter(isElement);
 
@@ -107,6 +113,12 @@ export function redactHtml(html: string, r: Redactor): { html: string; redacted:
     if (masked.has(n)) continue;
     if (isElement(n)) {
       for (const a of n.attrs) {
+        if (a.name === 'srcdoc') {
+          const inner = depth < SRCDOC_DEPTH ? redactHtml(a.value, r, depth + 1) : { html: r.whole(a.value), redacted: [] };
+          for (const name of inner.redacted) redacted.add(name);
+          a.value = inner.html;
+          continue;
+        }
         const next = r.mask(a.value);
         if (next !== a.value) {
           a.value = next;

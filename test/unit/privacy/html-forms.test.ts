@@ -68,3 +68,8 @@ test('full documents are kept as documents; comments and attribute values go thr
   assert.match(out.html, /^<!DOCTYPE html><html>/);
   assert.ok(!out.html.includes('sk-proj-ABCDEFGHIJKLMNOPQRSTUV') && !out.html.includes('4111111111111111'), out.html);
 });
+
+test('controls inside <noscript> and iframe srcdoc documents are redacted too', () => {
+  const out = run('<noscript><input name="ssn" value="N1"></noscript><iframe srcdoc="<input name=&quot;ssn&quot; value=&quot;N2&quot;><iframe srcdoc=\'<input type=password value=N3>\'></iframe>"></iframe>', rule(['ssn']));
+  for (const s of ['N1', 'N2', 'N3']) assert.ok(!out.html.includes(s), out.html);
+});
