@@ -102,13 +102,14 @@ export async function readEntriesFrom(source: ReadSource, q: ReadQuery, from?: R
   const durable = source.durableSize?.();
   for await (const { text, end } of completeLines(auditLogFile(source.dataDir), useHint ? from.offset : 0)) {
     if (durable !== undefined && end > durable) break;
-    index += 1;
     const parsed = parseLine(text);
-    if (first && useHint && (!parsed.ok || parsed.line.seq !== index)) {
+    // seq = position in a gapless log; after a recorded truncation the writer skips the lost seqs
+    index = parsed.ok ? parsed.line.seq : index + 1;
+    if (first && useHint && (!parsed.ok || parsed.line.seq <= from.seq)) {
       return readEntriesFrom(source, q); // stale hint: scan from the start
     }
     first = false;
-    if (q.after_seq !== undefined && index <= q.after_seq) continue; // seq = index in a valid log
+    if (q.after_seq !== undefined && index <= q.after_seq) continue;
     if (parsed.ok) {
       const t = Date.parse(parsed.line.ts);
       if (q.since !== undefined && t < q.since) continue;

@@ -3,6 +3,7 @@ import { AuditError, toCsv, type AuditEntry, type ReadQuery } from '../../agent-
 import { auditLogFile } from '../../agent-gateway/audit/files.ts';
 import { enqueueAuditEvent } from '../../agent-gateway/audit/outbox.ts';
 import { completeLines, MAX_READ_LIMIT, readEntries, verifyAuditLog } from '../../agent-gateway/audit/reader.ts';
+import { parseLine } from '../../agent-gateway/audit/line.ts';
 import { dateArg, flag, intArg, parse, str } from './args.ts';
 import { checkpointPublicKey, openAuditSource, type AuditSource } from './audit-source.ts';
 import { escapeControls } from './terminal.ts';
@@ -156,9 +157,17 @@ const tail: Command = {
     const n = linesRaw === undefined ? 20 : intArg('-n', linesRaw, 1, MAX_READ_LIMIT);
     return withSource(io, async (src, dataDir) => {
       if (!src.hasLog) return EXIT.OK;
-      let total = 0;
-      for await (const _line of completeLines(auditLogFile(dataDir))) total += 1;
-      const entries = await readEntries(src.source, { after_seq: Math.max(0, total - n), limit: n });
+      // the seq just before the last n lines (seqs may skip a recorded truncation gap)
+      const seqs: number[] = [];
+      let position = 0;
+      for await (const { text } of completeLines(auditLogFile(dataDir))) {
+        const parsed = parseLine(text);
+        position = parsed.ok ? parsed.line.seq : position + 1;
+        seqs.push(position);
+        if (seqs.length > n + 1) seqs.shift();
+      }
+      const afterSeq = seqs.length > n ? (seqs[0] ?? 0) : 0;
+      const entries = await readEntries(src.source, { after_seq: afterSeq, limit: n });
       for (const e of entries) io.out(`${flag(p, 'json') ? JSON.stringify(e) : formatEntry(e)}\n`);
       return EXIT.OK;
     });

@@ -68,6 +68,11 @@ describe('audit damage: deleted or truncated log with checkpoints deleted', () =
     const alert = await damagedAlert(gw, admin);
     assert.equal(alert['severity'], 'critical');
     assert.match(String(alert['message']), /truncated.*palisade audit acknowledge/);
+    // the lines written after the gap continue the seqs from the head, and tail reads them
+    const tail = await runCli(['audit', 'tail', '-n', '1', '--json'], { env: { PALISADE_DATA_DIR: dataDir } });
+    assert.equal(tail.code, 0, tail.stderr);
+    const last = JSON.parse(tail.stdout.trim().split('\n').at(-1) ?? '{}') as { seq: number };
+    assert.ok(last.seq > n, `seq ${last.seq} continues after the lost ${n}`);
   });
 
   test('the last 30 lines dropped + checkpoints deleted: human CLI output names the range', async (t) => {

@@ -168,3 +168,20 @@ test('the last line replaced by a different valid line (same seq, re-encrypted):
   const r = await verifyOnly(dataDir, d);
   assert.deepEqual({ ok: r.ok, first_bad_seq: r.first_bad_seq, reason: r.reason }, { ok: false, first_bad_seq: 6, reason: 'head_mismatch' });
 });
+
+test('reads across a recorded truncation gap: after_seq cursors (the shipper, tail) use the line seqs, not positions', async (t) => {
+  const dataDir = tempDataDir(t);
+  const d = await writeLog(t, dataDir, 40, 1000);
+  writeLines(logPath(dataDir), readLines(logPath(dataDir)).slice(0, 25));
+  const audit = openAudit({ dataDir, db: d, logger: capturingLogger() });
+  t.after(() => audit.close());
+  for (let i = 0; i < 3; i++) await audit.log.append({ type: 'after.gap', actor: 'system', outcome: 'ok', data: { i } });
+  const { readEntriesFrom } = await import('../../../agent-gateway/audit/reader.ts');
+  assert.deepEqual((await audit.read({ after_seq: 30, limit: 10 })).map((e) => e.seq), [41, 42, 43]);
+  assert.deepEqual((await audit.read({ after_seq: 24, limit: 2 })).map((e) => e.seq), [25, 41]);
+  const first = await readEntriesFrom(audit.source, { after_seq: 20, limit: 6 });
+  assert.deepEqual(first.entries.map((e) => e.seq), [21, 22, 23, 24, 25, 41]);
+  assert.ok(first.position);
+  const next = await readEntriesFrom(audit.source, { after_seq: 41, limit: 10 }, first.position);
+  assert.deepEqual(next.entries.map((e) => e.seq), [42, 43], 'the resume hint works across the gap');
+});
