@@ -112,14 +112,17 @@ export async function logout() {
 
 async function authorizedFetch(method, path, init) {
   if (session === null) throw new ApiError(401, { detail: 'Not logged in.' }, new Headers());
+  let used = session.token;
   const go = () => {
-    const headers = { accept: 'application/json', ...init.headers, authorization: `Bearer ${session.token}` };
+    used = session.token;
+    const headers = { accept: 'application/json', ...init.headers, authorization: `Bearer ${used}` };
     return fetch(path, { ...init, method, headers, credentials: 'omit', cache: 'no-store' });
   };
   let res = await go();
   if (res.status === 401 && session !== null) {
     await res.body?.cancel();
-    await refreshNow().catch(() => undefined);
+    // a refresh that finished meanwhile already rotated the token: just retry with the new one
+    if (session.token === used) await refreshNow().catch(() => undefined);
     if (session === null) throw new ApiError(401, { detail: 'The session has ended; log in again.' }, res.headers);
     res = await go();
     if (res.status === 401) drop('expired');
