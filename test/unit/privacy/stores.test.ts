@@ -107,3 +107,16 @@ test('ingestPageContext redacts with the stored rule and records consent with fi
   assert.equal(bad.ok, false);
   assert.equal(consent.exportSubject('user:ada').length, 1, 'a refused context writes no consent record');
 });
+
+test('a rule stored before RE2 whose pattern no longer compiles fails closed (fields kept, every value masked)', () => {
+  db.prepare('INSERT INTO redaction_rules (origin, rule_json, updated_at, updated_by) VALUES (?, ?, ?, ?)')
+    .run('https://old.example', JSON.stringify({ fields: ['acct'], patterns: ['(?<=ref:)\\d+'] }), 0, 'admin:root');
+  const rules = new RedactionRuleStore(db);
+  const compiled = rules.compiledFor('https://old.example');
+  assert.ok(compiled?.fields.has('acct'));
+  assert.equal(compiled?.failClosed, true);
+  const parsed = parsePageContext({ url: 'https://old.example/', fields: { note: 'ref:123456', city: 'Lyon' } });
+  assert.ok(parsed.ok);
+  const out = redactPageContext(parsed, compiled);
+  assert.deepEqual(out.context.fields, { note: '[REDACTED]', city: '[REDACTED]' });
+});
