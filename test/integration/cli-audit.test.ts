@@ -101,10 +101,11 @@ describe('palisade audit verify/tail/export read the log directly with the key',
     tamperCiphertext(join(dataDir, 'audit', 'audit.jsonl'), 3);
     const r = await runCli(['audit', 'verify'], { env: env() });
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /FAILED: first bad seq 3 \(/);
+    assert.match(r.stdout, /FAILED: first bad seq 3 \(tag_mismatch, AUDIT_ERR_TAMPERED\)/);
     assert.match(r.stdout, /^2 entries verified before it/m);
     const json = await runCli(['audit', 'verify', '--json'], { env: env() });
     assert.equal(json.code, 1);
     assert.equal(JSON.parse(json.stdout).first_bad_seq, 3);
+    assert.equal(JSON.parse(json.stdout).reason, 'tag_mismatch');
   });
 });
