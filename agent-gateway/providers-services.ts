@@ -7,7 +7,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import {
-  createKeyStore, createProviderRegistry, loadMasterKey, PROVIDER_ERRORS, ProviderError,
+  createKeyStore, createProviderRegistry, EGRESS_ERRORS, isEgressError, loadMasterKey, PROVIDER_ERRORS, ProviderError,
   type FailoverDeps, type ProviderKeyStore, type ProviderName, type ProviderRegistry,
 } from '../providers/index.ts';
 import type { Config } from './config.ts';
@@ -68,10 +68,12 @@ export function openProviderServices(config: Config, db: DatabaseSync, logger: L
 
 /**
  * Maps a provider failure to the gateway's problem: key problems → 503 GW_ERR_PROVIDER_KEY,
- * egress refusals → 502 GW_ERR_EGRESS_DENIED, everything else → GW_ERR_PROVIDER with the
+ * egress refusals (EGR_ERR_DENIED, passed through by the providers layer) → 502
+ * GW_ERR_EGRESS_DENIED, everything else → GW_ERR_PROVIDER with the
  * provider registry's status. Only the PRV code and its fixed safe message are shown.
  */
 export function providerProblem(error: unknown): GatewayError {
+  if (isEgressError(error) && error.code === 'EGR_ERR_DENIED') return gwError('GW_ERR_EGRESS_DENIED', EGRESS_ERRORS.EGR_ERR_DENIED, { extras: { egress_code: error.code } });
   if (!(error instanceof ProviderError)) return gwError('GW_ERR_PROVIDER', PROVIDER_ERRORS.PRV_ERR_UPSTREAM_NETWORK.message, { extras: { provider_code: 'PRV_ERR_UPSTREAM_NETWORK' } });
   const extras = { provider_code: error.code };
   const detail = PROVIDER_ERRORS[error.code].message;
@@ -79,8 +81,6 @@ export function providerProblem(error: unknown): GatewayError {
     case 'PRV_ERR_KEY_MISSING':
     case 'PRV_ERR_KEY_EXPIRED':
       return gwError('GW_ERR_PROVIDER_KEY', `${detail}; an admin can set one with PUT /admin/providers/:name/key.`, { extras });
-    case 'PRV_ERR_EGRESS_DENIED':
-      return gwError('GW_ERR_EGRESS_DENIED', detail, { extras });
     case 'PRV_ERR_PROVIDER_DISABLED':
       return gwError('GW_ERR_PROVIDER_DISABLED', `${detail}; GET /admin/providers shows why.`, { extras });
     case 'PRV_ERR_BAD_REQUEST':

@@ -6,7 +6,7 @@
  *   `data: [DONE]`; a failure ends with `data: {"error":{…}}` and no [DONE].
  * Error frames carry only the PRV_ERR code and its safe message, never upstream text.
  */
-import { PROVIDER_ERRORS, ProviderError, type ProviderErrorCode } from './errors.ts';
+import { failureMessage, isProviderFailure, type ProviderFailureCode } from './errors.ts';
 import type { SseWriter } from './sse.ts';
 import type { ChatEvent, ChatResult, ProviderName, Usage } from './types.ts';
 
@@ -14,10 +14,10 @@ type StreamEvent = ChatEvent | { readonly type: 'provider'; readonly provider: P
 
 export type StreamOutcome =
   | { ok: true; content: string; usage?: Usage; provider?: ProviderName }
-  | { ok: false; code: ProviderErrorCode; partialContent: string; provider?: ProviderName; clientGone: boolean };
+  | { ok: false; code: ProviderFailureCode; partialContent: string; provider?: ProviderName; clientGone: boolean };
 
-function codeOf(error: unknown): ProviderErrorCode {
-  return error instanceof ProviderError ? error.code : 'PRV_ERR_UPSTREAM_NETWORK';
+function codeOf(error: unknown): ProviderFailureCode {
+  return isProviderFailure(error) ? error.code : 'PRV_ERR_UPSTREAM_NETWORK';
 }
 
 type ToolCallEvent = Extract<ChatEvent, { type: 'tool_call' }>;
@@ -27,7 +27,7 @@ async function pump(
   writer: SseWriter,
   onDelta: (text: string) => void,
   onDone: (content: string, usage: Usage | undefined, finishReason: string | undefined) => void,
-  onError: (code: ProviderErrorCode) => void,
+  onError: (code: ProviderFailureCode) => void,
   onToolCall: (event: ToolCallEvent) => void = () => {},
 ): Promise<StreamOutcome> {
   let partial = '';
@@ -58,7 +58,7 @@ async function pump(
         }
       }
     }
-    const code: ProviderErrorCode = writer.closed ? 'PRV_ERR_ABORTED' : 'PRV_ERR_BAD_RESPONSE';
+    const code: ProviderFailureCode = writer.closed ? 'PRV_ERR_ABORTED' : 'PRV_ERR_BAD_RESPONSE';
     if (!writer.closed) onError(code);
     writer.end();
     return { ok: false, code, partialContent: partial, clientGone: code === 'PRV_ERR_ABORTED', ...(provider ? { provider } : {}) };
@@ -81,7 +81,7 @@ export function streamPalisadeChat(
     writer,
     (text) => writer.data({ delta: text }),
     (content) => writer.data({ ...doneExtras(), done: true, content }),
-    (code) => writer.event('error', { code, message: PROVIDER_ERRORS[code].message }),
+    (code) => writer.event('error', { code, message: failureMessage(code) }),
   );
 }
 
@@ -110,7 +110,7 @@ export function streamOpenAiCompatible(
       writer.data(chunk({}, openAiFinishReason(finishReason), usage));
       writer.dataText('[DONE]');
     },
-    (code) => writer.data({ error: { message: PROVIDER_ERRORS[code].message, type: 'provider_error', code, param: null } }),
+    (code) => writer.data({ error: { message: failureMessage(code), type: 'provider_error', code, param: null } }),
     (call) => {
       const fn: Record<string, string> = {};
       if (call.name !== undefined) fn['name'] = call.name;

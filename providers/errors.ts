@@ -3,10 +3,9 @@
  * and a message safe to show a client. Upstream bodies and messages never go into these:
  * `logSummary` carries a short, log-safe description (status, byte counts, reason codes).
  */
-import { isEgressError, type EgressErrorCode } from './egress/errors.ts';
+import { EGRESS_ERRORS, isEgressError, type EgressError, type EgressErrorCode } from './egress/errors.ts';
 
 export const PROVIDER_ERRORS = {
-  PRV_ERR_EGRESS_DENIED: { status: 502, message: 'Outbound destination refused by the egress policy' },
   PRV_ERR_REDIRECT_REFUSED: { status: 502, message: 'Upstream answered with a redirect; redirects are not followed' },
   PRV_ERR_UPSTREAM_AUTH: { status: 502, message: 'Upstream provider rejected the credentials' },
   PRV_ERR_UPSTREAM_RATE_LIMITED: { status: 429, message: 'Upstream provider is rate limiting' },
@@ -72,9 +71,25 @@ export function isRetryableElsewhere(code: ProviderErrorCode): boolean {
   );
 }
 
-/** How an egress failure (EGR_ERR_*) reads to a provider caller. */
-const FROM_EGRESS: Record<EgressErrorCode, ProviderErrorCode> = {
-  EGR_ERR_DENIED: 'PRV_ERR_EGRESS_DENIED',
+/**
+ * What a provider call can fail with: the provider's own error, or an egress refusal passed
+ * through unchanged (a refusal has exactly one code, EGR_ERR_DENIED, owned by the egress layer;
+ * the gateway renders it as GW_ERR_EGRESS_DENIED).
+ */
+export type ProviderFailure = ProviderError | (EgressError & { readonly code: 'EGR_ERR_DENIED' });
+export type ProviderFailureCode = ProviderErrorCode | 'EGR_ERR_DENIED';
+
+export function isProviderFailure(value: unknown): value is ProviderFailure {
+  return value instanceof ProviderError || (isEgressError(value) && value.code === 'EGR_ERR_DENIED');
+}
+
+/** The fixed, client-safe message of a failure code. */
+export function failureMessage(code: ProviderFailureCode): string {
+  return code === 'EGR_ERR_DENIED' ? EGRESS_ERRORS.EGR_ERR_DENIED : PROVIDER_ERRORS[code].message;
+}
+
+/** How an egress transport failure (EGR_ERR_*, other than a refusal) reads to a provider caller. */
+const FROM_EGRESS: Record<Exclude<EgressErrorCode, 'EGR_ERR_DENIED'>, ProviderErrorCode> = {
   EGR_ERR_REDIRECT_REFUSED: 'PRV_ERR_REDIRECT_REFUSED',
   EGR_ERR_NETWORK: 'PRV_ERR_UPSTREAM_NETWORK',
   EGR_ERR_DNS: 'PRV_ERR_UPSTREAM_NETWORK',
@@ -84,7 +99,8 @@ const FROM_EGRESS: Record<EgressErrorCode, ProviderErrorCode> = {
   EGR_ERR_CONFIG: 'PRV_ERR_CONFIG',
 };
 
-/** Maps an EgressError to the provider vocabulary; anything else is returned unchanged. */
+/** Maps an egress transport failure to the provider vocabulary; a refusal and anything else are returned unchanged. */
 export function fromEgress(error: unknown): unknown {
-  return isEgressError(error) ? new ProviderError(FROM_EGRESS[error.code], error.logSummary, error.upstreamStatus) : error;
+  if (!isEgressError(error) || error.code === 'EGR_ERR_DENIED') return error;
+  return new ProviderError(FROM_EGRESS[error.code], error.logSummary, error.upstreamStatus);
 }

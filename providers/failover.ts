@@ -5,7 +5,7 @@
  * that a switch would duplicate or splice content); failures after it are thrown as they are.
  */
 import type { ProviderConfig } from './config.ts';
-import { isRetryableElsewhere, ProviderError } from './errors.ts';
+import { isProviderFailure, isRetryableElsewhere, ProviderError, type ProviderFailure } from './errors.ts';
 import type { ProviderRegistry } from './registry.ts';
 import { usesToolFields } from './tool-fields.ts';
 import type { ChatEvent, ChatRequest, ChatResult, ProviderName } from './types.ts';
@@ -40,9 +40,12 @@ export function requireEnabled(primary: ProviderName, config: ProviderConfig): v
   if (!config.endpoints[primary].enabled) throw new ProviderError('PRV_ERR_PROVIDER_DISABLED', `provider ${primary} disabled`);
 }
 
-function asProviderError(error: unknown): ProviderError {
-  return error instanceof ProviderError ? error : new ProviderError('PRV_ERR_UPSTREAM_NETWORK', 'unexpected adapter failure');
+function asProviderError(error: unknown): ProviderFailure {
+  return isProviderFailure(error) ? error : new ProviderError('PRV_ERR_UPSTREAM_NETWORK', 'unexpected adapter failure');
 }
+
+/** An egress refusal is never retried elsewhere (it is a policy decision, not an outage). */
+const retryable = (f: ProviderFailure): boolean => f instanceof ProviderError && isRetryableElsewhere(f.code);
 
 export async function completeWithFailover(
   primary: ProviderName,
@@ -51,7 +54,7 @@ export async function completeWithFailover(
   signal?: AbortSignal,
 ): Promise<{ provider: ProviderName; result: ChatResult }> {
   requireEnabled(primary, deps.config);
-  let last: ProviderError | undefined;
+  let last: ProviderFailure | undefined;
   for (const provider of planFor(primary, request, deps.config)) {
     try {
       const key = deps.resolveKey(provider);
@@ -61,7 +64,7 @@ export async function completeWithFailover(
     } catch (error) {
       last = asProviderError(error);
       deps.onAttempt?.({ provider, ok: false, code: last.code });
-      if (signal?.aborted || !isRetryableElsewhere(last.code)) throw last;
+      if (signal?.aborted || !retryable(last)) throw last;
     }
   }
   throw last ?? new ProviderError('PRV_ERR_FAILOVER_EXHAUSTED');
@@ -74,7 +77,7 @@ export async function* streamWithFailover(
   signal?: AbortSignal,
 ): AsyncGenerator<FailoverEvent> {
   requireEnabled(primary, deps.config);
-  let last: ProviderError | undefined;
+  let last: ProviderFailure | undefined;
   for (const provider of planFor(primary, request, deps.config)) {
     let events: AsyncGenerator<ChatEvent>;
     let first: IteratorResult<ChatEvent>;
@@ -85,7 +88,7 @@ export async function* streamWithFailover(
     } catch (error) {
       last = asProviderError(error);
       deps.onAttempt?.({ provider, ok: false, code: last.code });
-      if (signal?.aborted || !isRetryableElsewhere(last.code)) throw last;
+      if (signal?.aborted || !retryable(last)) throw last;
       continue;
     }
     deps.onAttempt?.({ provider, ok: true });

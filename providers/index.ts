@@ -1,5 +1,6 @@
 /** Public surface of the providers layer for the gateway (routes, alerts, audit shipper). */
-export { PROVIDER_ERRORS, ProviderError, isProviderError, upstreamStatusCode, type ProviderErrorCode } from './errors.ts';
+export { PROVIDER_ERRORS, ProviderError, isProviderError, isProviderFailure, failureMessage, upstreamStatusCode, type ProviderErrorCode, type ProviderFailure } from './errors.ts';
+export { EGRESS_ERRORS, EgressError, isEgressError, type EgressErrorCode } from './egress/errors.ts';
 export { createEgress, type Egress, type EgressInit, type EgressOptions, type EgressResponse } from './egress/dispatcher.ts';
 export { checkAddress, checkUrl, parseAllowlist } from './egress/policy.ts';
 export { providerConfigFromEnv, normalizeBaseUrl, decideProvider, PROVIDER_ENV_KEYS, DEFAULT_BASE_URLS, type ProviderConfig, type ProviderEndpoint } from './config.ts';

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import {
-  completeWithFailover, isProviderName, openSse, parseChatRequest, planFailover, PROVIDER_NAMES, ProviderError, requireEnabled,
+  completeWithFailover, isProviderName, openSse, parseChatRequest, planFailover, PROVIDER_NAMES, ProviderError, isProviderFailure, requireEnabled,
   streamOpenAiCompatible, streamPalisadeChat, streamWithFailover, toOpenAiCompletion,
   usesToolFields, type ChatRequest, type ProviderName, type StreamOutcome,
 } from '../../../providers/index.ts';
@@ -235,7 +235,7 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
         ...(done.result.usage ? { usage: { input_tokens: done.result.usage.inputTokens, output_tokens: done.result.usage.outputTokens } } : {}),
       });
     } catch (error) {
-      if (error instanceof ProviderError) {
+      if (isProviderFailure(error)) {
         await audit(req, res, p, { ok: false, stream: false, route: '/chat/complete', code: error.code });
         throw providerProblem(error);
       }
@@ -263,7 +263,7 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
       await audit(req, res, p, { ok: true, stream: false, route: '/v1/chat/completions', provider: done.provider });
       res.json({ ...toOpenAiCompletion(done.result, meta), model: body.model });
     } catch (error) {
-      if (error instanceof ProviderError) {
+      if (isProviderFailure(error)) {
         await audit(req, res, p, { ok: false, stream: false, route: '/v1/chat/completions', code: error.code });
         throw providerProblem(error);
       }
