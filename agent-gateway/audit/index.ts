@@ -63,6 +63,7 @@ export function openAudit(options: AuditServiceOptions): AuditService {
     ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     ...(options.onFailure !== undefined ? { onFailure: options.onFailure } : {}),
   });
+  let lastDamage = '';
   const source: ReadSource = { dataDir, keys: keyring.keys, subjects, durableSize: () => log.durableSize() };
   const needSubjects = (): SubjectKeyStore => {
     if (subjects === null) throw new Error('audit service opened without a database: no subject keys');
@@ -74,13 +75,16 @@ export function openAudit(options: AuditServiceOptions): AuditService {
     read: (query) => readEntries(source, query),
     verify: async () => {
       const result = await verifyAuditLog(dataDir, keyring.keys, options.pinnedPublicKey ?? signingKey.publicKey, log, head);
-      if (!result.ok) {
+      // one alert per distinct finding, not one per verify call (an admin may poll verify)
+      const key = result.ok ? '' : JSON.stringify([result.reason, result.first_bad_seq, result.missing]);
+      if (!result.ok && key !== lastDamage) {
         try {
           options.onDamage?.(result);
         } catch {
           // a failing alert hook must not hide the result
         }
       }
+      lastDamage = key;
       return result;
     },
     incidents: () => head?.incidents() ?? [],

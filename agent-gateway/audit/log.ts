@@ -69,6 +69,8 @@ interface Pending {
 }
 
 const MAX_BATCH = 1024;
+/** 2^48 lines: far beyond any real log, far below where seq arithmetic loses precision */
+const MAX_SANE_SEQ = 2 ** 48;
 
 export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
   const { dataDir, keyring, signingKey, logger } = options;
@@ -90,6 +92,9 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     if (h === null) {
       if (seq > 0) logger.warn('audit head initialised from the log (first start with a head store)', { seq });
       headStore.set({ seq, head: prev });
+    } else if (h.seq > MAX_SANE_SEQ) {
+      // a head no writer could have produced (an edited database): report it, never adopt it
+      note({ reason: 'head_mismatch', from_seq: seq + 1, to_seq: seq + 1, detail: { head_malformed: true } });
     } else if (h.seq > seq) {
       note({ reason: 'truncated', from_seq: seq + 1, to_seq: h.seq, anchor: h.head, detail: { log_last_seq: seq, head_seq: h.seq } });
       seq = h.seq; // continue the chain from the head: the missing range stays a visible gap

@@ -185,3 +185,26 @@ test('reads across a recorded truncation gap: after_seq cursors (the shipper, ta
   const next = await readEntriesFrom(audit.source, { after_seq: 41, limit: 10 }, first.position);
   assert.deepEqual(next.entries.map((e) => e.seq), [42, 43], 'the resume hint works across the gap');
 });
+
+test('a head no writer could produce (edited database) is reported as head_mismatch at open and never adopted', async (t) => {
+  const dataDir = tempDataDir(t);
+  const d = await writeLog(t, dataDir, 3);
+  d.prepare('UPDATE audit_head SET seq = ? WHERE id = 1').run(Number.MAX_SAFE_INTEGER);
+  const audit = openAudit({ dataDir, db: d, logger: capturingLogger() });
+  t.after(() => audit.close());
+  assert.equal(audit.log.incidents[0]?.reason, 'head_mismatch');
+  assert.deepEqual(await audit.log.append({ type: 'x', actor: 'system', outcome: 'ok' }), { seq: 4 }, 'the file tail is kept');
+});
+
+test('a failed verify fires onDamage once per distinct finding, not once per call', async (t) => {
+  const dataDir = tempDataDir(t);
+  const d = await writeLog(t, dataDir, 5);
+  writeLines(logPath(dataDir), readLines(logPath(dataDir)).slice(0, 3));
+  rmSync(checkpointsPath(dataDir));
+  const seen: string[] = [];
+  const audit = openAudit({ dataDir, db: d, logger: capturingLogger(), onDamage: (r) => seen.push(String(r.reason)) });
+  t.after(() => audit.close());
+  await audit.verify();
+  await audit.verify();
+  assert.deepEqual(seen, ['truncated']);
+});
