@@ -29,10 +29,11 @@ export function cors(allowed: readonly string[]): RequestHandler {
     }
     if (decision.allowOrigin !== undefined) {
       res.setHeader('Access-Control-Allow-Origin', decision.allowOrigin);
-      res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
+      res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After, WWW-Authenticate');
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
-        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Palisade-Provider');
+        // the Mcp-* headers are the ones the official MCP client sends on POST /mcp
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Palisade-Provider, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID');
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();
         return;

@@ -226,6 +226,19 @@ describe('POST /mcp at the HTTP edge', () => {
     await client.close();
   });
 
+  test('a configured browser origin passes the CORS preflight with the headers the MCP client sends', async () => {
+    const pre = await rawMcp(gw.port, '', {
+      origin: allowed, 'access-control-request-method': 'POST', 'content-type': '',
+      'access-control-request-headers': 'authorization,content-type,mcp-protocol-version,mcp-method,mcp-name',
+    }, 'OPTIONS');
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], allowed);
+    const allowedHeaders = String(pre.headers['access-control-allow-headers']).toLowerCase();
+    for (const h of ['authorization', 'content-type', 'mcp-protocol-version', 'mcp-method', 'mcp-name']) assert.ok(allowedHeaders.includes(h), h);
+    const refused = await rawMcp(gw.port, '', { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'content-type': '' }, 'OPTIONS');
+    assert.equal(refused.status, 403);
+  });
+
   test('Host rebinding → 403 GW_ERR_HOST_NOT_ALLOWED', async () => {
     const res = await rawMcp(gw.port, initializeBody(), { ...auth(), host: `evil.example:${gw.port}` });
     assert.equal(res.status, 403);
