@@ -99,7 +99,12 @@ export function verifyAudit(input: VerifyInput): VerifyResult {
     const line = parsed.line;
     if (line.seq !== expected) {
       const gap = gaps.find((g) => g.from_seq === expected && g.to_seq + 1 === line.seq);
-      if (gap === undefined) { worse({ seq: expected, reason: 'seq_mismatch', message: `expected seq ${expected}, found ${line.seq}` }); break; }
+      if (gap === undefined) {
+        // a jump forward means lines are gone (e.g. the file was cut while the writer kept appending)
+        const missing = line.seq > expected ? { missing: { from: expected, to: line.seq - 1 } } : {};
+        worse({ seq: expected, reason: 'seq_mismatch', message: `expected seq ${expected}, found ${line.seq}`, ...missing });
+        break;
+      }
       crossed.push(gap);
       prev = gap.anchor as string;
       expected = line.seq;

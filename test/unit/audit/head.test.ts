@@ -208,3 +208,16 @@ test('a failed verify fires onDamage once per distinct finding, not once per cal
   await audit.verify();
   assert.deepEqual(seen, ['truncated']);
 });
+
+test('the file cut while the writer runs: verify names the gap the writer appended past', async (t) => {
+  const dataDir = tempDataDir(t);
+  const d = db(t, dataDir);
+  const audit = openAudit({ dataDir, db: d, logger: capturingLogger() });
+  t.after(() => audit.close());
+  for (let i = 0; i < 10; i++) await audit.log.append({ type: 'x', actor: 'system', outcome: 'ok', data: { i } });
+  writeLines(logPath(dataDir), readLines(logPath(dataDir)).slice(0, 4)); // O_TRUNC under the writer
+  await audit.log.append({ type: 'after.cut', actor: 'system', outcome: 'ok' });
+  const r = await audit.verify();
+  assert.deepEqual({ ok: r.ok, reason: r.reason, first_bad_seq: r.first_bad_seq, missing: r.missing },
+    { ok: false, reason: 'seq_mismatch', first_bad_seq: 5, missing: { from: 5, to: 10 } });
+});

@@ -96,6 +96,7 @@ test('a deleted line is named as the first bad seq', async (t) => {
   assert.equal(r.ok, false);
   assert.equal(r.first_bad_seq, 4);
   assert.equal(r.reason, 'seq_mismatch');
+  assert.deepEqual(r.missing, { from: 4, to: 4 });
 });
 
 test('a deleted line with later seqs renumbered still breaks the chain at that seq', async (t) => {
