@@ -6,6 +6,7 @@
  * `maxAttempts`; other statuses are final. The transport `post` is injected.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { isEgressError } from '../../providers/egress/errors.ts';
 import { checkWebhookUrl, type CheckUrl, type Webhook } from './config.ts';
 import type { Alert } from './types.ts';
 
@@ -39,6 +40,12 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
+/** EGR_ERR_DENIED thrown by the egress connector, directly or as the cause undici wraps it in. */
+function isEgressRefusal(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return [error, cause].some((e) => isEgressError(e) && e.code === 'EGR_ERR_DENIED');
+}
+
 export function createWebhookSender(o: SenderOptions): WebhookSender {
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -64,7 +71,9 @@ export function createWebhookSender(o: SenderOptions): WebhookSender {
         if (status >= 200 && status < 300) return { url: w.url, ok: true, attempts: attempt, status };
         last = { url: w.url, ok: false, attempts: attempt, reason: 'http_status', status };
         if (!retryable(status)) return last;
-      } catch {
+      } catch (error) {
+        // a refusal by the egress at connect (a resolved address it will not dial) is final
+        if (isEgressRefusal(error)) return { url: w.url, ok: false, attempts: attempt, reason: 'egress_refused' };
         last = { url: w.url, ok: false, attempts: attempt, reason: 'network' };
       }
     }

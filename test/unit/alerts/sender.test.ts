@@ -85,3 +85,17 @@ test('refuses at send time a URL the egress check rejects, without any request',
 test('backoff doubles and is capped', () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6].map((a) => backoffMs(a, 500, 5000)), [500, 1000, 2000, 4000, 5000, 5000]);
 });
+
+test('an egress refusal at connect (EGR_ERR_DENIED, bare or as undici cause) is final: egress_refused, no retries', async () => {
+  const { EgressError } = await import('../../../providers/egress/errors.ts');
+  for (const thrown of [new EgressError('EGR_ERR_DENIED', 'EGRESS_PRIVATE'), Object.assign(new Error('fetch failed'), { cause: new EgressError('EGR_ERR_DENIED') })]) {
+    let posts = 0;
+    const post: Post = async () => {
+      posts += 1;
+      throw thrown;
+    };
+    const out = await createWebhookSender({ post, checkUrl: allow, sleep: async () => {} }).send(alert, [{ url: 'https://h.example.com/' }]);
+    assert.deepEqual(out, [{ url: 'https://h.example.com/', ok: false, attempts: 1, reason: 'egress_refused' }]);
+    assert.equal(posts, 1);
+  }
+});
