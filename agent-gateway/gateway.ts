@@ -13,22 +13,20 @@ import { createApp } from './app.ts';
 import { ApprovalConfigStore } from './approvals/config.ts';
 import { CallStore } from './approvals/calls.ts';
 import { ApprovalEvents } from './approvals/events.ts';
-import { APPROVAL_MIGRATIONS } from './approvals/schema.ts';
 import { ApprovalStore } from './approvals/store.ts';
-import { ALERT_MIGRATIONS } from './alerts/schema.ts';
 import { startAlerts, type AlertServices } from './alerts/wiring.ts';
-import { AUDIT_MIGRATIONS, openAudit, type AuditService } from './audit/index.ts';
+import { openAudit, type AuditService } from './audit/index.ts';
 import { damageAlertFromIncident, damageAlertFromVerify } from './audit/damage.ts';
-import { drainOutbox, OUTBOX_MIGRATIONS } from './audit/outbox.ts';
+import { drainOutbox } from './audit/outbox.ts';
 import { createShipper, type Shipper } from './audit/shipper.ts';
 import { AgentStore } from './auth/agents.ts';
 import { hashPassword } from './auth/password.ts';
-import { AUTH_MIGRATIONS } from './auth/schema.ts';
 import { SessionStore } from './auth/sessions.ts';
 import { SetupTokenStore } from './auth/setup.ts';
 import { UserStore } from './auth/users.ts';
 import type { Config } from './config.ts';
 import { checkDataDir, dataDirMessage } from './data-dir.ts';
+import { MIGRATIONS } from './migrations.ts';
 import type { CoreContext } from './context.ts';
 import type { EventSink } from './events.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
@@ -44,17 +42,14 @@ import { privacyRoutes } from './http/routes/privacy.ts';
 import { providerRoutes } from './http/routes/providers.ts';
 import { redactionRoutes } from './http/routes/redaction.ts';
 import { openProviderServices, type ProviderServices } from './providers-services.ts';
-import { PRIVACY_MIGRATIONS } from './privacy/schema.ts';
-import { PROVIDER_MIGRATIONS } from '../providers/index.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { metricsObserver, timedSink } from './metrics/observer.ts';
 import { silentLogger, workerLogLevel, type Logger } from './logger.ts';
 import { AgentCircuitBreaker } from './policy/circuit-breaker.ts';
 import { KillSwitchStore } from './policy/kill-switch.ts';
 import { AgentRateLimiter } from './policy/rate-limit.ts';
-import { POLICY_MIGRATIONS } from './policy/schema.ts';
 import { PolicyStore } from './policy/store.ts';
-import { openDatabase, type Migration } from './store/db.ts';
+import { openDatabase } from './store/db.ts';
 import { createDispatcher, onSandboxTrip, usable } from './tools/dispatch.ts';
 import { buildRegistry, type ToolRegistry } from './tools/registry.ts';
 import type { ToolServices } from './tools/services.ts';
@@ -82,10 +77,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
-  ...AUTH_MIGRATIONS, ...AUDIT_MIGRATIONS, ...POLICY_MIGRATIONS, ...APPROVAL_MIGRATIONS,
-  ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS, ...ALERT_MIGRATIONS, ...OUTBOX_MIGRATIONS,
-];
+/** the ordered migration list lives in migrations.ts (light to import: the CLI opens state with it) */
+export { MIGRATIONS };
 
 /** Built-in actions, then the operator's tools; every bad manifest is listed. */
 export function loadRegistry(config: Config): ToolRegistry {

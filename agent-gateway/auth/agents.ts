@@ -10,6 +10,8 @@ import { hashToken, newToken, sameHash } from './tokens.ts';
  * string `agent:x:y` ambiguous) and no capitals (no look-alike ids differing only in case).
  */
 export const AGENT_ID_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
+/** a tool name or glob in an agent's scope (also the CLI's --tools check) */
+export const TOOL_GLOB_PATTERN = '^[A-Za-z0-9_.*?:-]{1,256}$';
 
 export interface AgentPrincipal {
   readonly agentId: string;

@@ -2,8 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { enqueueAuditEvent } from '../../agent-gateway/audit/outbox.ts';
-import { AGENT_ID_PATTERN } from '../../agent-gateway/auth/agents.ts';
-import { TOOL_GLOB_PATTERN } from '../../agent-gateway/http/routes/agents.ts';
+import { AGENT_ID_PATTERN, TOOL_GLOB_PATTERN } from '../../agent-gateway/auth/agents.ts';
 import { flag, intArg, parse, str } from './args.ts';
 import { loadConfig } from './config.ts';
 import { withState } from './state.ts';

@@ -15,7 +15,7 @@ import { auditKeyFile, loadAuditKeyring } from '../../agent-gateway/audit/keys.t
 import type { ReadSource } from '../../agent-gateway/audit/reader.ts';
 import { loadSigningPublicKey } from '../../agent-gateway/audit/signing.ts';
 import { createSubjectKeyStore } from '../../agent-gateway/audit/subjects.ts';
-import { MIGRATIONS } from '../../agent-gateway/gateway.ts';
+import { MIGRATIONS } from '../../agent-gateway/migrations.ts';
 import { openDatabase } from '../../agent-gateway/store/db.ts';
 import { CliError, EXIT, type Io } from './types.ts';
 

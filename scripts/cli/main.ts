@@ -2,24 +2,34 @@
  * The `palisade` dispatcher: walks `<group> <command>` or a top-level command, prints help,
  * and maps every outcome to a documented exit code.
  */
-import { adminGroup } from './admin.ts';
-import { agentGroup } from './agent.ts';
-import { auditGroup } from './audit.ts';
-import { doctor } from './doctor.ts';
-import { lockGroup } from './lock.ts';
-import { mcp } from './mcp.ts';
-import { serve } from './serve.ts';
 import { CliError, EXIT, EXIT_CODES_HELP, type Command, type ExitCode, type Group, type Io } from './types.ts';
 
-const TOP: Readonly<Record<string, Command>> = { serve, doctor, mcp };
-const GROUPS: Readonly<Record<string, Group>> = { admin: adminGroup, agent: agentGroup, audit: auditGroup, lock: lockGroup };
+// Commands load on demand: `palisade agent list` must not pay for the gateway, the sandbox or
+// the Docker client (start under 1 s). Summaries for the top-level help live here for the same
+// reason; test/unit/cli/main-lazy.test.ts checks they match each command's own summary.
+const TOP: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./serve.ts')).serve,
+  doctor: async () => (await import('./doctor.ts')).doctor,
+  mcp: async () => (await import('./mcp.ts')).mcp,
+};
+const GROUPS: Readonly<Record<string, () => Promise<Group>>> = {
+  admin: async () => (await import('./admin.ts')).adminGroup,
+  agent: async () => (await import('./agent.ts')).agentGroup,
+  audit: async () => (await import('./audit.ts')).auditGroup,
+  lock: async () => (await import('./lock.ts')).lockGroup,
+};
+export const TOP_SUMMARIES = {
+  serve: 'run the gateway (same as npm start)',
+  doctor: 'check Node, sandboxes, Docker/seccomp, data dir permissions and keys',
+  mcp: 'stdio ↔ /mcp bridge for MCP clients (token from PALISADE_AGENT_TOKEN)',
+} as const;
 
 export const TOP_HELP = `Usage: palisade <command> [options]
 
 Palisade: localhost agent gateway and sandboxed worker supervisor.
 
 Commands:
-  serve                                       ${serve.summary}
+  serve                                       ${TOP_SUMMARIES.serve}
   admin create <username> [--role admin|user] create an account (password on stdin)
   admin passwd <username>                     set a password, revoke that user's sessions
   agent issue <id> --tools a,b* [--ttl s]     create an agent, print its token once
@@ -29,8 +39,8 @@ Commands:
   audit export [--since --until --format json|csv]   export decrypted entries
   audit tail [-n N]                           print the last N entries
   lock verify                                 verify node_modules against requirements.lock.json
-  doctor                                      ${doctor.summary}
-  mcp [--url U]                               ${mcp.summary}
+  doctor                                      ${TOP_SUMMARIES.doctor}
+  mcp [--url U]                               ${TOP_SUMMARIES.mcp}
 
 Configuration comes from the same PALISADE_* environment as the gateway (PALISADE_DATA_DIR,
 PALISADE_AUDIT_KEY, ...). "palisade <command> --help" shows each command's options.
@@ -57,10 +67,11 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
     io.out('palisade 0.1.0\n');
     return EXIT.OK;
   }
-  const top = Object.hasOwn(TOP, first) ? TOP[first] : undefined;
-  if (top !== undefined) return top.run(argv.slice(1), io);
-  const group = Object.hasOwn(GROUPS, first) ? GROUPS[first] : undefined;
-  if (group === undefined) throw unknown('command', first, 'run "palisade --help"');
+  const loadTop = Object.hasOwn(TOP, first) ? TOP[first] : undefined;
+  if (loadTop !== undefined) return (await loadTop()).run(argv.slice(1), io);
+  const loadGroup = Object.hasOwn(GROUPS, first) ? GROUPS[first] : undefined;
+  if (loadGroup === undefined) throw unknown('command', first, 'run "palisade --help"');
+  const group = await loadGroup();
   if (second === undefined) {
     io.err(`${group.help}\n`);
     return EXIT.USAGE;

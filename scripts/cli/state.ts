@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { Config } from '../../agent-gateway/config.ts';
-import { MIGRATIONS } from '../../agent-gateway/gateway.ts';
+import { MIGRATIONS } from '../../agent-gateway/migrations.ts';
 import { AgentStore } from '../../agent-gateway/auth/agents.ts';
 import { SessionStore } from '../../agent-gateway/auth/sessions.ts';
 import { SetupTokenStore } from '../../agent-gateway/auth/setup.ts';

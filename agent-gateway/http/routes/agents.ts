@@ -4,7 +4,7 @@
  * An agent token lives `ttl_seconds`, by default 24 h (config.auth.agentTtlSecondsDefault).
  */
 import { Router } from 'express';
-import { AGENT_ID_PATTERN } from '../../auth/agents.ts';
+import { AGENT_ID_PATTERN, TOOL_GLOB_PATTERN } from '../../auth/agents.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import { auditThen, type GatewayEvent } from '../../events.ts';
@@ -12,7 +12,7 @@ import { actor, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
 
-export const TOOL_GLOB_PATTERN = '^[A-Za-z0-9_.*?:-]{1,256}$';
+export { TOOL_GLOB_PATTERN };
 
 export function agentRoutes(ctx: CoreContext): Router {
   const r = Router();
