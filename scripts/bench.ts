@@ -20,7 +20,7 @@ import { runLoad, type LoadSpec } from './bench/load.ts';
 import { captureMcpEcho, mcpEchoOk, type CapturedRequest } from './bench/mcp.ts';
 import { rssMiB, startServer, treeRssMiB, type Server } from './bench/procs.ts';
 import { formatTable, machine, ratios, type Row } from './bench/report.ts';
-import { BENCH_ADMIN_PASSWORD, ECHO_BODY, ECHO_DOCKER_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
+import { addEvalTool, BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER_BODY, EVAL_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
 import { runSoak } from './bench/soak.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
@@ -91,10 +91,34 @@ interface GatewayCase {
   readonly spec: (base: string, p: BenchPrepared) => Omit<LoadSpec, 'durationSeconds'>;
   readonly check: (body: unknown) => boolean;
   readonly note?: string;
+  /** full runs only (the crash-load case kills workers for its whole duration) */
+  readonly full?: boolean;
+  /** another agent sends worker-killing jobs back to back while this case is measured */
+  readonly crashLoad?: boolean;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const echoOk = (b: unknown): boolean => isObj(b) && b['status'] === 'ok' && isObj(b['result']) && b['result']['text'] === 'hello';
+const evalOk = (b: unknown): boolean => isObj(b) && b['status'] === 'ok' && b['result'] === 1;
+
+/** Two loops of worker-killing jobs from another agent until the returned stop() (issue 22). */
+function crashLoad(base: string, token: string): () => Promise<number> {
+  let running = true;
+  let sent = 0;
+  const loop = async (offset: number): Promise<void> => {
+    for (let i = offset; running; i++) {
+      sent += 1;
+      await fetch(`${base}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: CRASH_BODIES[i % CRASH_BODIES.length]! })
+        .then((r) => r.arrayBuffer(), () => undefined);
+    }
+  };
+  const loops = [loop(0), loop(1)];
+  return async () => {
+    running = false;
+    await Promise.all(loops);
+    return sent;
+  };
+}
 
 const CASES: readonly GatewayCase[] = [
   { id: 'health', label: 'gateway GET /health (no auth)', check: (b) => isObj(b) && b['status'] === 'ok',
@@ -108,6 +132,12 @@ const CASES: readonly GatewayCase[] = [
     spec: (base, p) => ({ url: `${base}/mcp`, method: 'POST', headers: p.mcpEcho.headers, body: p.mcpEcho.body, connections, expectStatus: 200 }) },
   { id: 'echo-docker', label: 'echo via Docker warm pool', check: echoOk, note: 'tool echo.docker (backend "docker"); pool of 2 containers, 4 connections',
     spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_DOCKER_BODY, connections: Math.min(4, connections), expectStatus: 200 }) },
+  { id: 'eval-isolate', label: 'js.eval return 1 via isolate', check: evalOk, full: true,
+    note: 'tool eval.isolate (the js.eval action, backend "isolate"): a fresh isolate context per call',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.evalAgentToken}` }, body: EVAL_BODY, connections, expectStatus: 200 }) },
+  { id: 'eval-crash', label: 'js.eval under crash load', check: evalOk, full: true, crashLoad: true,
+    note: 'the same while another agent sends timeouts, memory bombs and property explosions back to back on 2 loops (fault throttle raised for the bench so the load lasts the whole run)',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.evalAgentToken}` }, body: EVAL_BODY, connections, expectStatus: 200 }) },
   { id: 'login', label: 'login (PBKDF2 600k)', check: (b) => isObj(b) && typeof b['token'] === 'string', note: 'POST /admin/login, 1 connection: p50 is the cost of one login',
     spec: (base) => ({ url: `${base}/admin/login`, method: 'POST', body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }), connections: 1, expectStatus: 200 }) },
   { id: 'audit-burst', label: 'audit burst (policy deny)', check: (b) => isObj(b) && b['status'] === 403, note: '32 connections of calls denied by policy: each writes an fsynced audit line (group commit) and answers 403',
@@ -120,12 +150,13 @@ async function startGateway(withDocker: boolean): Promise<{ server: Server; base
   const env: Record<string, string> = {
     ...baseEnv, PALISADE_DATA_DIR: dataDir, PALISADE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, PALISADE_LOG_LEVEL: 'error',
     PALISADE_SANDBOX_BACKEND: withDocker ? 'auto' : 'isolate',
+    // the crash-load case keeps its crasher crashing for the whole run instead of being throttled after 5 faults
+    PALISADE_SANDBOX_FAULT_THRESHOLD: '1000',
   };
-  if (withDocker) {
-    const tools = makeDockerToolsDir();
-    cleanups.push(() => rmSync(tools, { recursive: true, force: true }));
-    env['PALISADE_TOOLS_DIR'] = tools;
-  }
+  const tools = withDocker ? makeDockerToolsDir() : mkdtempSync(join(tmpdir(), 'palisade-bench-tools-'));
+  addEvalTool(tools);
+  cleanups.push(() => rmSync(tools, { recursive: true, force: true }));
+  env['PALISADE_TOOLS_DIR'] = tools;
   const server = await startServer('gateway', here('./bench/gateway-child.ts'), env);
   cleanups.push(() => server.stop());
   const base = `http://127.0.0.1:${server.port}`;
@@ -167,10 +198,14 @@ async function main(): Promise<void> {
   const rssStart = rssMiB(gw.server.pid);
   for (const c of CASES) {
     if (c.id === 'echo-docker' && !(wantDocker && gw.dockerOk)) continue;
+    if (c.full === true && quick) continue;
     const spec = { ...c.spec(gw.base, prepared), durationSeconds: duration };
     log(c.label);
     await preflight(spec.url, { method: spec.method, headers: { ...spec.headers }, ...(spec.body === undefined ? {} : { body: spec.body }) }, spec.expectStatus, c.check);
-    const { r, before, after, tree } = await measured(gw.server, spec);
+    const stopCrashing = c.crashLoad === true ? crashLoad(gw.base, prepared.crasherToken) : undefined;
+    const { r, before, after, tree } = await measured(gw.server, spec).finally(async () => {
+      if (stopCrashing !== undefined) log(`crash load: ${await stopCrashing()} worker-killing jobs sent`);
+    });
     rows.push({ id: c.id, label: c.label, target: 'gateway', connections: spec.connections, ...r, rssBeforeMiB: before, rssAfterMiB: after, treeRssAfterMiB: tree, ...(c.note === undefined ? {} : { note: c.note }) });
   }
   const rssEnd = rssMiB(gw.server.pid);
@@ -209,6 +244,12 @@ async function main(): Promise<void> {
       `(${(100 * (1 - viaMcp.reqPerSec / rest.reqPerSec)).toFixed(1)}% overhead), p50 ${viaMcp.p50Ms.toFixed(2)} vs ${rest.p50Ms.toFixed(2)} ms (+${(viaMcp.p50Ms - rest.p50Ms).toFixed(2)} ms)`,
     ]),
     ...(login === undefined ? [] : [`one login (PBKDF2-HMAC-SHA256 600,000): p50 ${login.p50Ms.toFixed(0)} ms`]),
+    ...((): string[] => {
+      const plain = rows.find((r) => r.id === 'eval-isolate');
+      const crashed = rows.find((r) => r.id === 'eval-crash');
+      if (plain === undefined || crashed === undefined) return [];
+      return [`js.eval under crash load vs plain (same run): ${(crashed.reqPerSec / plain.reqPerSec).toFixed(3)}x req/s, p99 ${crashed.p99Ms.toFixed(1)} vs ${plain.p99Ms.toFixed(1)} ms, ${crashed.unexpected} unexpected answers`];
+    })(),
     ...skipped.map((s) => `skipped: ${s}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -11,6 +11,19 @@ import { BUILTIN_ACTIONS_DIR } from '../../sandbox/actions/load.ts';
 export const BENCH_ADMIN_PASSWORD = 'palisade bench admin password';
 export const ECHO_BODY = JSON.stringify({ tool: 'echo', args: { text: 'hello' } });
 export const ECHO_DOCKER_BODY = JSON.stringify({ tool: 'echo.docker', args: { text: 'hello' } });
+export const EVAL_BODY = JSON.stringify({ tool: 'eval.isolate', args: { code: 'return 1' } });
+/** Worker-killing jobs for the crash-load case (timeout, memory bomb, property explosion). */
+export const CRASH_BODIES: readonly string[] = [
+  'for (;;) {}', 'const a = []; for (;;) a.push(new Array(1e6).fill(1.5));', 'const o = {}; for (let i = 0; ; i++) o["k" + i] = i;',
+].map((code) => JSON.stringify({ tool: 'eval.isolate', args: { code } }));
+
+/** `eval.isolate`: the js.eval action pinned to the isolate, so the eval rows measure the isolate whatever Docker does. */
+export function addEvalTool(dir: string): void {
+  const target = join(dir, 'eval.isolate');
+  cpSync(join(BUILTIN_ACTIONS_DIR, 'js.eval'), target, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(target, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(target, 'manifest.json'), JSON.stringify({ ...manifest, name: 'eval.isolate', backend: 'isolate', description: 'js.eval in the isolate (benchmark)' }));
+}
 
 export function makeDockerToolsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-bench-tools-'));
@@ -35,6 +48,8 @@ export interface Prepared {
   readonly adminToken: string;
   readonly echoAgentToken: string;
   readonly denyAgentToken: string;
+  readonly evalAgentToken: string;
+  readonly crasherToken: string;
 }
 
 export async function prepareGateway(base: string): Promise<Prepared> {
@@ -48,11 +63,16 @@ export async function prepareGateway(base: string): Promise<Prepared> {
   };
   const echoAgentToken = await agent('bench-echo', ['echo', 'echo.docker']);
   const denyAgentToken = await agent('bench-deny', ['echo']);
+  const evalAgentToken = await agent('bench-eval', ['eval.isolate']);
+  const crasherToken = await agent('bench-crasher', ['eval.isolate']);
   const policy = await json(base, 'PUT', '/admin/policy', {
-    rules: [{ id: 'bench-deny-all', effect: 'deny', agents: ['bench-deny'], tools: ['*'] }],
+    rules: [
+      { id: 'bench-deny-all', effect: 'deny', agents: ['bench-deny'], tools: ['*'] },
+      { id: 'bench-eval', effect: 'allow', agents: ['bench-eval', 'bench-crasher'], tools: ['eval.isolate'] },
+    ],
   }, adminToken);
   if (policy.status !== 200) throw new Error(`bench setup: PUT /admin/policy answered ${policy.status} ${JSON.stringify(policy.body)}`);
-  return { adminToken, echoAgentToken, denyAgentToken };
+  return { adminToken, echoAgentToken, denyAgentToken, evalAgentToken, crasherToken };
 }
 
 /** Polls /health/ready until the docker backend reports healthy (image build + pool start). */
