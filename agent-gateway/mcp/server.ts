@@ -46,7 +46,7 @@ export function callerOf(ctx: McpRequestContext): McpCaller {
 async function waitOrPending(svc: ToolServices, pending: PendingBody, opts: McpServerOptions, ctx: ServerContext, caller: McpCaller): Promise<McpToolResult> {
   const token = ctx.mcpReq._meta?.progressToken;
   let progress = 0;
-  const outcome = await waitForDecision({ ...svc, now: svc.now }, {
+  const outcome = await waitForDecision(svc, {
     approvalId: pending.approval_id,
     callId: pending.call_id,
     timeoutMs: opts.approvalWaitSeconds * 1000,
