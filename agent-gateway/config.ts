@@ -102,6 +102,8 @@ const KNOWN = new Set([
   'SANDBOX_FAULT_THRESHOLD', 'SANDBOX_FAULT_WINDOW_SECONDS', 'SANDBOX_FAULT_COOLDOWN_SECONDS',
   'MCP_APPROVAL_WAIT_SECONDS',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
+/** every PALISADE_* name the parser knows (test/unit/docs-config.test.ts checks README's table against it) */
+export const KNOWN_VARIABLES: ReadonlySet<string> = KNOWN;
 
 export const PBKDF2_MIN_ITERATIONS = 600_000;
 
