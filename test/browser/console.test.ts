@@ -120,6 +120,7 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
       assert.equal(res.status, 200, path);
       assert.equal(res.headers.get('content-security-policy'), CONSOLE_CSP, path);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
       assert.match(res.headers.get('content-type') ?? '', /^(text\/html|text\/javascript|text\/css|image\/svg\+xml)/, path);
       assert.equal(res.headers.get('set-cookie'), null, path);
     }

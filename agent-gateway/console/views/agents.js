@@ -5,10 +5,15 @@ import { api } from '../lib/api.js';
 import { duration, localTime } from '../lib/text.js';
 import { Badge, ErrorBox, Modal, Pre, Spinner, T, useNow } from './ui.js';
 
+// The same client forms as docs/mcp.md (Streamable HTTP at /mcp with the bearer header).
 export function mcpSnippet(origin, token) {
   return JSON.stringify({
-    mcpServers: { palisade: { type: 'http', url: `${origin}/mcp`, headers: { Authorization: `Bearer ${token}` } } },
+    mcpServers: { palisade: { url: `${origin}/mcp`, headers: { Authorization: `Bearer ${token}` } } },
   }, null, 2);
+}
+
+export function claudeCodeSnippet(origin, token) {
+  return `claude mcp add --transport http palisade ${origin}/mcp \\\n  --header "Authorization: Bearer ${token}"`;
 }
 
 export function restSnippet(origin, token) {
@@ -36,9 +41,12 @@ function IssuedToken({ issued, onDone }) {
       This is the only time it is shown; store it in the agent's configuration now.</p>
     <div class="token-row"><code class="token" id="issued-token-value">${issued.token}</code>
       <${CopyButton} text=${issued.token} label="Copy token" id="copy-token" /></div>
-    <h4 class="sub">MCP client (Streamable HTTP)</h4>
+    <h4 class="sub">MCP client (Streamable HTTP) — <span class="muted">Cursor <code>mcp.json</code> and similar clients; more in docs/mcp.md</span></h4>
     <${Pre} label="MCP client configuration">${mcpSnippet(origin, issued.token)}<//>
     <${CopyButton} text=${mcpSnippet(origin, issued.token)} label="Copy MCP snippet" id="copy-mcp" />
+    <h4 class="sub">Claude Code</h4>
+    <${Pre} label="Claude Code command">${claudeCodeSnippet(origin, issued.token)}<//>
+    <${CopyButton} text=${claudeCodeSnippet(origin, issued.token)} label="Copy command" id="copy-claude" />
     <h4 class="sub">REST</h4>
     <${Pre} label="curl example">${restSnippet(origin, issued.token)}<//>
     <div class="modal-actions"><button type="button" class="btn btn-primary" onClick=${onDone}>I have stored the token</button></div>

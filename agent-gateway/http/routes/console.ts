@@ -100,6 +100,7 @@ export function consoleRoutes(assets: ReadonlyMap<string, Asset> = consoleAssets
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY'); // for browsers without CSP frame-ancestors
     res.setHeader('Content-Type', asset.type);
     res.status(200).end(req.method === 'HEAD' ? undefined : asset.body);
   });
