@@ -74,7 +74,7 @@ test('the order holds: kill switch before everything, then breaker, rate limit, 
 
 test('approval mode: the kill switch and the definition hash apply; the agent\'s rate budget and breaker are left alone', (t) => {
   const { deps, killSwitch, registry } = setup(t);
-  const def = registry.get('js.eval')?.definitionSha256;
+  const def = String(registry.get('js.eval')?.definitionSha256);
   assert.match(String(def), /^[0-9a-f]{64}$/);
   const body = { tool: 'js.eval', args: { code: 'return 1' } };
   for (let i = 0; i < 10; i++) assert.equal(admit(deps, req({ body, mode: 'approval', definitionSha256: def })).kind, 'pending');
