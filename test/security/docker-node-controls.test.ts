@@ -1,10 +1,12 @@
 /**
- * Control runs for the Node-level hardening claims of docker-hostile.test.ts (TCP/UDP sockets
- * and child processes refused with EPERM by seccomp; a seccomp filter and no_new_privs on the
- * worker). The worker image's real node binary runs one probe script three ways (see
- * test/support/docker-probe.ts): `control` (root, caps added, seccomp unconfined), where every
- * operation must reach the kernel; `seccomp-only` (same, Palisade's profile), where each must be
- * refused with EPERM; and the worker's exact spec, where each must be refused the same way.
+ * Control runs for the Node-level hardening claims of docker-hostile.test.ts: TCP/UDP sockets
+ * and child processes refused with EPERM by seccomp, a seccomp filter and no_new_privs, a
+ * read-only root, a noexec/nosuid/nodev /tmp and no capabilities. The worker image's real node
+ * binary runs one probe script four ways (see test/support/docker-probe.ts): `unhardened`
+ * (writable root, exec-able /tmp, root with caps, seccomp unconfined) and `control` (the same
+ * with the worker's filesystem), where every operation must succeed or reach the kernel;
+ * `seccomp-only` (control + Palisade's profile), where each syscall must be refused with EPERM;
+ * and the worker's exact spec, where each restriction must hold.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -28,11 +30,13 @@ const PROBE = `(async () => {
     tcp6: await connect({ host: '::1', port: 80 }),
     udp,
     spawn: spawned.error ? spawned.error.code : 'exit ' + spawned.status,
-    seccomp: field('Seccomp'), noNewPrivs: field('NoNewPrivs'),
+    seccomp: field('Seccomp'), noNewPrivs: field('NoNewPrivs'), capEff: field('CapEff'),
+    rootWrite: (() => { try { fs.writeFileSync('/etc/owned', 'x'); return 'written'; } catch (e) { return e.code; } })(),
+    tmpMount: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').find((l) => l.split(' ')[4] === '/tmp')?.split(' ')[5] ?? 'none',
   }) + '\\n');
 })();`;
 
-interface Out { tcp: string; tcp6: string; udp: string; spawn: string; seccomp: string; noNewPrivs: string }
+interface Out { tcp: string; tcp6: string; udp: string; spawn: string; seccomp: string; noNewPrivs: string; capEff: string; rootWrite: string; tmpMount: string }
 
 describe('docker worker hardening, Node level: control runs', { skip, timeout: 300_000 }, () => {
   const docker = new Docker();
@@ -41,7 +45,7 @@ describe('docker worker hardening, Node level: control runs', { skip, timeout: 3
   before(async () => {
     const image = await ensureWorkerImage(docker);
     assert.ok(image.ok, JSON.stringify(image));
-    for (const variant of ['control', 'seccomp-only', 'worker'] as const) {
+    for (const variant of ['unhardened', 'control', 'seccomp-only', 'worker'] as const) {
       const run = await runInContainer(docker, { image: image.tag, entrypoint: [NODE_PATH_IN_IMAGE, '-e', PROBE], cmd: [], variant });
       assert.equal(run.exitCode, 0, `${variant}: ${run.stdout}`);
       runs.set(variant, JSON.parse(run.stdout.trim()) as Out);
@@ -62,6 +66,17 @@ describe('docker worker hardening, Node level: control runs', { skip, timeout: 3
     assert.equal(c.udp, 'sent');
     assert.equal(c.spawn, 'exit 0');
     assert.equal(c.seccomp, '0', 'no seccomp filter in the control run');
+  });
+
+  test('filesystem and capability controls: unhardened, root is writable, /tmp is exec-able and caps are held; the worker spec: EROFS, noexec/nosuid/nodev, CapEff 0', () => {
+    const u = out('unhardened');
+    assert.equal(u.rootWrite, 'written', 'control: a writable root accepts the write');
+    assert.doesNotMatch(u.tmpMount, /noexec/);
+    assert.notEqual(u.capEff, '0000000000000000');
+    const w = out('worker');
+    assert.equal(w.rootWrite, 'EROFS');
+    for (const flag of ['noexec', 'nosuid', 'nodev']) assert.match(w.tmpMount, new RegExp(`\\b${flag}\\b`), `${flag} in ${w.tmpMount}`);
+    assert.equal(w.capEff, '0000000000000000');
   });
 
   for (const variant of ['seccomp-only', 'worker'] as const) {

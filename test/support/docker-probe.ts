@@ -7,6 +7,8 @@
  * - `worker`: the production spec exactly (uid 65534, no capabilities, Palisade's seccomp);
  * - `seccomp-only`: root with CONTROL_CAPS added and Palisade's seccomp;
  * - `control`: the same as `seccomp-only` but `seccomp=unconfined` (and AppArmor unconfined).
+ * - `unhardened`: `control` plus a writable root filesystem and an exec-able /tmp (the control
+ *   for the filesystem restrictions).
  * `control` and `seccomp-only` differ ONLY in the seccomp profile: an operation that the control
  * run reaches (success, or a kernel answer other than EPERM) and that `seccomp-only` answers with
  * EPERM was refused by seccomp, not by a missing capability.
@@ -37,7 +39,7 @@ const tarStream = createRequire(import.meta.url)('tar-stream') as { pack(): TarP
 const SOURCE = new URL('./docker-probe.c', import.meta.url);
 
 export type ProbeMode = 'all' | 'x32' | 'int80';
-export type ProbeVariant = 'worker' | 'seccomp-only' | 'control';
+export type ProbeVariant = 'worker' | 'seccomp-only' | 'control' | 'unhardened';
 
 /**
  * Capabilities the control and seccomp-only runs add, so capability checks do not answer EPERM
@@ -108,7 +110,8 @@ export function variantSpec(image: string, variant: ProbeVariant): Docker.Contai
     HostConfig: {
       ...host,
       CapAdd: [...CONTROL_CAPS],
-      SecurityOpt: variant === 'control' ? ['no-new-privileges', 'seccomp=unconfined', 'apparmor=unconfined'] : (host.SecurityOpt ?? []),
+      SecurityOpt: variant === 'seccomp-only' ? (host.SecurityOpt ?? []) : ['no-new-privileges', 'seccomp=unconfined', 'apparmor=unconfined'],
+      ...(variant === 'unhardened' ? { ReadonlyRootfs: false, Tmpfs: { '/tmp': 'rw,exec,size=16m,mode=1777' } } : {}),
     },
   };
 }
