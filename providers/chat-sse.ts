@@ -99,6 +99,8 @@ export function streamOpenAiCompatible(
     ...(usage ? { usage: openAiUsage(usage) } : {}),
   });
   let first = true;
+  // a stream ended by its guard (token revoked, lifetime) ends in OpenAI's in-band error shape
+  writer.setTerminalFrame((v) => `data: ${JSON.stringify({ error: { message: v.message, type: 'invalid_request_error', code: v.code, param: null } })}\n\n`);
   return pump(
     events,
     writer,

@@ -25,6 +25,8 @@ export interface SseWriter {
   event(name: string, value: unknown): boolean;
   drained(): Promise<void>;
   end(): void;
+  /** how the final frame of a guard-ended stream is written (default: `event: error` + {code, message}) */
+  setTerminalFrame(format: (verdict: { code: string; message: string }) => string): void;
 }
 
 /** Why a stream must end now; null while it may continue. */
@@ -96,12 +98,13 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
   res.on('close', finish);
   res.on('error', finish);
 
+  let terminalFrame = (v: { code: string; message: string }): string => `event: error\ndata: ${JSON.stringify(v)}\n\n`;
   /** ends the stream with one final error frame; the signal aborts so producers stop */
   const terminate = (verdict: { code: string; message: string }): void => {
     if (closed) return;
     stopTimers();
     closed = true;
-    res.end(`event: error\ndata: ${JSON.stringify(verdict)}\n\n`);
+    res.end(terminalFrame(verdict));
     controller.abort();
   };
   const verdict = (): SseGuardVerdict => {
@@ -156,6 +159,9 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
             res.on('drain', done);
             res.on('close', done);
           }),
+    setTerminalFrame: (format) => {
+      terminalFrame = format;
+    },
     end: () => {
       stopTimers();
       if (!closed) {

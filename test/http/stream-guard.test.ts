@@ -169,6 +169,34 @@ describe('chat stream', () => {
     assert.doesNotMatch(s.text(), /"done":true/);
     await fake.waitForAbort(5_000);
   });
+
+  test('/v1/chat/completions through the openai SDK: a revoked token ends the stream with a readable APIError, no [DONE]', async () => {
+    const admin = (await loginAdmin(gw.url)).token;
+    assert.equal((await call(gw.url, 'PUT', '/admin/providers/openai/key', { token: admin, body: { key: 'sk-test-key-123456', ttl_days: 30 } })).status, 200);
+    assert.equal((await call(gw.url, 'POST', '/admin/users', { token: admin, body: { username: 'sdk-user', password: 'sdk user password', role: 'user' } })).status, 201);
+    const user = (await loginAdmin(gw.url, 'sdk user password', 'sdk-user')).token;
+    fake.tokens = Array.from({ length: 400 }, (_, i) => `t${i} `);
+    fake.chunkDelayMs = 20;
+    const { default: OpenAI } = await import('openai');
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: user, maxRetries: 0, timeout: 30_000 });
+    const stream = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let chunks = 0;
+    let revokedAt = -1;
+    await assert.rejects((async () => {
+      for await (const _chunk of stream) {
+        chunks += 1;
+        if (chunks === 2) {
+          revokedAt = chunks;
+          await call(gw.url, 'POST', '/admin/revoke', { token: admin, body: { token: user } });
+        }
+      }
+    })(), (error: Error & { code?: unknown }) => {
+      assert.match(error.message, /revoked or expired/);
+      assert.equal(error.code, 'GW_ERR_INVALID_TOKEN');
+      return true;
+    });
+    assert.ok(revokedAt === 2 && chunks <= 3, `at most the chunk in flight after the revoke (got ${chunks})`);
+  });
 });
 
 test('decideStreamContinue: same session and existing user continue; revoked, other session, other kind or deleted user end', () => {
