@@ -1,8 +1,9 @@
 /**
- * Console forms in a real Chromium against a real gateway: a policy document the gateway
- * refuses shows every 422 error inline and changes nothing; a valid one is saved and then
- * decides calls; the audit CSV export downloads the filtered entries. Skips locally when
- * /usr/bin/chromium is absent; fails under CI=true.
+ * Console forms in a real Chromium against a real gateway (approve wait 0 ms): a policy
+ * document the gateway refuses shows every 422 error inline and changes nothing; a valid one
+ * is saved and then decides calls; the audit CSV export downloads the filtered entries; an
+ * approve answered 202 (tool still running) shows "running" and then the result from
+ * GET /tools/calls/:id. Skips locally when /usr/bin/chromium is absent; fails under CI=true.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { ADMIN_PASSWORD, call, createAgent, loginAdmin, startGateway, type TestG
 
 const skip = chromiumSkipReason();
 
-describe('console forms: policy validation, audit export', { skip: skip ?? false, timeout: 180_000 }, () => {
+describe('console forms: policy validation, audit export, long-running approval', { skip: skip ?? false, timeout: 180_000 }, () => {
   let gw: TestGateway;
   let browser: Browser;
   let page: Page;
@@ -21,7 +22,7 @@ describe('console forms: policy validation, audit export', { skip: skip ?? false
   let agentToken: string;
 
   before(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ env: { PALISADE_APPROVE_WAIT_MS: '0' } });
     admin = (await loginAdmin(gw.url)).token;
     agentToken = await createAgent(gw.url, admin, 'forms-bot', ['*']);
     browser = await launchChromium();
@@ -73,5 +74,26 @@ describe('console forms: policy validation, audit export', { skip: skip ?? false
     const lines = csv.trim().split(/\r?\n/);
     assert.match(lines[0] ?? '', /seq/);
     assert.ok(lines.slice(1).length >= 1 && lines.slice(1).every((l) => l.includes('policy.')), csv);
+  });
+
+  test('an approve answered 202 shows the call running, then its result from GET /tools/calls/:id', async () => {
+    await page.click('#nav-approvals');
+    await page.waitForSelector('#view-approvals .conn-live');
+    const code = 'let x = 0; for (let i = 0; i < 200000000; i++) x = (x + i) % 1000003; return { x };';
+    const pending = await call(gw.url, 'POST', '/tools/call', { token: agentToken, body: { tool: 'js.eval', args: { code } } });
+    assert.equal(pending.status, 202);
+    const cardSel = `[data-approval-id="${pending.body.approval_id}"]`;
+    await page.locator(cardSel).waitFor();
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/approvals/${pending.body.approval_id}/approve`)),
+      page.click(`${cardSel} .approve`),
+    ]);
+    assert.equal(answer.status(), 202, 'the gateway did not wait for the tool');
+    assert.equal((await answer.json()).status, 'running');
+    const result = page.locator(`.closed${cardSel} .result-ok pre`);
+    await result.waitFor({ timeout: 30_000 });
+    const record = await call(gw.url, 'GET', `/tools/calls/${pending.body.call_id}`, { token: agentToken });
+    assert.equal(record.body.status, 'ok');
+    assert.deepEqual(JSON.parse((await result.textContent()) ?? ''), record.body.result);
   });
 });
