@@ -78,7 +78,8 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
     const begin = (): void => {
       if (generation !== pos.generation || closed || suspended !== undefined) return;
       pos.state = 'starting';
-      hooks.start((why) => {
+      // tracked like a stop: close() waits for a start in flight (and the stop that follows it)
+      track(hooks.start((why) => {
         if (generation === pos.generation) ended(pos, why);
       }).then((worker) => {
         if (generation !== pos.generation || closed || suspended !== undefined) {
@@ -97,7 +98,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
         const backoff = Math.min(options.backoffInitialMs * 2 ** (pos.startFailures - 1), options.backoffMaxMs);
         spawn(pos, Math.max(1, backoff));
         refresh();
-      });
+      }));
     };
     if (delayMs > 0) pos.timer = setTimeout(begin, delayMs);
     else begin();
