@@ -101,11 +101,26 @@ const KNOWN = new Set([
   'APPROVAL_QUEUE_MAX', 'APPROVAL_QUEUE_PER_AGENT', 'APPROVE_WAIT_MS',
   'SANDBOX_FAULT_THRESHOLD', 'SANDBOX_FAULT_WINDOW_SECONDS', 'SANDBOX_FAULT_COOLDOWN_SECONDS',
   'MCP_APPROVAL_WAIT_SECONDS',
+  'AGENT_RATE_LIMIT',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
 /** every PALISADE_* name the parser knows (test/unit/docs-config.test.ts checks README's table against it) */
 export const KNOWN_VARIABLES: ReadonlySet<string> = KNOWN;
 
 export const PBKDF2_MIN_ITERATIONS = 600_000;
+
+/** Per-agent token bucket bounds (PALISADE_AGENT_RATE_LIMIT and POST /admin/agents `rate_limit`). */
+export const AGENT_RATE_LIMIT_MAX = { burst: 1_000_000, perSecond: 100_000 } as const;
+
+/** `BURST/PER_SECOND`, e.g. `60/20` or `600/0.5`; within AGENT_RATE_LIMIT_MAX. Pure. */
+export function parseRateLimit(raw: string): { ok: true; burst: number; perSecond: number } | { ok: false; problem: string } {
+  const m = /^(\d{1,7})\/(\d{1,6}(?:\.\d{1,3})?)$/.exec(raw.trim());
+  const burst = m ? Number(m[1]) : NaN;
+  const perSecond = m ? Number(m[2]) : NaN;
+  if (!m || burst < 1 || burst > AGENT_RATE_LIMIT_MAX.burst || !(perSecond > 0) || perSecond > AGENT_RATE_LIMIT_MAX.perSecond) {
+    return { ok: false, problem: `must be BURST/PER_SECOND, burst 1..${AGENT_RATE_LIMIT_MAX.burst}, per second above 0 up to ${AGENT_RATE_LIMIT_MAX.perSecond} (e.g. 60/20; got ${JSON.stringify(raw.slice(0, 40))})` };
+  }
+  return { ok: true, burst, perSecond };
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -218,6 +233,9 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (logLevel !== levelRaw) problems.push('PALISADE_LOG_LEVEL: must be debug, info, warn, error or silent');
 
   // defaults live once, in sandbox/limits.ts (DESIGN §5); config.limits is the one runtime source
+  const rateRaw = get('AGENT_RATE_LIMIT');
+  const rate = rateRaw === undefined ? { ok: true as const, burst: 60, perSecond: 20 } : parseRateLimit(rateRaw);
+  if (!rate.ok) problems.push(`PALISADE_AGENT_RATE_LIMIT: ${rate.problem}`);
   const callTimeoutMs = int('CALL_TIMEOUT_MS', LIMITS.timeoutMsDefault, 100, LIMITS.timeoutMsMax);
   const isolateMemoryMb = int('ISOLATE_MEMORY_MB', LIMITS.isolateMemoryMb, 8, 512);
   const mcpApprovalWaitSeconds = int('MCP_APPROVAL_WAIT_SECONDS', 0, 0, 600);
@@ -253,7 +271,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
     },
     approvals,
     sandbox,
-    governance: { agentBurst: 60, agentRatePerSecond: 20, breakerThreshold: 10, breakerWindowSeconds: 60, breakerCooldownSeconds: 300 },
+    governance: { agentBurst: rate.ok ? rate.burst : 60, agentRatePerSecond: rate.ok ? rate.perSecond : 20, breakerThreshold: 10, breakerWindowSeconds: 60, breakerCooldownSeconds: 300 },
     auth: {
       pbkdf2Iterations, accessTtlSeconds: 3600, refreshTtlSeconds: 7 * 24 * 3600,
       agentTtlSecondsDefault: 24 * 3600, agentTtlSecondsMax: 365 * 24 * 3600,

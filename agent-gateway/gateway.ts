@@ -91,10 +91,11 @@ export function loadRegistry(config: Config): ToolRegistry {
 /**
  * Two workers per backend one agent may use, plus one standby no single agent can take (so one
  * agent's crashing jobs never empty the pool for the others); no isolate hosts when
- * PALISADE_SANDBOX_BACKEND=docker (nothing would use them).
+ * PALISADE_SANDBOX_BACKEND=docker unless a tool insists on the isolate (nothing would use them).
  */
-function startBackends(config: Config, logger: Logger): { isolate: WorkerBackend | undefined; docker: WorkerBackend | undefined } {
-  const isolate = config.sandboxBackend === 'docker' ? undefined : createIsolateBackend({
+function startBackends(config: Config, logger: Logger, registry: ToolRegistry): { isolate: WorkerBackend | undefined; docker: WorkerBackend | undefined } {
+  const isolateUsed = config.sandboxBackend !== 'docker' || registry.list().some((t) => t.backend === 'isolate');
+  const isolate = !isolateUsed ? undefined : createIsolateBackend({
     children: 2, spare: 1, queueLimit: 64, queueLimitPerPrincipal: 16,
     defaultMemoryMb: config.limits.isolateMemoryMb, log: (line) => logger[workerLogLevel(line)]('isolate', { line }),
   });
@@ -137,7 +138,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   }, 2_000);
   outboxTimer.unref();
 
-  const backends = options.backends ?? startBackends(config, logger);
+  const backends = options.backends ?? startBackends(config, logger, registry);
   await Promise.all([backends.isolate?.start(), backends.docker?.start()]);
   const sb = config.sandbox;
   const dispatcher = createDispatcher({
@@ -165,7 +166,12 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     approvalEvents,
     policy: new PolicyStore(db, { now }),
     killSwitch: new KillSwitchStore(db, { now }),
-    rateLimiter: new AgentRateLimiter({ capacity: g.agentBurst, refillPerSecond: g.agentRatePerSecond }, { now }),
+    rateLimiter: new AgentRateLimiter({ capacity: g.agentBurst, refillPerSecond: g.agentRatePerSecond }, {
+      now, limitFor: (id) => {
+        const own = agents.rateLimitOf(id);
+        return own === undefined ? undefined : { capacity: own.burst, refillPerSecond: own.perSecond };
+      },
+    }),
     breaker: new AgentCircuitBreaker({
       threshold: g.breakerThreshold, windowMs: g.breakerWindowSeconds * 1000, cooldownMs: g.breakerCooldownSeconds * 1000,
     }, { now }),

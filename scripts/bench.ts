@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AGENT_RATE_LIMIT_MAX } from '../agent-gateway/config.ts';
 import { dockerReachable, runCold } from './bench/cold.ts';
 import { runLoad, type LoadSpec } from './bench/load.ts';
 import { captureMcpEcho, mcpEchoOk, type CapturedRequest } from './bench/mcp.ts';
@@ -149,6 +150,7 @@ async function startGateway(withDocker: boolean): Promise<{ server: Server; base
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const env: Record<string, string> = {
     ...baseEnv, PALISADE_DATA_DIR: dataDir, PALISADE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, PALISADE_LOG_LEVEL: 'error',
+    PALISADE_AGENT_RATE_LIMIT: `${AGENT_RATE_LIMIT_MAX.burst}/${AGENT_RATE_LIMIT_MAX.perSecond}`,
     PALISADE_SANDBOX_BACKEND: withDocker ? 'auto' : 'isolate',
     // the crash-load case keeps its crasher crashing for the whole run instead of being throttled after 5 faults
     PALISADE_SANDBOX_FAULT_THRESHOLD: '1000',

@@ -2,7 +2,7 @@
  * Agent identities: an agent id, the tools it may call (names or globs) and a scoped bearer
  * token with an expiry. Only the token's hash is stored; deleting the agent revokes it.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { hashToken, newToken, sameHash } from './tokens.ts';
 
 /**
@@ -19,9 +19,16 @@ export interface AgentPrincipal {
   readonly expiresAt: number;
 }
 
+/** an agent's own token bucket (POST /admin/agents `rate_limit`); absent: the configured default */
+export interface AgentRateLimit {
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
 export interface AgentInfo {
   readonly agent_id: string;
   readonly tools: string[];
+  readonly rate_limit: { readonly burst: number; readonly per_second: number } | null;
   readonly created_by: string;
   readonly created_at: string;
   readonly expires_at: string;
@@ -38,18 +45,19 @@ function parseTools(text: unknown): string[] {
 
 export class AgentStore {
   readonly #db: DatabaseSync;
+  #rateStmt: StatementSync | undefined;
   constructor(db: DatabaseSync) {
     this.#db = db;
   }
 
   /** undefined when the id is taken */
-  create(agentId: string, tools: readonly string[], ttlSeconds: number, createdBy: string, now: number):
+  create(agentId: string, tools: readonly string[], ttlSeconds: number, createdBy: string, now: number, rateLimit?: AgentRateLimit):
     { token: string; expiresAt: number } | undefined {
     const token = newToken('agent');
     const expiresAt = now + ttlSeconds * 1000;
     const res = this.#db
-      .prepare('INSERT OR IGNORE INTO agents (agent_id, tools, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(agentId, JSON.stringify(tools), hashToken(token), createdBy, now, expiresAt);
+      .prepare('INSERT OR IGNORE INTO agents (agent_id, tools, token_hash, created_by, created_at, expires_at, rate_burst, rate_per_second) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(agentId, JSON.stringify(tools), hashToken(token), createdBy, now, expiresAt, rateLimit?.burst ?? null, rateLimit?.perSecond ?? null);
     return Number(res.changes) === 1 ? { token, expiresAt } : undefined;
   }
 
@@ -68,7 +76,16 @@ export class AgentStore {
       created_by: String(r['created_by']),
       created_at: new Date(Number(r['created_at'])).toISOString(),
       expires_at: new Date(Number(r['expires_at'])).toISOString(),
+      rate_limit: r['rate_burst'] === null || r['rate_burst'] === undefined ? null : { burst: Number(r['rate_burst']), per_second: Number(r['rate_per_second']) },
     }));
+  }
+
+  /** The agent's own token bucket, or undefined for the default (read on each rate-limit check). */
+  rateLimitOf(agentId: string): AgentRateLimit | undefined {
+    this.#rateStmt ??= this.#db.prepare('SELECT rate_burst, rate_per_second FROM agents WHERE agent_id = ?');
+    const row = this.#rateStmt.get(agentId);
+    if (row === undefined || row['rate_burst'] === null) return undefined;
+    return { burst: Number(row['rate_burst']), perSecond: Number(row['rate_per_second']) };
   }
 
   delete(agentId: string): boolean {

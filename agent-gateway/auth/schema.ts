@@ -37,4 +37,12 @@ export const AUTH_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX login_devices_user ON login_devices (username);
     `,
   },
+  {
+    // issue 18.15: an optional per-agent token bucket (NULL: the PALISADE_AGENT_RATE_LIMIT default)
+    id: 'core-003-agent-rate-limit',
+    sql: `
+      ALTER TABLE agents ADD COLUMN rate_burst INTEGER;
+      ALTER TABLE agents ADD COLUMN rate_per_second REAL;
+    `,
+  },
 ];

@@ -38,16 +38,20 @@ export class AgentRateLimiter {
   readonly #maxAgents: number;
   readonly #buckets = new Map<string, Bucket>();
 
-  constructor(cfg: RateLimitConfig, options: { now?: () => number; maxAgents?: number } = {}) {
+  readonly #limitFor: (agentId: string) => RateLimitConfig | undefined;
+
+  /** `limitFor`: an agent's own bucket (POST /admin/agents `rate_limit`), else `cfg` applies */
+  constructor(cfg: RateLimitConfig, options: { now?: () => number; maxAgents?: number; limitFor?: (agentId: string) => RateLimitConfig | undefined } = {}) {
     checkRateLimitConfig(cfg);
     this.#cfg = cfg;
     this.#now = options.now ?? Date.now;
     this.#maxAgents = options.maxAgents ?? 10_000;
+    this.#limitFor = options.limitFor ?? (() => undefined);
   }
 
   take(agentId: string): RateDecision {
     const now = this.#now();
-    const { bucket, decision } = takeToken(this.#buckets.get(agentId), now, this.#cfg);
+    const { bucket, decision } = takeToken(this.#buckets.get(agentId), now, this.#limitFor(agentId) ?? this.#cfg);
     this.#buckets.delete(agentId);
     this.#buckets.set(agentId, bucket);
     if (this.#buckets.size > this.#maxAgents) this.#evict(now);

@@ -1,9 +1,10 @@
 /**
  * The gateway under test, in its own process (the load generator must not share its event
  * loop): the production openGateway + Express app on 127.0.0.1:<random>, configured from the
- * PALISADE_* environment exactly as main.ts does, with ONE change: the per-agent rate limit,
- * the circuit breaker and the login limiter are raised so the benchmark measures the request
- * path rather than the limiters answering 429/503. Prints READY <port>.
+ * PALISADE_* environment exactly as main.ts does. The per-agent rate limit comes from the
+ * documented PALISADE_AGENT_RATE_LIMIT (bench.ts sets it to the maximum); the circuit breaker
+ * and the login limiter, which have no setting, are raised here so the benchmark measures the
+ * request path rather than the limiters answering 429/503. Prints READY <port>.
  */
 import { parseConfig, type Config } from '../../agent-gateway/config.ts';
 import { openGateway } from '../../agent-gateway/gateway.ts';
@@ -17,7 +18,7 @@ if (!parsed.ok) {
 const UNLIMITED = 1_000_000_000;
 const config: Config = {
   ...parsed.config,
-  governance: { ...parsed.config.governance, agentBurst: UNLIMITED, agentRatePerSecond: UNLIMITED, breakerThreshold: UNLIMITED },
+  governance: { ...parsed.config.governance, breakerThreshold: UNLIMITED },
   auth: { ...parsed.config.auth, loginLimitPerClient: UNLIMITED, loginLimitPerUsername: UNLIMITED },
 };
 const logger = createLogger(config.logLevel, (line) => process.stderr.write(line));

@@ -5,6 +5,7 @@
  */
 import { Router } from 'express';
 import { AGENT_ID_PATTERN, TOOL_GLOB_PATTERN } from '../../auth/agents.ts';
+import { AGENT_RATE_LIMIT_MAX } from '../../config.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import { auditThen, type GatewayEvent } from '../../events.ts';
@@ -18,14 +19,23 @@ export function agentRoutes(ctx: CoreContext): Router {
   const r = Router();
   const admin = requirePrincipal(ctx, ['admin']);
   const { agentTtlSecondsDefault, agentTtlSecondsMax } = ctx.config.auth;
-  const createBody = bodyValidator<{ agent_id: string; tools: string[]; ttl_seconds?: number }>({
+  const createBody = bodyValidator<{ agent_id: string; tools: string[]; ttl_seconds?: number; rate_limit?: { burst: number; per_second: number } }>({
     type: 'object', additionalProperties: false, required: ['agent_id', 'tools'],
     properties: {
       agent_id: { type: 'string', pattern: AGENT_ID_PATTERN },
       tools: { type: 'array', maxItems: 256, uniqueItems: true, items: { type: 'string', pattern: TOOL_GLOB_PATTERN } },
       ttl_seconds: { type: 'integer', minimum: 60, maximum: agentTtlSecondsMax },
+      // this agent's own token bucket instead of PALISADE_AGENT_RATE_LIMIT (README: documented maximum)
+      rate_limit: {
+        type: 'object', additionalProperties: false, required: ['burst', 'per_second'],
+        properties: {
+          burst: { type: 'integer', minimum: 1, maximum: AGENT_RATE_LIMIT_MAX.burst },
+          per_second: { type: 'number', exclusiveMinimum: 0, maximum: AGENT_RATE_LIMIT_MAX.perSecond },
+        },
+      },
     },
   });
+  const { agentBurst, agentRatePerSecond } = ctx.config.governance;
 
   r.post('/admin/agents', admin, async (req, res) => {
     const body = createBody(req);
@@ -38,10 +48,14 @@ export function agentRoutes(ctx: CoreContext): Router {
       },
       event: (now): GatewayEvent => ({
         type: 'agent.create', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
-        data: { agent_id: body.agent_id, tools: body.tools, expires_at: new Date(now + ttl * 1000).toISOString() },
+        data: {
+          agent_id: body.agent_id, tools: body.tools, expires_at: new Date(now + ttl * 1000).toISOString(),
+          ...(body.rate_limit ? { rate_limit: { burst: body.rate_limit.burst, per_second: body.rate_limit.per_second } } : {}),
+        },
       }),
       apply: (now) => {
-        const out = ctx.agents.create(body.agent_id, body.tools, ttl, actor(res), now);
+        const rate = body.rate_limit ? { burst: body.rate_limit.burst, perSecond: body.rate_limit.per_second } : undefined;
+        const out = ctx.agents.create(body.agent_id, body.tools, ttl, actor(res), now, rate);
         if (!out) throw gwError('GW_ERR_CONFLICT', 'That agent id exists; delete it first.');
         return out;
       },
@@ -51,7 +65,12 @@ export function agentRoutes(ctx: CoreContext): Router {
   });
 
   r.get('/admin/agents', admin, (_req, res) => {
-    res.json({ agents: ctx.agents.list() });
+    // the effective bucket of each agent: its own, or the PALISADE_AGENT_RATE_LIMIT default
+    res.json({
+      agents: ctx.agents.list().map((a) => ({
+        ...a, rate_limit: a.rate_limit === null ? { burst: agentBurst, per_second: agentRatePerSecond, source: 'default' } : { ...a.rate_limit, source: 'agent' },
+      })),
+    });
   });
 
   r.delete('/admin/agents/:id', admin, async (req, res) => {
