@@ -1,10 +1,11 @@
 /**
  * Policy globs are the gateway's one glob syntax (agent-gateway/glob.ts: `*`, `?`, literal
- * [A-Za-z0-9_.:-], linear matching, no regex); policy documents keep a shorter length cap.
+ * [A-Za-z0-9_.:-], linear matching, no regex) with its one length cap (256: a tool name may be
+ * 256 characters, DESIGN §5, so a policy must be able to name it exactly).
  */
-import { isValidGlob, matchGlob } from '../glob.ts';
+import { GLOB_MAX_LENGTH, isValidGlob, matchGlob } from '../glob.ts';
 
-export const GLOB_MAX_LENGTH = 128;
+export { GLOB_MAX_LENGTH };
 
 export function checkGlob(glob: string): { ok: true } | { ok: false; message: string } {
   if (glob.length === 0 || glob.length > GLOB_MAX_LENGTH) {
