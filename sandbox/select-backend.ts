@@ -57,14 +57,14 @@ export interface Routing {
 /** Pure: the active backend per risk class and why (no silent degradation, issue 18 item 5). */
 export function describeRouting(
   mode: SandboxMode,
-  docker: { readonly usable: boolean; readonly detail: string } | undefined,
+  docker: { readonly usable: boolean; readonly detail: string; readonly note?: string | undefined } | undefined,
   isolateUsable: boolean,
   tools: readonly RoutedTool[],
 ): Routing {
   const dockerUsable = docker?.usable === true;
   const dockerWords = mode === 'isolate' ? 'off (PALISADE_SANDBOX_BACKEND=isolate)'
     : docker === undefined ? 'not configured'
-      : dockerUsable ? 'available' : `unavailable (${docker.detail})`;
+      : dockerUsable ? `available${docker.note === undefined ? '' : ` (${docker.note})`}` : `unavailable (${docker.detail})`;
   const groups = new Map<string, Set<string>>();
   for (const tool of tools) {
     const choice = selectBackend(tool.backend, mode, dockerUsable, isolateUsable);

@@ -71,6 +71,8 @@ export interface WorkerBackend {
    */
   abortAll(code: SandboxErrorCode, message: string): number;
   health(): BackendHealth;
+  /** a short note for operators (docker: the worker image and whether it was built at start) */
+  describe?(): string | undefined;
   /** subscribe to health transitions (for alerts); returns an unsubscribe function */
   onHealthChange(listener: (change: HealthChange) => void): () => void;
   /** stops every worker; pending jobs end with SBX_ERR_ABORTED */

@@ -107,7 +107,7 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
       const status = primary !== 'disabled' && primary.healthy ? 'ok' : 'degraded';
       const routing = describeRouting(
         opts.mode,
-        dock === undefined || dock.state === 'disabled' ? undefined : { usable: usable(dock), detail: dock.detail ?? dock.state },
+        dock === undefined || dock.state === 'disabled' ? undefined : { usable: usable(dock), detail: dock.detail ?? dock.state, note: opts.docker?.describe?.() },
         usable(iso), opts.tools ?? [],
       );
       return { status, backends: { isolate, docker }, routing: { by_risk: routing.byRisk, docker: routing.docker, summary: routing.line } };

@@ -61,6 +61,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   let closed = false;
   let monitor: NodeJS.Timeout | undefined;
   let checking = false;
+  let imageNote: string | undefined;
 
   const core = createPoolCore<WorkerContainer>({
     name: 'docker',
@@ -144,12 +145,14 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     await removeStaleWorkers(docker, instance).catch(() => 0);
     let image = options.image;
     if (image === undefined) {
+      const began = Date.now();
       const built = await ensureWorkerImage(docker, false, log);
       if (!built.ok) {
         core.suspend(built.reason);
         return false;
       }
       image = built.tag;
+      imageNote = built.built ? `worker image ${image} built at start in ${((Date.now() - began) / 1000).toFixed(1)} s` : `worker image ${image}`;
     }
     spec = containerSpec({ image, quotas: options.quotas ?? DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance });
     return true;
@@ -195,6 +198,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       for (const stop of fresh.keys()) stop.abort({ ok: false, code, message });
       return fresh.size + core.abortAll(code, message);
     },
+    describe: () => imageNote ?? (options.image === undefined ? undefined : `worker image ${options.image}`),
     health() {
       return options.enabled ? core.health() : { state: 'disabled', detail: 'PALISADE_SANDBOX_BACKEND does not enable docker' };
     },
