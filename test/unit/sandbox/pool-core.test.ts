@@ -121,6 +121,33 @@ describe('pool core: degraded is not down', () => {
   });
 });
 
+describe('pool core: restarts cannot cascade', () => {
+  test('a position that keeps failing backs off on its own while the others serve at full speed', async () => {
+    const attempts: number[] = [];
+    let n = 0;
+    const { hooks } = fakeHooks();
+    const start = hooks.start;
+    const pool = createPoolCore({ ...base, size: 2, backoffInitialMs: 20, backoffMaxMs: 160, maxStartFailures: 100 }, {
+      ...hooks,
+      start: async (died) => {
+        n += 1;
+        if (n === 1) return start(died); // the first worker starts and stays
+        attempts.push(Date.now());
+        throw new Error('cannot start');
+      },
+    });
+    void pool.start();
+    await until(() => attempts.length >= 5, 5000);
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+    assert.ok(gaps[0]! >= 15 && gaps[1]! >= 35 && gaps[2]! >= 75, `exponential backoff per position: ${gaps.join(', ')} ms`);
+    assert.equal(pool.health().state, 'degraded');
+    const began = Date.now();
+    for (let i = 0; i < 20; i++) assert.equal(code(await pool.run(job('ok'), LIMITS)), 'ok');
+    assert.ok(Date.now() - began < 500, 'the healthy position is not slowed by the failing one');
+    await pool.close();
+  });
+});
+
 describe('pool core: spare capacity and abort', () => {
   test('one principal cannot take the spare: its second job waits while another principal runs at once', async () => {
     const { hooks } = fakeHooks();
