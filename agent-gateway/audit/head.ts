@@ -5,8 +5,16 @@
  * found at open (log behind the head, head hash differs, garbage appended to the tail).
  * Verify and start-up compare the log against the head, so deleting or truncating
  * audit.jsonl together with checkpoints.jsonl is no longer silent.
+ *
+ * Durability of the head: it is written on its own connection with synchronous=NORMAL (WAL),
+ * after the batch's fdatasync and before the batch is acknowledged. It survives a process crash
+ * (the WAL frame is in the OS cache) and becomes disk-durable with the next WAL sync (any
+ * synchronous=FULL commit of the gateway's main connection, or a checkpoint); only a power loss
+ * can roll it back, and only to an older head, which the log is then "ahead of" (tolerated).
+ * The head therefore never names a seq the log does not durably hold, and costs ~0.05 ms per
+ * group commit instead of a blocking fsync (~3-5 ms measured) on the event loop.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 
 export interface AuditHead {
   readonly seq: number;
@@ -70,9 +78,22 @@ function toIncident(r: Record<string, unknown>): AuditIncident {
   };
 }
 
-export function createHeadStore(db: DatabaseSync): HeadStore {
-  const select = db.prepare('SELECT seq, head FROM audit_head WHERE id = 1');
-  const upsert = db.prepare(`INSERT INTO audit_head (id, seq, head, updated_at) VALUES (1, ?, ?, ?)
+/**
+ * A second connection to the same sqlite file for head writes (see the note at the top); the
+ * database itself when it has no file (in-memory). Close it after the audit log.
+ */
+export function openHeadConnection(db: DatabaseSync): DatabaseSync {
+  const file = db.location();
+  if (file === null || file === '') return db;
+  const own = new DatabaseSync(file);
+  own.exec('PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+  return own;
+}
+
+/** `headDb` (from openHeadConnection) carries the head; incidents live on `db` (synchronous=FULL). */
+export function createHeadStore(db: DatabaseSync, headDb: DatabaseSync = db): HeadStore {
+  const select = headDb.prepare('SELECT seq, head FROM audit_head WHERE id = 1');
+  const upsert = headDb.prepare(`INSERT INTO audit_head (id, seq, head, updated_at) VALUES (1, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, head = excluded.head, updated_at = excluded.updated_at`);
   return {
     get() {

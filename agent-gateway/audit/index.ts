@@ -9,7 +9,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { EventSink } from '../events.ts';
 import type { AuditError, AuditLogger } from './errors.ts';
 import { eraseSubject, exportSubject } from './gdpr.ts';
-import { createHeadStore, type AuditIncident, type HeadStore } from './head.ts';
+import { createHeadStore, openHeadConnection, type AuditIncident, type HeadStore } from './head.ts';
 import { loadAuditKeyring } from './keys.ts';
 import { openAuditLog, type AuditLog } from './log.ts';
 import type { AuditEntry } from './payload.ts';
@@ -54,15 +54,22 @@ export function openAudit(options: AuditServiceOptions): AuditService {
   const keyring = loadAuditKeyring({ dataDir, logger, ...(options.configKeyHex !== undefined ? { configKeyHex: options.configKeyHex } : {}) });
   const signingKey = loadSigningKey(dataDir, logger);
   const subjects: SubjectKeyStore | null = options.db === undefined ? null : createSubjectKeyStore(options.db);
-  const head: HeadStore | null = options.db === undefined ? null : createHeadStore(options.db);
-  const log = openAuditLog({
-    dataDir, keyring, signingKey, logger,
-    ...(subjects !== null ? { subjects } : {}),
-    ...(head !== null ? { head } : {}),
-    ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
-    ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
-    ...(options.onFailure !== undefined ? { onFailure: options.onFailure } : {}),
-  });
+  const headDb = options.db === undefined ? null : openHeadConnection(options.db);
+  const head: HeadStore | null = options.db === undefined || headDb === null ? null : createHeadStore(options.db, headDb);
+  let log: AuditLog;
+  try {
+    log = openAuditLog({
+      dataDir, keyring, signingKey, logger,
+      ...(subjects !== null ? { subjects } : {}),
+      ...(head !== null ? { head } : {}),
+      ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
+      ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+      ...(options.onFailure !== undefined ? { onFailure: options.onFailure } : {}),
+    });
+  } catch (error) {
+    if (headDb !== null && headDb !== options.db) headDb.close();
+    throw error;
+  }
   let lastDamage = '';
   const source: ReadSource = { dataDir, keys: keyring.keys, subjects, durableSize: () => log.durableSize() };
   const needSubjects = (): SubjectKeyStore => {
@@ -91,7 +98,10 @@ export function openAudit(options: AuditServiceOptions): AuditService {
     rotateKey: () => log.rotateKey(),
     exportSubject: async (subject) => exportSubject(source, needSubjects(), subject),
     eraseSubject: async (subject) => eraseSubject(source, needSubjects(), subject),
-    close: () => log.close(),
+    close: async () => {
+      await log.close();
+      if (headDb !== null && headDb !== options.db && headDb.isOpen) headDb.close();
+    },
   };
 }
 

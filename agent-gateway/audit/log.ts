@@ -151,7 +151,7 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     try {
       await writeAll(fd, buf);
       await fdatasyncP(fd);
-      headStore?.set({ seq: nextSeq, head: nextPrev }); // sqlite, synchronous=FULL: durable on return
+      headStore?.set({ seq: nextSeq, head: nextPrev }); // after the fsync, before any ack (see head.ts on its durability)
     } catch (error) {
       try {
         await ftruncateP(fd, size); // roll back a partial write so the chain stays intact
