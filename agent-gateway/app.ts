@@ -11,6 +11,7 @@ import { cors } from './http/cors.ts';
 import { hostCheck } from './http/host-check.ts';
 import { errorMiddleware } from './http/problem.ts';
 import { openAiErrorMiddleware } from './http/openai-errors.ts';
+import { openApiRoutes } from './http/openapi.ts';
 import { httpMetrics } from './metrics/observer.ts';
 import { requestId } from './http/request-id.ts';
 import { pathCheck, securityHeaders } from './http/security-headers.ts';
@@ -35,6 +36,7 @@ export function createApp(ctx: CoreContext, extraRoutes: readonly Router[] = [])
   app.use(cors(ctx.config.corsOrigins));
   app.use(jsonBody(ctx.config.limits.bodyBytes));
   app.use(healthRoutes(ctx));
+  app.use(openApiRoutes(ctx));
   app.use(authRoutes(ctx));
   app.use(userRoutes(ctx));
   app.use(agentRoutes(ctx));

@@ -24,8 +24,18 @@ export function toFieldErrors(errors: readonly ErrorObject[] | null | undefined)
 
 export type BodyValidator<T> = (req: Request) => T;
 
-/** Returns a function that yields the typed body or throws a 422 GatewayError. */
-export function bodyValidator<T>(schema: JSONSchemaType<T> | Record<string, unknown>): BodyValidator<T> {
+/**
+ * The request-body schema of each route (`POST /admin/agents` → schema), recorded when a router
+ * is built: GET /openapi.json is assembled from exactly the schemas that validate (one source).
+ */
+export const ROUTE_BODY_SCHEMAS = new Map<string, Readonly<Record<string, unknown>>>();
+
+/**
+ * Returns a function that yields the typed body or throws a 422 GatewayError. `routes`
+ * (`'POST /admin/agents'`) name where it validates, for the OpenAPI document.
+ */
+export function bodyValidator<T>(schema: JSONSchemaType<T> | Record<string, unknown>, ...routes: string[]): BodyValidator<T> {
+  for (const route of routes) ROUTE_BODY_SCHEMAS.set(route, schema as Record<string, unknown>);
   const validate = ajv.compile(schema) as ValidateFunction<T>;
   return (req) => {
     const body: unknown = req.body ?? {};

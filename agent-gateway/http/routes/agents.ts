@@ -34,7 +34,7 @@ export function agentRoutes(ctx: CoreContext): Router {
         },
       },
     },
-  });
+  }, 'POST /admin/agents');
   const { agentBurst, agentRatePerSecond } = ctx.config.governance;
 
   r.post('/admin/agents', admin, async (req, res) => {

@@ -24,7 +24,7 @@ export function approvalRoutes(ctx: CoreContext, svc: ToolServices): Router {
   const adminOrAgent = requirePrincipal(ctx, ['admin', 'agent']);
   const noteBody = bodyValidator<{ note?: string }>({
     type: 'object', additionalProperties: false, properties: { note: { type: 'string', maxLength: 1024 } },
-  });
+  }, 'POST /approvals/:id/approve', 'POST /approvals/:id/reject');
 
   r.get('/approvals', adminOrAgent, (req, res) => {
     const status = req.query['status'];

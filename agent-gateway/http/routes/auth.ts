@@ -48,10 +48,10 @@ const invalidRefresh = () => gwError('GW_ERR_INVALID_TOKEN', 'The refresh token 
 
 export function authRoutes(ctx: CoreContext): Router {
   const r = Router();
-  const loginBody = bodyValidator<{ username: string; password: string; device_token?: string }>(LOGIN_SCHEMA);
-  const refreshBody = bodyValidator<{ refresh_token: string }>(REFRESH_SCHEMA);
-  const revokeBody = bodyValidator<{ token: string }>(REVOKE_SCHEMA);
-  const setupBody = bodyValidator<{ setup_token: string; username: string; password: string }>(SETUP_SCHEMA);
+  const loginBody = bodyValidator<{ username: string; password: string; device_token?: string }>(LOGIN_SCHEMA, 'POST /admin/login');
+  const refreshBody = bodyValidator<{ refresh_token: string }>(REFRESH_SCHEMA, 'POST /admin/refresh');
+  const revokeBody = bodyValidator<{ token: string }>(REVOKE_SCHEMA, 'POST /admin/revoke');
+  const setupBody = bodyValidator<{ setup_token: string; username: string; password: string }>(SETUP_SCHEMA, 'POST /admin/setup');
   const a = ctx.config.auth;
   const devices = new DeviceStore(ctx.db);
   const throttle = new LoginThrottle(a.loginWindowSeconds, ctx.now);

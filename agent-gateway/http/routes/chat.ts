@@ -130,7 +130,7 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
   const chatBody = bodyValidator<ChatBody>({
     type: 'object', additionalProperties: false, required: ['provider', 'model', 'messages'],
     properties: { provider: { enum: [...PROVIDER_NAMES] }, page_context: { type: 'object' }, ...COMMON },
-  });
+  }, 'POST /chat/complete');
   const openAiBody = bodyValidator<OpenAiBody>({
     type: 'object', additionalProperties: false, required: ['model', 'messages'],
     properties: {
@@ -141,7 +141,7 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
       stream_options: { type: 'object', additionalProperties: false, properties: { include_usage: { type: 'boolean' } } },
       user: { type: 'string', maxLength: 256 },
     },
-  });
+  }, 'POST /v1/chat/completions');
 
   /** Everything before the provider call; throws 422/503 problems while no byte is sent yet. */
   function prepare(res: Response, provider: ProviderName, raw: Record<string, unknown>, pageContext: unknown): Prepared {

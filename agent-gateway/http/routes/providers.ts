@@ -43,10 +43,10 @@ export function providerRoutes(ctx: CoreContext, svc: ProviderServices): Router 
   } as const;
   const putBody = bodyValidator<{ key: string; ttl_days: number }>({
     type: 'object', additionalProperties: false, required: ['key', 'ttl_days'], properties: keyProps,
-  });
+  }, 'PUT /admin/providers/:name/key');
   const rotateBody = bodyValidator<{ key: string; ttl_days: number; overlap_hours?: number }>({
     type: 'object', additionalProperties: false, required: ['key', 'ttl_days'], properties: { ...keyProps, overlap_hours: { type: 'integer', minimum: 0, maximum: 720 } },
-  });
+  }, 'POST /admin/providers/:name/rotate');
 
   const eventOf = (res: Response, type: 'provider.key.put' | 'provider.key.rotate' | 'provider.key.delete', provider: ProviderName, data: Record<string, string | number | null>): GatewayEvent => {
     const who = principalOf(res);

@@ -31,7 +31,7 @@ export function redactionRoutes(ctx: CoreContext, svc: ProviderServices): Router
   const ruleBody = bodyValidator<{ fields?: string[]; patterns?: string[] }>({
     type: 'object', additionalProperties: false,
     properties: { fields: { type: 'array', items: { type: 'string' } }, patterns: { type: 'array', items: { type: 'string' } } },
-  });
+  }, 'PUT /admin/redaction-rules/:origin');
 
   r.get('/admin/redaction-rules', admin, (_req, res) => {
     res.json({ rules: svc.rules.list().map(view) });

@@ -24,10 +24,10 @@ export function userRoutes(ctx: CoreContext): Router {
   const createBody = bodyValidator<{ username: string; password: string; role: Role }>({
     type: 'object', additionalProperties: false, required: ['username', 'password', 'role'],
     properties: { username: { type: 'string', pattern: USERNAME_PATTERN }, password: PASSWORD_RULE, role: { enum: ['admin', 'user'] } },
-  });
+  }, 'POST /admin/users');
   const passwordBody = bodyValidator<{ password: string }>({
     type: 'object', additionalProperties: false, required: ['password'], properties: { password: PASSWORD_RULE },
-  });
+  }, 'POST /admin/users/:u/password');
 
   r.get('/admin/users', admin, (_req, res) => {
     res.json({ users: ctx.users.list() });
