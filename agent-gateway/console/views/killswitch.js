@@ -63,7 +63,7 @@ export function KillSwitch({ kill }) {
       ? html`<span class="ks-state">Kill switch: ${kill.error ? 'unknown' : '…'}</span>`
       : active
         ? html`<span class="ks-state" role="status"><span class="ks-dot" aria-hidden="true"></span><strong>Kill switch ACTIVE</strong>
-            <span class="ks-detail">“<${T}>${s.reason}<//>” · <${T} mono>${s.actor}<//> · ${s.since ? localTime(s.since) : ''}</span></span>
+            <span class="ks-detail" title=${`${s.reason} · ${s.actor} · ${s.since ? localTime(s.since) : ''}`}>“<${T}>${s.reason}<//>” · <${T} mono>${s.actor}<//> · ${s.since ? localTime(s.since) : ''}</span></span>
           <button class="btn btn-light" type="button" id="ks-release" onClick=${() => setMode('release')}>Release…</button>`
         : html`<span class="ks-state" role="status"><span class="ks-dot" aria-hidden="true"></span>Tools running</span>
           <button class="btn btn-danger" type="button" id="ks-engage" onClick=${() => setMode('engage')}>Kill switch…</button>`}
