@@ -3,7 +3,7 @@
  *   pending_approval → running | rejected | expired | error;  running → ok | error;
  * terminal states (ok, error, rejected, expired) never change again.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { JsonValue } from '../../sandbox/json.ts';
 
 export type CallStatus = 'pending_approval' | 'running' | 'ok' | 'error' | 'rejected' | 'expired';
@@ -51,13 +51,44 @@ export function callTransitionAllowed(from: CallStatus, to: CallStatus): boolean
   }
 }
 
+interface RunningCall {
+  readonly agent_id: string;
+  readonly tool: string;
+  readonly created_at: number;
+}
+
+/**
+ * Call records. A call that goes straight to `running` (every admitted, not-held call) is kept
+ * in memory while it runs and written ONCE, when it settles: one sqlite commit per call instead
+ * of two (issue 12). A gateway killed mid-call loses only that in-memory `running` row, for a
+ * call nobody was answered for; the audit log is the durable record of every acknowledged
+ * call (test/integration/kill9-durability.test.ts). Held calls (pending_approval) are written at once,
+ * as before. Statements are prepared once, here.
+ */
 export class CallStore {
-  readonly #db: DatabaseSync;
   readonly #now: () => number;
+  readonly #running = new Map<string, RunningCall>();
+  readonly #select: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #update: StatementSync;
+  readonly #getAll: StatementSync;
+  readonly #forAgent: StatementSync;
+  readonly #deleteForAgent: StatementSync;
 
   constructor(db: DatabaseSync, options: { now?: () => number } = {}) {
-    this.#db = db;
     this.#now = options.now ?? Date.now;
+    this.#select = db.prepare('SELECT agent_id, tool, status FROM tool_calls WHERE call_id = ?');
+    this.#insert = db.prepare(`INSERT INTO tool_calls (call_id, agent_id, tool, status, result, error, duration_ms, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#update = db.prepare('UPDATE tool_calls SET status = ?, result = ?, error = ?, duration_ms = ?, updated_at = ? WHERE call_id = ?');
+    this.#getAll = db.prepare('SELECT * FROM tool_calls WHERE call_id = ?');
+    this.#forAgent = db.prepare('SELECT * FROM tool_calls WHERE agent_id = ? ORDER BY created_at, call_id');
+    this.#deleteForAgent = db.prepare('DELETE FROM tool_calls WHERE agent_id = ?');
+  }
+
+  /** calls running right now that have no row yet (held in memory until they settle) */
+  get runningInMemory(): number {
+    return this.#running.size;
   }
 
   put(u: CallUpdate): CallPutResult {
@@ -66,10 +97,14 @@ export class CallStore {
     const error = u.error === undefined ? null : JSON.stringify({ code: String(u.error.code), message: String(u.error.message) });
     const duration = u.duration_ms === undefined ? null : Math.max(0, Math.round(u.duration_ms));
     const now = this.#now();
-    const row = this.#db.prepare('SELECT agent_id, tool, status FROM tool_calls WHERE call_id = ?').get(u.call_id);
+    const mem = this.#running.get(u.call_id);
+    const row = mem === undefined ? this.#select.get(u.call_id) : { agent_id: mem.agent_id, tool: mem.tool, status: 'running' };
     if (row === undefined) {
-      this.#db.prepare(`INSERT INTO tool_calls (call_id, agent_id, tool, status, result, error, duration_ms, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(u.call_id, u.agent_id, u.tool, u.status, result, error, duration, now, now);
+      if (u.status === 'running') {
+        this.#running.set(u.call_id, { agent_id: u.agent_id, tool: u.tool, created_at: now });
+        return { ok: true, record: runningRecord(u.call_id, { agent_id: u.agent_id, tool: u.tool, created_at: now }) };
+      }
+      this.#insert.run(u.call_id, u.agent_id, u.tool, u.status, result, error, duration, now, now);
     } else {
       const from = String(row['status']) as CallStatus;
       if (row['agent_id'] !== u.agent_id || row['tool'] !== u.tool) {
@@ -78,26 +113,41 @@ export class CallStore {
       if (!callTransitionAllowed(from, u.status)) {
         return { ok: false, code: 'GW_ERR_CONFLICT', message: `call cannot move from ${from} to ${u.status}` };
       }
-      this.#db.prepare('UPDATE tool_calls SET status = ?, result = ?, error = ?, duration_ms = ?, updated_at = ? WHERE call_id = ?')
-        .run(u.status, result, error, duration, now, u.call_id);
+      if (mem !== undefined) {
+        this.#running.delete(u.call_id);
+        this.#insert.run(u.call_id, u.agent_id, u.tool, u.status, result, error, duration, mem.created_at, now);
+      } else {
+        this.#update.run(u.status, result, error, duration, now, u.call_id);
+      }
     }
     return { ok: true, record: this.get(u.call_id) as CallRecord };
   }
 
   get(callId: string): CallRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM tool_calls WHERE call_id = ?').get(callId);
+    const mem = this.#running.get(callId);
+    if (mem !== undefined) return runningRecord(callId, mem);
+    const row = this.#getAll.get(callId);
     return row === undefined ? undefined : toRecord(row);
   }
 
   /** For privacy export: every call of one agent, oldest first. */
   forAgent(agentId: string): CallRecord[] {
-    return this.#db.prepare('SELECT * FROM tool_calls WHERE agent_id = ? ORDER BY created_at, call_id').all(agentId).map(toRecord);
+    const stored = this.#forAgent.all(agentId).map(toRecord);
+    const running = [...this.#running].filter(([, c]) => c.agent_id === agentId).map(([id, c]) => runningRecord(id, c));
+    return [...stored, ...running];
   }
 
   /** For privacy erase: returns the number of rows removed. */
   deleteForAgent(agentId: string): number {
-    return Number(this.#db.prepare('DELETE FROM tool_calls WHERE agent_id = ?').run(agentId).changes);
+    let n = 0;
+    for (const [id, c] of this.#running) if (c.agent_id === agentId && this.#running.delete(id)) n += 1;
+    return n + Number(this.#deleteForAgent.run(agentId).changes);
   }
+}
+
+function runningRecord(callId: string, c: RunningCall): CallRecord {
+  const at = new Date(c.created_at).toISOString();
+  return { call_id: callId, agent_id: c.agent_id, tool: c.tool, status: 'running', result: null, error: null, duration_ms: null, created_at: at, updated_at: at };
 }
 
 function toRecord(row: Record<string, unknown>): CallRecord {

@@ -1,5 +1,10 @@
 /**
- * SQLite state (node:sqlite, WAL) under the data dir. Directories are created 0700 and the
+ * SQLite state (node:sqlite, WAL, synchronous=NORMAL) under the data dir. NORMAL in WAL mode
+ * means a commit is atomic and consistent but not fsynced until the next checkpoint: a power
+ * loss may drop the last few bookkeeping commits (call records, approval rows), never corrupt
+ * the file. That is deliberate: the durable record of every acknowledged decision is the
+ * audit log (audit/, group-committed with fdatasync before any response is sent); no request
+ * waits for a sqlite fsync (issue 12; test/integration/kill9-durability.test.ts). Directories are created 0700 and the
  * database files 0600. Schema changes are versioned migrations: each module owns an ordered
  * list of `{id, sql}` and the runner applies, in one transaction each, those not yet
  * recorded in `schema_migrations`.
@@ -26,7 +31,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[]):
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(file);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
   } finally {
     process.umask(previous);
   }

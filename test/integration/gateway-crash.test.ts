@@ -4,8 +4,6 @@
  * the log verifies.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { openAudit } from '../../agent-gateway/audit/index.ts';
 import { MIGRATIONS } from '../../agent-gateway/gateway.ts';
@@ -76,18 +74,17 @@ test('SIGTERM: the gateway stops accepting, finishes the call in flight, flushes
     const inflight = call(gw.base, 'POST', '/tools/call', {
       token: agent, body: { tool: 'js.eval', args: { code: 'const t = Date.now(); while (Date.now() - t < 1500) {} return "done"' } },
     });
-    // SIGTERM only once the call is really in flight: its record says `running` (it is in the
-    // sandbox), read from the gateway's own database; bounded polling, not a fixed sleep
-    const db = new DatabaseSync(join(gw.dataDir, 'palisade.db'), { readOnly: true });
-    try {
-      const running = (): number => Number(db.prepare("SELECT COUNT(*) AS n FROM tool_calls WHERE agent_id = 'slow' AND status = 'running'").get()?.['n'] ?? 0);
-      const until = Date.now() + 30_000;
-      while (running() === 0) {
-        assert.ok(Date.now() < until, `the call never started running:\n${gw.output()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      db.close();
+    // SIGTERM only once the call is really in flight: the policy allowed it (the allow decision
+    // is counted in /metrics; a running call's record lives in memory until it settles, issue 12);
+    // bounded polling, not a fixed sleep
+    const allowed = async (): Promise<boolean> => {
+      const res = await fetch(`${gw.base}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+      return /palisade_policy_decisions_total\{effect="allow"\} [1-9]/.test(await res.text());
+    };
+    const until = Date.now() + 30_000;
+    while (!(await allowed())) {
+      assert.ok(Date.now() < until, `the call never started running:\n${gw.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
     }
     gw.child.kill('SIGTERM');
     const res = await inflight;

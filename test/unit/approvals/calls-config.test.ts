@@ -67,17 +67,51 @@ test('a call id cannot be taken over by another agent or tool', (t) => {
 
 test('call records survive a restart and can be exported or erased per agent', (t) => {
   const { dir, db } = open(t);
-  new CallStore(db).put({ call_id: 'c', agent_id: 'a', tool: 't', status: 'running' });
-  new CallStore(db).put({ call_id: 'd', agent_id: 'b', tool: 't', status: 'running' });
+  // settled calls are what is stored (a running call lives in memory until it settles: see below)
+  const first = new CallStore(db);
+  first.put({ call_id: 'c', agent_id: 'a', tool: 't', status: 'running' });
+  first.put({ call_id: 'c', agent_id: 'a', tool: 't', status: 'ok', result: { x: 1 }, duration_ms: 3 });
+  first.put({ call_id: 'd', agent_id: 'b', tool: 't', status: 'pending_approval' });
   db.close();
   const db2 = openDatabase(dir, APPROVAL_MIGRATIONS);
   t.after(() => db2.close());
   const calls = new CallStore(db2);
-  assert.equal(calls.get('c')?.status, 'running');
+  assert.equal(calls.get('c')?.status, 'ok');
+  assert.deepEqual(calls.get('c')?.result, { x: 1 });
   assert.deepEqual(calls.forAgent('a').map((r) => r.call_id), ['c']);
   assert.equal(calls.deleteForAgent('a'), 1);
   assert.equal(calls.get('c'), undefined);
   assert.equal(calls.get('d')?.agent_id, 'b');
+});
+
+test('a running call is held in memory and written once when it settles (one commit per call)', (t) => {
+  const { dir, db } = open(t);
+  const rows = (): number => Number(db.prepare('SELECT COUNT(*) AS n FROM tool_calls').get()?.['n']);
+  const calls = new CallStore(db);
+  const put = calls.put({ call_id: 'r', agent_id: 'a', tool: 't', status: 'running' });
+  assert.equal(put.ok && put.record.status, 'running');
+  assert.equal(rows(), 0, 'no sqlite write while the call runs');
+  assert.equal(calls.get('r')?.status, 'running', 'GET /tools/calls/:id still sees it');
+  assert.deepEqual(calls.forAgent('a').map((r) => r.status), ['running']);
+  // the same rules as a stored row: another agent's id, a backwards move
+  assert.equal(calls.put({ call_id: 'r', agent_id: 'b', tool: 't', status: 'ok' }).ok, false);
+  assert.equal(calls.put({ call_id: 'r', agent_id: 'a', tool: 't', status: 'running' }).ok, false);
+  const created = calls.get('r')?.created_at;
+  const done = calls.put({ call_id: 'r', agent_id: 'a', tool: 't', status: 'error', error: { code: 'X', message: 'm' }, duration_ms: 2 });
+  assert.equal(done.ok && done.record.status, 'error');
+  assert.equal(rows(), 1);
+  assert.equal(calls.get('r')?.created_at, created);
+  assert.equal(calls.put({ call_id: 'r', agent_id: 'a', tool: 't', status: 'ok' }).ok, false, 'terminal stays terminal');
+  // erase reaches a running call too
+  calls.put({ call_id: 's', agent_id: 'a', tool: 't', status: 'running' });
+  assert.equal(calls.deleteForAgent('a'), 2);
+  assert.equal(calls.get('s'), undefined);
+  // a call that never settled is not on disk after a crash: the audit log is the durable record
+  calls.put({ call_id: 'u', agent_id: 'a', tool: 't', status: 'running' });
+  db.close();
+  const db2 = openDatabase(dir, APPROVAL_MIGRATIONS);
+  t.after(() => db2.close());
+  assert.equal(new CallStore(db2).get('u'), undefined);
 });
 
 test('approval timeout config accepts integers 10..86400 only and lists every problem', () => {
