@@ -5,7 +5,7 @@
  * reuse: the whole family is revoked. Revocation is a row update, so it survives restarts.
  */
 import { randomUUID } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { transaction } from '../store/db.ts';
 import { hashToken, newToken, sameHash } from './tokens.ts';
 import type { Role } from './users.ts';
@@ -36,9 +36,12 @@ export type RefreshOutcome =
 export class SessionStore {
   readonly #db: DatabaseSync;
   readonly #ttl: SessionTtls;
+  /** the per-request access-token lookup, prepared once (issue 12) */
+  readonly #byAccess: StatementSync;
   constructor(db: DatabaseSync, ttl: SessionTtls) {
     this.#db = db;
     this.#ttl = ttl;
+    this.#byAccess = db.prepare('SELECT * FROM sessions WHERE access_hash = ?');
   }
 
   issue(username: string, role: Role, now: number, familyId: string = randomUUID()): IssuedTokens {
@@ -55,7 +58,7 @@ export class SessionStore {
   /** Resolves an access token to its session, or undefined when unknown/expired/revoked/rotated. */
   authenticate(token: string, now: number): SessionPrincipal | undefined {
     const h = hashToken(token);
-    const row = this.#db.prepare('SELECT * FROM sessions WHERE access_hash = ?').get(h);
+    const row = this.#byAccess.get(h);
     if (row === undefined || !sameHash(String(row['access_hash']), h)) return undefined;
     if (row['revoked_at'] !== null || row['rotated_at'] !== null) return undefined;
     if (Number(row['access_expires_at']) <= now) return undefined;
