@@ -3,7 +3,7 @@
  * document the gateway refuses shows every 422 error inline and changes nothing; a valid one
  * is saved and then decides calls; the audit CSV export downloads the filtered entries; an
  * approve answered 202 (tool still running) shows "running" and then the result from
- * GET /tools/calls/:id. Skips locally when /usr/bin/chromium is absent; fails under CI=true.
+ * GET /tools/calls/:id; alert thresholds and the approval timeout save from the settings page. Skips locally when /usr/bin/chromium is absent; fails under CI=true.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,5 +95,18 @@ describe('console forms: policy validation, audit export, long-running approval'
     const record = await call(gw.url, 'GET', `/tools/calls/${pending.body.call_id}`, { token: agentToken });
     assert.equal(record.body.status, 'ok');
     assert.deepEqual(JSON.parse((await result.textContent()) ?? ''), record.body.result);
+  });
+
+  test('alert thresholds and the approval timeout are saved from the settings page', async () => {
+    await page.click('#nav-settings');
+    await page.waitForSelector('#alerts-form');
+    await page.fill('#a-approval_queue_threshold', '7');
+    await page.click('#alerts-form button[type=submit]');
+    await page.locator('#view-settings .alert-ok', { hasText: 'Alert settings saved' }).waitFor();
+    assert.equal((await call(gw.url, 'GET', '/admin/alerts/config', { token: admin })).body.approval_queue_threshold, 7);
+    await page.fill('#approval-timeout', '120');
+    await page.click('form[aria-label="Approval timeout"] button[type=submit]');
+    await page.locator('form[aria-label="Approval timeout"]', { hasText: 'Saved' }).waitFor();
+    assert.equal((await call(gw.url, 'GET', '/admin/approvals/config', { token: admin })).body.timeout_seconds, 120);
   });
 });
