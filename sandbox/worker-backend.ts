@@ -19,6 +19,11 @@ export interface WorkerJob {
    */
   readonly handler: string;
   readonly args: JsonValue;
+  /**
+   * isolate only: the manifest marks the handler trusted; it runs in the host's long-lived hardened
+   * realm (sandbox/isolate/trusted-realm.ts) instead of a fresh context. Set from the manifest only.
+   */
+  readonly trusted?: boolean;
   /** docker only: run in a fresh container instead of the warm pool */
   readonly fresh?: boolean;
   /**

@@ -85,7 +85,10 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
       if (!choice.ok) return { ok: false, code: choice.code, reason: choice.reason };
       const backend = choice.backend === 'docker' ? opts.docker : opts.isolate;
       if (backend === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: `${choice.backend} backend is not configured` };
-      const job = { callId, tool: tool.manifest.name, handler: tool.handler, args, ...(agentId === undefined ? {} : { principal: agentId }) };
+      const job = {
+        callId, tool: tool.manifest.name, handler: tool.handler, args, ...(agentId === undefined ? {} : { principal: agentId }),
+        ...(tool.manifest.trusted ? { trusted: true } : {}), // from the manifest only, never from the caller
+      };
       const result = await backend.run(job, callLimits(tool, opts.limits), signal);
       if (agentId !== undefined && ledger !== undefined && !result.ok) {
         const trip = ledger.record(agentId, result.code);

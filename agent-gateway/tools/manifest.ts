@@ -46,6 +46,12 @@ export interface ToolManifest {
   readonly risk: Risk;
   readonly requires_approval: boolean;
   readonly backend: BackendPreference;
+  /**
+   * isolate only: the operator vouches for the handler code, so it runs in the host's long-lived
+   * hardened realm (SES lockdown, handler compiled once) instead of a fresh context per call.
+   * Never for a tool that runs caller-supplied code (js.eval). Default false. (issue 12)
+   */
+  readonly trusted: boolean;
   readonly timeout_ms: number;
   readonly memory_mb: number;
   readonly annotations: ToolAnnotations;
@@ -87,6 +93,7 @@ const MANIFEST_SCHEMA = {
     risk: { type: 'string', enum: ['low', 'medium', 'high'] },
     requires_approval: { type: 'boolean' },
     backend: { type: 'string', enum: ['any', 'isolate', 'docker', 'prefer-docker'] },
+    trusted: { type: 'boolean' },
     timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 },
     memory_mb: { type: 'integer', minimum: 8, maximum: 512 },
     annotations: {
@@ -187,6 +194,7 @@ export function parseManifest(raw: unknown, sourceLabel: string): ManifestResult
     risk: r['risk'] as Risk,
     requires_approval: r['requires_approval'] as boolean,
     backend: (r['backend'] ?? 'any') as BackendPreference,
+    trusted: r['trusted'] === true,
     timeout_ms: (r['timeout_ms'] ?? 5000) as number,
     memory_mb: (r['memory_mb'] ?? 64) as number,
     annotations: annotations.annotations,

@@ -14,6 +14,8 @@ export interface RunMessage {
   readonly timeoutMs: number;
   readonly memoryMb: number;
   readonly maxOutputBytes: number;
+  /** isolate host: run in the long-lived hardened realm (a trusted handler), not a fresh context */
+  readonly trusted?: true;
 }
 
 export type SupervisorMessage = RunMessage | { readonly t: 'shutdown' };
@@ -71,5 +73,6 @@ export function parseSupervisorMessage(raw: unknown): SupervisorMessage | undefi
     timeoutMs,
     memoryMb,
     maxOutputBytes,
+    ...(raw['trusted'] === true ? { trusted: true as const } : {}),
   };
 }

@@ -75,6 +75,7 @@ export class HostWorker {
     const sent = child.send({
       t: 'run', id, handler: job.handler, args: job.args,
       timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb, maxOutputBytes: limits.maxOutputBytes,
+      ...(job.trusted === true ? { trusted: true as const } : {}),
     });
     if (!sent.ok) return Promise.resolve({ ok: false, code: sent.code, message: sent.message });
     return new Promise<JobOutcome>((resolve) => {

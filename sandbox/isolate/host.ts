@@ -2,8 +2,9 @@
  * Isolate host: the child-process entry the supervisor spawns as
  *   node --no-node-snapshot sandbox/isolate/host.ts [--pool-size=N --max-calls=N --memory-mb=N]
  * stdin: length-prefixed frames from the supervisor; stdout: frames back; stderr: logs only.
- * Sends {t:'ready'} once the isolate pool is warm. Every run gets a pooled isolate and a fresh
- * context (see run-in-isolate.ts). A broken supervisor frame ends the process (exit 65);
+ * Sends {t:'ready'} once the isolate pool is warm. An untrusted run gets a pooled isolate and a
+ * fresh context created ahead of time (pool.ts, run-in-isolate.ts); a trusted one (manifest
+ * "trusted": true) runs in the long-lived hardened realm (trusted-realm.ts). A broken supervisor frame ends the process (exit 65);
  * isolated-vm's onCatastrophicError ends it with exit 70 so the supervisor restarts it.
  */
 import { writeSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { parseSupervisorMessage, type RunMessage, type WorkerMessage } from '../
 import { LIMITS } from '../limits.ts';
 import { HOST_EXIT } from './exit-codes.ts';
 import { parseHostOptions } from './host-options.ts';
-import { IsolatePool } from './pool.ts';
+import { IsolatePool, takeContext } from './pool.ts';
 import { runInIsolate, type IsolateOutcome } from './run-in-isolate.ts';
+import { TrustedRealms } from './trusted-realm.ts';
 
 function log(line: string): void {
   try {
@@ -42,6 +44,11 @@ const pool = new IsolatePool({
   onCatastrophicError: (message) => die(HOST_EXIT.catastrophic, `catastrophic isolate error: ${message}`),
 });
 
+// trusted handlers (manifest "trusted": true) run in a long-lived hardened realm (trusted-realm.ts)
+const realms = new TrustedRealms({
+  onCatastrophicError: (message) => die(HOST_EXIT.catastrophic, `catastrophic isolate error: ${message}`),
+});
+
 function send(message: WorkerMessage): void {
   let encoded = encodeFrame(message, LIMITS.frameBytes);
   if (!encoded.ok && message.t === 'result') {
@@ -52,16 +59,22 @@ function send(message: WorkerMessage): void {
 }
 
 async function run(message: RunMessage): Promise<void> {
-  const entry = pool.acquire(message.memoryMb);
-  const outcome: IsolateOutcome = await runInIsolate(entry.isolate, {
+  const job = {
     handler: message.handler,
     argsJson: JSON.stringify(message.args),
     timeoutMs: message.timeoutMs,
     maxOutputBytes: message.maxOutputBytes,
     cpuBudgetMs: message.timeoutMs,
-  });
-  // any failure retires the isolate; a success keeps it warm until maxCallsPerIsolate
-  pool.release(entry, !outcome.ok);
+  };
+  let outcome: IsolateOutcome;
+  if (message.trusted === true) {
+    outcome = await realms.run(message.memoryMb, job);
+  } else {
+    const entry = pool.acquire(message.memoryMb);
+    outcome = await runInIsolate(entry.isolate, job, takeContext(entry));
+    // any failure retires the isolate; a success keeps it warm until maxCallsPerIsolate
+    pool.release(entry, !outcome.ok);
+  }
   if (outcome.ok) send({ t: 'result', id: message.id, ok: true, value: outcome.value });
   else send({ t: 'result', id: message.id, ok: false, code: outcome.code, message: outcome.message });
 }
@@ -75,6 +88,7 @@ process.stdin.on('data', (chunk: Buffer) => {
     switch (message.t) {
       case 'shutdown':
         pool.close();
+        realms.close();
         process.exit(HOST_EXIT.normal);
         break;
       case 'run':
@@ -93,3 +107,6 @@ process.stdin.on('end', () => {
 });
 
 send({ t: 'ready' });
+// the default-size realm is built after ready (start is not delayed); a trusted call that
+// arrives first waits for it
+realms.prepare(options.defaultMemoryMb).catch((error: unknown) => log(`trusted realm: ${String(error)}`));

@@ -1,5 +1,6 @@
 /**
- * A pool of pre-created isolates (child-process side). `acquire` hands out a warm isolate
+ * A pool of pre-created isolates (child-process side), each holding the fresh context its next
+ * call will use, created ahead of time (issue 12: context creation is off the critical path). `acquire` hands out a warm isolate
  * with the requested memory limit (or creates one); `release` puts it back unless it must be
  * retired (after any failure or after `maxCallsPerIsolate` calls), in which case it is
  * disposed. `size` isolates of the default memory limit are kept warm (refilled in the
@@ -20,6 +21,25 @@ export interface PooledIsolate {
   readonly isolate: ivm.Isolate;
   readonly memoryMb: number;
   calls: number;
+  /** the context the next call on this isolate gets, created ahead of time (off the request path) */
+  next: Promise<ivm.Context> | undefined;
+}
+
+/**
+ * The fresh context for this call: the one created ahead of time, and the one after it starts
+ * being built now (in the isolate's thread, while this call's result travels back).
+ */
+export function takeContext(entry: PooledIsolate): Promise<ivm.Context> {
+  const context = entry.next ?? entry.isolate.createContext();
+  entry.next = undefined;
+  return context;
+}
+
+function precreate(entry: PooledIsolate): void {
+  if (entry.next !== undefined || entry.isolate.isDisposed) return;
+  const next = entry.isolate.createContext();
+  next.catch(() => undefined); // the isolate may be disposed before it is used
+  entry.next = next;
 }
 
 export class IsolatePool {
@@ -38,7 +58,9 @@ export class IsolatePool {
 
   create(memoryMb: number): PooledIsolate {
     const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: this.#options.onCatastrophicError });
-    return { isolate, memoryMb, calls: 0 };
+    const entry: PooledIsolate = { isolate, memoryMb, calls: 0, next: undefined };
+    precreate(entry);
+    return entry;
   }
 
   acquire(memoryMb: number): PooledIsolate {
@@ -54,6 +76,7 @@ export class IsolatePool {
     if (spent || this.#closed || sameSize >= this.#options.size || this.#idle.length >= this.#options.size * 4) {
       dispose(entry);
     } else {
+      precreate(entry);
       this.#idle.push(entry);
     }
     setImmediate(() => this.#fill());

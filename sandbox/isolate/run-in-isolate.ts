@@ -1,5 +1,6 @@
 /**
- * Runs one job inside one isolate (host side, in the child process). A fresh context per call;
+ * Runs one job inside one isolate (host side, in the child process). A fresh context per call
+ * (created ahead of time by the pool; trusted handlers use trusted-realm.ts instead);
  * only three primitives go in (args JSON text, handler source, output cap), one string comes
  * out. Limits: isolated-vm's `timeout` (covers the script and its microtasks), a host-side
  * wall race for promises that never settle, and a CPU budget sampled from `isolate.cpuTime`.
@@ -68,19 +69,19 @@ function classifyRejection(isolate: ivmType.Isolate, error: unknown): IsolateOut
   return fail('TOOL_ERR_THROWN', 'the call failed inside the isolate');
 }
 
-export async function runInIsolate(isolate: ivmType.Isolate, job: IsolateJob): Promise<IsolateOutcome> {
-  let context: ivmType.Context | undefined;
+/**
+ * Races one evaluation against the call's limits: a host-side wall timer (promises that never
+ * settle) and a CPU budget sampled from `isolate.cpuTime`; either disposes the isolate.
+ */
+export async function raceInIsolate(isolate: ivmType.Isolate, job: Pick<IsolateJob, 'timeoutMs' | 'maxOutputBytes' | 'cpuBudgetMs'>,
+  evaluate: () => Promise<unknown>): Promise<IsolateOutcome> {
   let stopReason: 'wall' | 'cpu' | undefined;
   let wall: NodeJS.Timeout | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
-    context = await isolate.createContext();
     const cpuStart = cpuNs(isolate);
     const budgetNs = BigInt(job.cpuBudgetMs) * 1_000_000n;
-    const evaluation = context.evalClosure(RUNNER_SOURCE, [job.argsJson, job.handler, job.maxOutputBytes], {
-      timeout: job.timeoutMs,
-      result: { promise: true, copy: true },
-    });
+    const evaluation = evaluate();
     const stopped = new Promise<'stopped'>((resolve) => {
       const stop = (why: 'wall' | 'cpu'): void => {
         stopReason ??= why;
@@ -106,8 +107,29 @@ export async function runInIsolate(isolate: ivmType.Isolate, job: IsolateJob): P
   } finally {
     clearTimeout(wall);
     clearInterval(sampler);
+  }
+}
+
+/**
+ * Untrusted code: one fresh context per call. `context` is one the pool created ahead of time
+ * for this isolate (pool.ts takeContext), or undefined to create it here. Used once, then released.
+ */
+export async function runInIsolate(isolate: ivmType.Isolate, job: IsolateJob, context?: Promise<ivmType.Context>): Promise<IsolateOutcome> {
+  let ctx: ivmType.Context | undefined;
+  try {
+    ctx = await (context ?? isolate.createContext());
+  } catch (error) {
+    return classifyRejection(isolate, error);
+  }
+  const fresh = ctx;
+  try {
+    return await raceInIsolate(isolate, job, () => fresh.evalClosure(RUNNER_SOURCE, [job.argsJson, job.handler, job.maxOutputBytes], {
+      timeout: job.timeoutMs,
+      result: { promise: true, copy: true },
+    }));
+  } finally {
     try {
-      context?.release();
+      fresh.release();
     } catch {
       /* isolate disposed */
     }

@@ -24,10 +24,16 @@ export function job(handler: string, args: JsonValue = {}, tool = 'test'): Worke
   return { callId: `call-${tool}`, tool, handler, args };
 }
 
+/** Built-in actions whose manifest says `"trusted": true` (they run in the hardened realm). */
+export const TRUSTED_ACTIONS: ReadonlySet<string> = new Set(
+  readToolDir(BUILTIN_ACTIONS_DIR).filter((tool) => (tool.manifest as { trusted?: unknown }).trusted === true).map((tool) => (tool.manifest as { name: string }).name),
+);
+
+/** A job for a built-in action, in the execution mode its manifest chooses (as dispatch.ts does). */
 export function action(name: string, args: JsonValue): WorkerJob {
   const handler = ACTION_HANDLERS.get(name);
   assert.ok(handler !== undefined, `no built-in action ${name}`);
-  return job(handler, args, name);
+  return { ...job(handler, args, name), ...(TRUSTED_ACTIONS.has(name) ? { trusted: true } : {}) };
 }
 
 /** Starts a backend; inside an `it`, pass `t.after` as `cleanup` (suites close it in `after`). */
