@@ -56,10 +56,32 @@ export function createKeyStore(db: DatabaseSync, masterKey: Buffer, options: { n
   const now = options.now ?? Date.now;
 
   const encrypt = (provider: string, key: string) => seal(masterKey, provider, key);
-  const decrypt = (provider: string, row: Row): string => open(masterKey, provider, row);
+  // The chat path resolves a key on every request (issue 23): the rows of a provider and their
+  // decrypted keys are cached until this store changes them (every write goes through
+  // inTransaction or deleteKey, which clear the cache; this store is the table's only writer).
+  // Expiry and rotation overlap are still decided against now() on each call.
+  const rowCache = new Map<string, Row[]>();
+  const plainCache = new Map<number, string>();
+  const invalidate = (): void => {
+    rowCache.clear();
+    plainCache.clear();
+  };
+  const decrypt = (provider: string, row: Row): string => {
+    const hit = plainCache.get(row.id);
+    if (hit !== undefined) return hit;
+    const key = open(masterKey, provider, row);
+    plainCache.set(row.id, key);
+    return key;
+  };
+  const selectRows = db.prepare('SELECT id, iv, tag, ciphertext, created_at, expires_at, retired_at FROM provider_keys WHERE provider = ? ORDER BY id DESC');
 
   function rows(provider: string): Row[] {
-    return db.prepare('SELECT id, iv, tag, ciphertext, created_at, expires_at, retired_at FROM provider_keys WHERE provider = ? ORDER BY id DESC').all(provider) as unknown as Row[];
+    let hit = rowCache.get(provider);
+    if (hit === undefined) {
+      hit = selectRows.all(provider) as unknown as Row[];
+      rowCache.set(provider, hit);
+    }
+    return hit;
   }
 
   function validate(name: string, key: unknown, ttlDays: unknown): { ok: true; provider: ProviderName; key: string; ttl: number } | Extract<PutResult, { ok: false }> {
@@ -80,6 +102,7 @@ export function createKeyStore(db: DatabaseSync, masterKey: Buffer, options: { n
   }
 
   function inTransaction<T>(fn: () => T): T {
+    invalidate();
     db.exec('BEGIN IMMEDIATE');
     try {
       const out = fn();
@@ -88,6 +111,8 @@ export function createKeyStore(db: DatabaseSync, masterKey: Buffer, options: { n
     } catch (error) {
       db.exec('ROLLBACK');
       throw error;
+    } finally {
+      invalidate();
     }
   }
 
@@ -177,6 +202,7 @@ function resolveKey(name: ProviderName, env: Readonly<Record<string, string | un
     },
 
     deleteKey(name) {
+      invalidate();
       return Number(db.prepare('DELETE FROM provider_keys WHERE provider = ?').run(name).changes);
     },
   };

@@ -4,7 +4,7 @@
  * fields encrypted under that subject's own key. Erasing destroys the key: the fields become
  * unreadable while the line, its GCM tag and the hash chain still verify.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 
 export interface SealedSubject {
@@ -31,7 +31,9 @@ export function createSubjectKeyStore(db: DatabaseSync): SubjectKeyStore {
   const insert = db.prepare('INSERT OR IGNORE INTO audit_subject_keys (subject_hash, key, created_at) VALUES (?, ?, ?)');
   const select = db.prepare('SELECT key FROM audit_subject_keys WHERE subject_hash = ?');
   const remove = db.prepare('DELETE FROM audit_subject_keys WHERE subject_hash = ?');
-  const hash = (subject: string): string => createHmac('sha256', hmacKey).update(subject, 'utf8').digest('hex');
+  // a KeyObject made once: createHmac with raw bytes re-imports the key on every event (issue 23)
+  const hmacKeyObject = createSecretKey(hmacKey);
+  const hash = (subject: string): string => createHmac('sha256', hmacKeyObject).update(subject, 'utf8').digest('hex');
   const keyByHash = (h: string): Buffer | null => {
     const value = select.get(h)?.['key'];
     return value instanceof Uint8Array && value.length === 32 ? Buffer.from(value) : null;
@@ -41,8 +43,11 @@ export function createSubjectKeyStore(db: DatabaseSync): SubjectKeyStore {
     keyByHash,
     keyFor(subject) {
       const h = hash(subject);
+      // the subject's key usually exists: read first, write (a sqlite commit) only for a new subject
+      let key = keyByHash(h);
+      if (key !== null) return { hash: h, key };
       insert.run(h, randomBytes(32), Date.now());
-      const key = keyByHash(h);
+      key = keyByHash(h);
       if (key === null) throw new Error('subject key missing after insert');
       return { hash: h, key };
     },

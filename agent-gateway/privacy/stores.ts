@@ -4,7 +4,7 @@
  * Callers pass already-redacted values: these stores hold field NAMES, never field values.
  */
 import { randomUUID } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { compileRule, normalizeOrigin, parseRedactionRule, type CompiledRule, type RedactionRule } from './rules.ts';
 
 type Now = () => number;
@@ -154,22 +154,38 @@ export interface ChatSession {
 export class ChatSessionStore {
   readonly #db: DatabaseSync;
   readonly #now: Now;
+  // prepared once: every chat request creates and touches a session row (issue 23)
+  readonly #insert: StatementSync;
+  readonly #touch: StatementSync;
+  readonly #insertDone: StatementSync;
   constructor(db: DatabaseSync, options: { now?: Now } = {}) {
     this.#db = db;
     this.#now = options.now ?? Date.now;
+    this.#insert = db.prepare('INSERT INTO chat_sessions (id, subject, provider, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#insertDone = db.prepare('INSERT INTO chat_sessions (id, subject, provider, model, message_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#touch = db.prepare('UPDATE chat_sessions SET message_count = message_count + ?, summary = COALESCE(?, summary), provider = COALESCE(?, provider), updated_at = ? WHERE id = ?');
   }
 
   create(entry: { subject: string; provider: string; model: string }): string {
     const id = randomUUID();
     const t = this.#now();
-    this.#db.prepare('INSERT INTO chat_sessions (id, subject, provider, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, entry.subject, entry.provider, entry.model.slice(0, 128), t, t);
+    this.#insert.run(id, entry.subject, entry.provider, entry.model.slice(0, 128), t, t);
     return id;
+  }
+
+  /** One write for a finished chat: the session row with its message count (id from newId()). */
+  record(id: string, entry: { subject: string; provider: string; model: string; messages: number }): void {
+    const t = this.#now();
+    this.#insertDone.run(id, entry.subject, entry.provider, entry.model.slice(0, 128), Math.max(0, Math.floor(entry.messages)), t, t);
+  }
+
+  newId(): string {
+    return randomUUID();
   }
 
   /** Counts messages and keeps a short summary (pass redacted text only). */
   touch(id: string, update: { addMessages: number; summary?: string; provider?: string }): boolean {
-    const out = this.#db
-      .prepare('UPDATE chat_sessions SET message_count = message_count + ?, summary = COALESCE(?, summary), provider = COALESCE(?, provider), updated_at = ? WHERE id = ?')
+    const out = this.#touch
       .run(Math.max(0, Math.floor(update.addMessages)), update.summary === undefined ? null : update.summary.slice(0, MAX_SUMMARY), update.provider ?? null, this.#now(), id);
     return Number(out.changes) > 0;
   }

@@ -157,7 +157,8 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
       if (!pre.ok) throw gwError('GW_ERR_VALIDATION', 'Invalid page_context.', { extras: { errors: pre.problems.map((m) => ({ instancePath: '/page_context', message: m })) } });
     }
     requireSomeKey(provider);
-    const sessionId = svc.sessions.create({ subject, provider, model: parsed.request.model });
+    // the session row is written once, with the audit line, when the chat ends (issue 23)
+    const sessionId = svc.sessions.newId();
     let request = parsed.request;
     let share: JsonObject | null = null;
     if (pageContext !== undefined) {
@@ -189,7 +190,7 @@ export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {
   }
 
   async function audit(req: Request, res: Response, p: Prepared, outcome: { ok: boolean; code?: string; provider?: ProviderName; stream: boolean; route: string }): Promise<void> {
-    svc.sessions.touch(p.sessionId, { addMessages: p.request.messages.length + (outcome.ok ? 1 : 0), ...(outcome.provider ? { provider: outcome.provider } : {}) });
+    svc.sessions.record(p.sessionId, { subject: p.subject, provider: outcome.provider ?? p.provider, model: p.request.model, messages: p.request.messages.length + (outcome.ok ? 1 : 0) });
     const data: JsonObject = {
       route: outcome.route, provider: p.provider, model: p.request.model, session_id: p.sessionId, stream: outcome.stream,
       messages: p.request.messages.length, redaction: p.share,
