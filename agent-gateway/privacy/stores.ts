@@ -158,6 +158,7 @@ export class ChatSessionStore {
   readonly #insert: StatementSync;
   readonly #touch: StatementSync;
   readonly #insertDone: StatementSync;
+  readonly #pending: Array<[string, string, string, string, number, number, number]> = [];
   constructor(db: DatabaseSync, options: { now?: Now } = {}) {
     this.#db = db;
     this.#now = options.now ?? Date.now;
@@ -173,10 +174,29 @@ export class ChatSessionStore {
     return id;
   }
 
-  /** One write for a finished chat: the session row with its message count (id from newId()). */
+  /**
+   * One write for a finished chat: the session row with its message count (id from newId()).
+   * Rows recorded in the same event-loop turn are committed together in one transaction on
+   * the next turn (before any I/O callback, so before the chat's audit fsync completes and the
+   * response goes out); `flush()` commits them at once.
+   */
   record(id: string, entry: { subject: string; provider: string; model: string; messages: number }): void {
     const t = this.#now();
-    this.#insertDone.run(id, entry.subject, entry.provider, entry.model.slice(0, 128), Math.max(0, Math.floor(entry.messages)), t, t);
+    this.#pending.push([id, entry.subject, entry.provider, entry.model.slice(0, 128), Math.max(0, Math.floor(entry.messages)), t, t]);
+    if (this.#pending.length === 1) setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const rows = this.#pending.splice(0);
+    this.#db.exec('BEGIN');
+    try {
+      for (const r of rows) this.#insertDone.run(...r);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   newId(): string {
@@ -191,15 +211,18 @@ export class ChatSessionStore {
   }
 
   get(id: string): ChatSession | undefined {
+    this.flush();
     const row = this.#db.prepare('SELECT * FROM chat_sessions WHERE id = ?').get(id);
     return row ? this.#row(row) : undefined;
   }
 
   exportSubject(subject: string): ChatSession[] {
+    this.flush();
     return this.#db.prepare('SELECT * FROM chat_sessions WHERE subject = ? ORDER BY created_at, id').all(subject).map((r) => this.#row(r));
   }
 
   eraseSubject(subject: string): number {
+    this.flush();
     return Number(this.#db.prepare('DELETE FROM chat_sessions WHERE subject = ?').run(subject).changes);
   }
 
