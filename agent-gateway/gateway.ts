@@ -53,6 +53,7 @@ import { openDatabase } from './store/db.ts';
 import { createDispatcher, onSandboxTrip, usable } from './tools/dispatch.ts';
 import { buildRegistry, type ToolRegistry } from './tools/registry.ts';
 import type { ToolServices } from './tools/services.ts';
+import { GovernanceState } from './governance/state.ts';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
@@ -186,6 +187,8 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     outputBytes: config.limits.outputBytes,
     now,
     approvalLimits: config.approvals,
+    governance: new GovernanceState(db),
+    chainOf: () => [],
     agentScope: (agentId) => {
       const a = agents.list().find((x) => x.agent_id === agentId);
       return a === undefined || Date.parse(a.expires_at) <= now() ? undefined : a.tools;

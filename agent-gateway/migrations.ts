@@ -8,6 +8,7 @@ import { APPROVAL_MIGRATIONS } from './approvals/schema.ts';
 import { OUTBOX_MIGRATIONS } from './audit/outbox.ts';
 import { AUDIT_MIGRATIONS } from './audit/schema.ts';
 import { AUTH_MIGRATIONS } from './auth/schema.ts';
+import { GOVERNANCE_MIGRATIONS } from './governance/schema.ts';
 import { POLICY_MIGRATIONS } from './policy/schema.ts';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.ts';
 import type { Migration } from './store/db.ts';
@@ -16,4 +17,5 @@ import { PROVIDER_MIGRATIONS } from '../providers/schema.ts';
 export const MIGRATIONS: readonly Migration[] = [
   ...AUTH_MIGRATIONS, ...AUDIT_MIGRATIONS, ...POLICY_MIGRATIONS, ...APPROVAL_MIGRATIONS,
   ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS, ...ALERT_MIGRATIONS, ...OUTBOX_MIGRATIONS,
+  ...GOVERNANCE_MIGRATIONS,
 ];

@@ -26,10 +26,12 @@ export interface McpToolListing {
   description: string;
   inputSchema: { [key: string]: unknown; type: 'object' };
   annotations: ToolAnnotations;
+  /** the manifest's tags, under the tool's _meta (MCP has no tags field) */
+  _meta: { tags: readonly string[] };
 }
 
 /** Keys copied from a refusal's extras into structuredContent (schema errors, the deciding rule). */
-const SAFE_EXTRAS = ['errors', 'rule_id'] as const;
+const SAFE_EXTRAS = ['errors', 'rule_id', 'tainted_by'] as const;
 const MAX_TEXT_ERRORS = 20;
 
 export function toMcpTool(tool: RegisteredTool): McpToolListing {
@@ -39,6 +41,7 @@ export function toMcpTool(tool: RegisteredTool): McpToolListing {
     description: m.description,
     inputSchema: m.input_schema as McpToolListing['inputSchema'],
     annotations: m.annotations,
+    _meta: { tags: m.tags },
   };
 }
 
@@ -89,6 +92,7 @@ export interface PendingBody {
   readonly status: 'pending_approval';
   readonly approval_id: string;
   readonly call_id: string;
+  readonly rule_id?: string;
 }
 
 export function pendingResult(p: PendingBody): McpToolResult {
@@ -99,7 +103,7 @@ export function pendingResult(p: PendingBody): McpToolResult {
         'Nothing has run yet. Tell the user an admin must approve it in Palisade; once approved it runs once, and its ' +
         `result can be read with GET /tools/calls/${p.call_id}. Do not retry the same call in a loop.`,
     }],
-    structuredContent: { status: p.status, approval_id: p.approval_id, call_id: p.call_id },
+    structuredContent: { status: p.status, approval_id: p.approval_id, call_id: p.call_id, ...(p.rule_id === undefined ? {} : { rule_id: p.rule_id }) },
     isError: true,
     _meta: { call_id: p.call_id, approval_id: p.approval_id },
   };

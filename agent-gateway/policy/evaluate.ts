@@ -1,6 +1,6 @@
 /**
  * The policy decision for one tool call. Pure: same document + input → same decision.
- * Among the rules that match (agent glob, tool glob, every `when` predicate):
+ * Among the rules that match (agent glob, tool glob, `delegated_from` ancestor glob, every `when` predicate):
  *   deny > require_approval > allow, first such rule in document order names the decision.
  * Explicit rules win over the tool manifest's default; nothing matched → the manifest default
  * (requires_approval or risk "high" → require_approval "default:approval", else allow
@@ -20,6 +20,8 @@ export interface PolicyInput {
   readonly tool: string;
   readonly args: unknown;
   readonly manifest: { readonly risk: Risk; readonly requires_approval: boolean };
+  /** the agent's delegation ancestors, root first ([] or absent: not delegated) */
+  readonly chain?: readonly string[];
 }
 
 export interface PolicyDecision {
@@ -32,7 +34,10 @@ export interface PolicyDecision {
 const RANK: Record<Effect, number> = { allow: 0, require_approval: 1, deny: 2 };
 
 export function evaluate(doc: PolicyDoc, input: PolicyInput): PolicyDecision {
-  const candidates = doc.rules.filter((r) => anyGlobMatches(r.agents, input.agentId) && anyGlobMatches(r.tools, input.tool));
+  const chain = input.chain ?? [];
+  const candidates = doc.rules.filter((r) => anyGlobMatches(r.agents, input.agentId) && anyGlobMatches(r.tools, input.tool)
+    // delegated_from: only a delegated agent, with an ancestor matching one of the globs
+    && (r.delegated_from === undefined || chain.some((a) => anyGlobMatches(r.delegated_from as readonly string[], a))));
   const regex = regexResults(candidates, input.args);
   let best: PolicyRule | undefined;
   for (const rule of candidates) {

@@ -10,6 +10,7 @@ import type { AgentCircuitBreaker } from './circuit-breaker.ts';
 import { evaluate, type PolicyInput } from './evaluate.ts';
 import { killSwitchGate, type KillSwitchState } from './kill-switch.ts';
 import type { AgentRateLimiter } from './rate-limit.ts';
+import { evaluateSession, historyWindowMs, type RiskView, type SessionCall } from './session.ts';
 import type { PolicyDoc } from './types.ts';
 
 export interface GateDeps {
@@ -26,11 +27,22 @@ export type PreflightResult =
   | { ok: false; code: 'GW_ERR_RATE_LIMITED'; retryAfterSeconds: number };
 
 export type PolicyGateResult =
-  | { ok: true; effect: 'allow' | 'require_approval'; ruleId: string; policyVersion: number }
+  | { ok: true; effect: 'allow' | 'require_approval'; ruleId: string; policyVersion: number; risk?: RiskView }
   | {
     ok: false; code: 'GW_ERR_POLICY_DENIED'; ruleId: string; policyVersion: number; tripped: boolean;
-    reason?: 'predicate_unevaluable';
+    reason?: 'predicate_unevaluable' | 'taint' | 'risk';
+    /** a taint deny: the call that tainted the principal, and until when (ms) */
+    taintedBy?: string; taintedUntil?: number;
+    risk?: RiskView;
   };
+
+/** What session rules need to know about the call (absent: taint and risk are not evaluated). */
+export interface SessionContext {
+  readonly tags: readonly string[];
+  readonly now: number;
+  /** the principal's executed calls since `sinceMs` */
+  readonly history: (sinceMs: number) => readonly SessionCall[];
+}
 
 export type GateResult = Exclude<PreflightResult, { ok: true }> | PolicyGateResult;
 
@@ -41,6 +53,8 @@ export interface GateOptions {
    * time: the kill switch still applies, the agent's budget and breaker are left alone.
    */
   readonly agentCall?: boolean;
+  /** taint and risk state of the caller's principal */
+  readonly session?: SessionContext;
 }
 
 export function gatePreflight(deps: Pick<GateDeps, 'killSwitch' | 'breaker' | 'rateLimiter'>, agentId: string, options: GateOptions = {}): PreflightResult {
@@ -57,10 +71,30 @@ export function gatePreflight(deps: Pick<GateDeps, 'killSwitch' | 'breaker' | 'r
 export function gatePolicy(deps: Pick<GateDeps, 'breaker' | 'policy'>, input: PolicyInput, options: GateOptions = {}): PolicyGateResult {
   const { version, doc } = deps.policy.get();
   const d = evaluate(doc, input);
+  const deny = (extra: Pick<Extract<PolicyGateResult, { ok: false }>, 'ruleId' | 'reason' | 'taintedBy' | 'taintedUntil' | 'risk'>): PolicyGateResult => {
+    const tripped = options.agentCall === false ? false : deps.breaker.recordDenial(input.agentId).tripped;
+    return { ok: false, code: 'GW_ERR_POLICY_DENIED', policyVersion: version, tripped, ...extra };
+  };
   switch (d.effect) {
     case 'allow':
-    case 'require_approval':
-      return { ok: true, effect: d.effect, ruleId: d.ruleId, policyVersion: version };
+    case 'require_approval': {
+      const s = options.session;
+      if (s === undefined) return { ok: true, effect: d.effect, ruleId: d.ruleId, policyVersion: version };
+      const windowMs = historyWindowMs(doc);
+      const v = evaluateSession(doc, d.effect, {
+        tags: s.tags, risk: input.manifest.risk, now: s.now, history: windowMs === 0 ? [] : s.history(s.now - windowMs),
+      });
+      switch (v.kind) {
+        case 'pass': return { ok: true, effect: d.effect, ruleId: d.ruleId, policyVersion: version, risk: v.risk };
+        case 'risk_escalate': return { ok: true, effect: 'require_approval', ruleId: v.ruleId, policyVersion: version, risk: v.risk };
+        case 'risk_deny': return deny({ ruleId: v.ruleId, reason: 'risk', risk: v.risk });
+        case 'taint': return deny({ ruleId: v.ruleId, reason: 'taint', taintedBy: v.taintedBy, taintedUntil: v.until, risk: v.risk });
+        default: {
+          const never: never = v;
+          throw new Error(`unexpected session verdict ${String(never)}`);
+        }
+      }
+    }
     case 'deny': {
       const tripped = options.agentCall === false ? false : deps.breaker.recordDenial(input.agentId).tripped;
       return {

@@ -76,12 +76,13 @@ async function readmit(svc: ToolServices, item: ApprovalItem, actor: string, req
   if (scope === undefined) {
     return refuse('agent', gwError('GW_ERR_APPROVAL_STALE', 'The agent that queued this call no longer exists (deleted or expired); it was not run.'));
   }
+  const chain = svc.chainOf(call.agent_id);
   const a = admit(svc, {
-    agentId: call.agent_id, scope, body: { tool: call.tool, args: call.args }, mode: 'approval',
+    agentId: call.agent_id, scope, body: { tool: call.tool, args: call.args }, mode: 'approval', chain,
     ...(call.definition_sha256 === undefined ? {} : { definitionSha256: call.definition_sha256 }),
   });
   if (a.kind === 'deny') return refuse(a.step, a.error, a.ruleId);
-  return { call, admitted: a };
+  return { call, admitted: a, chain };
 }
 
 export async function approveAndRun(
@@ -95,7 +96,7 @@ export async function approveAndRun(
     }
     throw first.error;
   }
-  const { call, admitted } = await readmit(svc, first.item, actor, requestId);
+  const { call, admitted, chain } = await readmit(svc, first.item, actor, requestId);
 
   const taken = await auditThen(svc.events, {
     plan: () => {
@@ -108,7 +109,7 @@ export async function approveAndRun(
       type: 'approval.approve', actor, outcome: 'ok', requestId,
       data: {
         approval_id: id, call_id: item.call_id, agent_id: item.agent_id, tool: item.tool, args_sha256: item.args_sha256,
-        rule_id: admitted.ruleId, ...(note === undefined ? {} : { note }),
+        rule_id: admitted.ruleId, policy_version: admitted.policyVersion, ...(note === undefined ? {} : { note }),
       },
     }),
     apply: () => {
@@ -122,7 +123,7 @@ export async function approveAndRun(
 
   const run = executeCall(svc, {
     callId: call.call_id, agentId: call.agent_id, tool: admitted.tool, args: admitted.args as JsonValue,
-    ruleId: `approval:${id}`, actor, requestId, approvalId: id,
+    ruleId: `approval:${id}`, actor, requestId, approvalId: id, policyVersion: admitted.policyVersion, chain,
   }).then((body) => {
     const done = svc.approvals.completeExecution(id, body.status === 'ok' ? 'executed' : 'failed');
     return { kind: 'done' as const, approval: done.ok ? done.item : taken.decided, call: body };

@@ -12,7 +12,10 @@ import { audit } from './execute.ts';
 import { redactArgs } from './redact-args.ts';
 import type { ToolServices } from './services.ts';
 
-export interface Requester { readonly actor: string; readonly agentId: string; readonly requestId: string; readonly via: 'rest' | 'mcp' }
+export interface Requester {
+  readonly actor: string; readonly agentId: string; readonly requestId: string; readonly via: 'rest' | 'mcp';
+  readonly policyVersion?: string; readonly chain?: readonly string[];
+}
 
 export type EnqueueResult =
   | { ok: true; approvalId: string; callId: string }
@@ -90,6 +93,8 @@ export async function enqueueForApproval(
       data: {
         step: 'policy', tool: name, agent_id: who.agentId, call_id: callId, approval_id: approvalId,
         rule_id: ruleId, args_sha256: argsSha256(name, args), args: redacted, via: who.via,
+        ...(who.policyVersion === undefined ? {} : { policy_version: who.policyVersion }),
+        ...(who.chain === undefined || who.chain.length === 0 ? {} : { chain: [...who.chain] }),
       },
     });
     svc.approvals.create({

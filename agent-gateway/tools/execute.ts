@@ -27,6 +27,10 @@ export interface ExecuteInput {
   readonly approvalId?: string;
   /** the adapter the call arrived through (`rest`, `mcp`); approvals run with `rest` */
   readonly via?: 'rest' | 'mcp';
+  /** the policy document's hash the decision was made under */
+  readonly policyVersion: string;
+  /** the agent's delegation ancestors, root first */
+  readonly chain: readonly string[];
 }
 
 /** Durable audit write; failure means the call must not be acknowledged. */
@@ -41,6 +45,11 @@ export async function audit(svc: ToolServices, event: GatewayEvent): Promise<voi
 export async function executeCall(svc: ToolServices, input: ExecuteInput): Promise<CallBody> {
   const { callId, agentId, tool, args } = input;
   const name = tool.manifest.name;
+  // session state first: once the sandbox has the call it may have read what the tags say
+  svc.governance.record({
+    principal: input.chain[0] ?? agentId, agent_id: agentId, call_id: callId, tool: name,
+    tags: tool.manifest.tags, risk: tool.manifest.risk, ts: svc.now(),
+  });
   svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'running' });
   const started = performance.now();
   const outcome = await svc.dispatcher.run(tool, args, callId, undefined, agentId);
@@ -48,7 +57,8 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
     type: 'tool.call', actor: input.actor, requestId: input.requestId,
   } as const;
   const eventData = {
-    tool: name, agent_id: agentId, call_id: callId, rule_id: input.ruleId,
+    tool: name, agent_id: agentId, call_id: callId, rule_id: input.ruleId, policy_version: input.policyVersion,
+    ...(input.chain.length === 0 ? {} : { chain: [...input.chain] }),
     args_sha256: argsSha256(name, args), args: redactArgs(args), via: input.via ?? 'rest',
     ...(input.approvalId === undefined ? {} : { approval_id: input.approvalId }),
   };

@@ -38,6 +38,26 @@ export const DEFAULT_ANNOTATIONS: ToolAnnotations = Object.freeze({
   openWorldHint: true,
 });
 
+/**
+ * The tag vocabulary a manifest may use (`tags`), read by session policy (taint rules):
+ *   reads:secret    reads credentials, keys or other secrets
+ *   reads:private   reads private data (the user's files, mail, records)
+ *   reads:public    reads public data only
+ *   writes:external writes or sends data outside this machine (HTTP POST, mail, a ticket)
+ *   writes:local    writes local state (files, a database)
+ *   exec:code       runs code the caller supplied
+ *   net:egress      opens outbound network connections
+ * A tag outside this list is refused when the manifest is loaded.
+ */
+export const TOOL_TAGS = Object.freeze([
+  'exec:code', 'net:egress', 'reads:private', 'reads:public', 'reads:secret', 'writes:external', 'writes:local',
+] as const);
+export type ToolTag = (typeof TOOL_TAGS)[number];
+
+export function isToolTag(t: unknown): t is ToolTag {
+  return typeof t === 'string' && (TOOL_TAGS as readonly string[]).includes(t);
+}
+
 export interface ToolManifest {
   readonly name: string;
   readonly description: string;
@@ -55,6 +75,8 @@ export interface ToolManifest {
   readonly timeout_ms: number;
   readonly memory_mb: number;
   readonly annotations: ToolAnnotations;
+  /** from TOOL_TAGS, sorted, no duplicates; [] when the manifest has none */
+  readonly tags: readonly ToolTag[];
 }
 
 export interface ToolValidators {
@@ -96,6 +118,7 @@ const MANIFEST_SCHEMA = {
     trusted: { type: 'boolean' },
     timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 },
     memory_mb: { type: 'integer', minimum: 8, maximum: 512 },
+    tags: { type: 'array', maxItems: 32, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 64 } },
     annotations: {
       type: 'object',
       additionalProperties: false,
@@ -180,6 +203,10 @@ export function parseManifest(raw: unknown, sourceLabel: string): ManifestResult
   if (input['type'] !== 'object') problems.push(`${sourceLabel}: /input_schema/type: must be "object"`);
   const annotations = resolveAnnotations(r['annotations'], sourceLabel);
   if (!annotations.ok) problems.push(annotations.problem);
+  const rawTags = (r['tags'] ?? []) as string[];
+  rawTags.forEach((t, i) => {
+    if (!isToolTag(t)) problems.push(`${sourceLabel}: /tags/${i}: unknown tag "${t}"; known tags: ${TOOL_TAGS.join(', ')}`);
+  });
   const ajv = createToolAjv();
   const validateInput = compileSchema(ajv, input, sourceLabel, '/input_schema', problems);
   const validateOutput = compileSchema(ajv, output, sourceLabel, '/output_schema', problems);
@@ -198,6 +225,7 @@ export function parseManifest(raw: unknown, sourceLabel: string): ManifestResult
     timeout_ms: (r['timeout_ms'] ?? 5000) as number,
     memory_mb: (r['memory_mb'] ?? 64) as number,
     annotations: annotations.annotations,
+    tags: Object.freeze([...rawTags].sort() as ToolTag[]),
   });
   return { ok: true, manifest, validators: Object.freeze({ input: validateInput, output: validateOutput }) };
 }

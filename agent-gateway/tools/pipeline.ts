@@ -17,7 +17,7 @@ import type { ToolServices } from './services.ts';
 
 export type CallOutcome =
   | { readonly status: 200; readonly body: CallBody }
-  | { readonly status: 202; readonly body: { status: 'pending_approval'; approval_id: string; call_id: string } };
+  | { readonly status: 202; readonly body: { status: 'pending_approval'; approval_id: string; call_id: string; rule_id: string } };
 
 export interface CallRequest {
   readonly agent: AgentPrincipal;
@@ -40,12 +40,15 @@ function observeDeny(svc: ToolServices, a: Deny): void {
 
 /** Audits a refusal (and, when it opened the breaker, the pause) and returns the error to throw. */
 async function refuse(
-  svc: ToolServices, ctx: { actor: string; agentId: string; requestId: string; via: CallVia },
+  svc: ToolServices, ctx: { actor: string; agentId: string; requestId: string; via: CallVia; policyVersion: string; chain: readonly string[] },
   step: AdmissionStep | 'approval_queue', error: GatewayError, toolLabel: string, ruleId: string, data: Record<string, JsonValue> = {},
 ): Promise<GatewayError> {
   await audit(svc, {
     type: 'tool.call', actor: ctx.actor, outcome: 'denied', requestId: ctx.requestId,
-    data: { step, code: error.code, tool: toolLabel, agent_id: ctx.agentId, rule_id: ruleId, via: ctx.via, ...data },
+    data: {
+      step, code: error.code, tool: toolLabel, agent_id: ctx.agentId, rule_id: ruleId, policy_version: ctx.policyVersion, via: ctx.via,
+      ...(ctx.chain.length === 0 ? {} : { chain: [...ctx.chain] }), ...data,
+    },
   });
   return error;
 }
@@ -54,13 +57,17 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
   const { agent, requestId } = req;
   const via: CallVia = req.via ?? 'rest';
   const actor = `agent:${agent.agentId}`;
-  const who = { actor, agentId: agent.agentId, requestId, via };
-  const a = admit(svc, { agentId: agent.agentId, scope: agent.tools, body: req.body, mode: 'call' });
+  const chain = svc.chainOf(agent.agentId);
+  const a = admit(svc, { agentId: agent.agentId, scope: agent.tools, body: req.body, mode: 'call', chain });
+  const who = { actor, agentId: agent.agentId, requestId, via, policyVersion: a.policyVersion, chain };
 
   switch (a.kind) {
     case 'deny': {
       observeDeny(svc, a);
-      const error = await refuse(svc, who, a.step, a.error, a.toolLabel, a.ruleId, a.argsSha256 === undefined ? {} : { args_sha256: a.argsSha256 });
+      const error = await refuse(svc, who, a.step, a.error, a.toolLabel, a.ruleId, {
+        ...(a.argsSha256 === undefined ? {} : { args_sha256: a.argsSha256 }),
+        ...(a.taintedBy === undefined ? {} : { tainted_by: a.taintedBy }),
+      });
       if (a.tripped) {
         const state = svc.breaker.check(agent.agentId);
         await audit(svc, {
@@ -81,12 +88,14 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
         svc.observer.callRefused(name, 'approval_queue');
         throw await refuse(svc, who, 'approval_queue', queued.error, name, a.ruleId, { limit: queued.limit, max_pending: queued.cap });
       }
-      return { status: 202, body: { status: 'pending_approval', approval_id: queued.approvalId, call_id: queued.callId } };
+      return { status: 202, body: { status: 'pending_approval', approval_id: queued.approvalId, call_id: queued.callId, rule_id: a.ruleId } };
     }
     case 'allow': {
       svc.observer.decision('allow');
       const callId = `call_${randomUUID()}`;
-      const result = await executeCall(svc, { callId, agentId: agent.agentId, tool: a.tool, args: a.args, ruleId: a.ruleId, actor, requestId, via });
+      const result = await executeCall(svc, {
+        callId, agentId: agent.agentId, tool: a.tool, args: a.args, ruleId: a.ruleId, actor, requestId, via, policyVersion: a.policyVersion, chain,
+      });
       return { status: 200, body: result };
     }
     default: {

@@ -45,6 +45,8 @@ export interface ToolListing {
   readonly risk: Risk;
   readonly requires_approval: boolean;
   readonly backend: BackendPreference;
+  /** the manifest's tags (TOOL_TAGS vocabulary), read by taint rules */
+  readonly tags: readonly string[];
 }
 
 export interface ToolRegistry {
@@ -123,6 +125,7 @@ export function buildRegistry(rawTools: readonly RawTool[]): RegistryResult {
         risk: m.risk,
         requires_approval: m.requires_approval,
         backend: m.backend,
+        tags: m.tags,
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   );

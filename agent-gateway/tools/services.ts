@@ -4,6 +4,7 @@ import type { CallStore } from '../approvals/calls.ts';
 import type { ApprovalEvents } from '../approvals/events.ts';
 import type { ApprovalStore } from '../approvals/store.ts';
 import type { EventSink } from '../events.ts';
+import type { GovernanceState } from '../governance/state.ts';
 import type { AgentCircuitBreaker } from '../policy/circuit-breaker.ts';
 import type { KillSwitchStore } from '../policy/kill-switch.ts';
 import type { AgentRateLimiter } from '../policy/rate-limit.ts';
@@ -62,6 +63,10 @@ export interface ToolServices {
   readonly outputBytes: number;
   readonly now: () => number;
   readonly approvalLimits: ApprovalLimits;
+  /** session state (taint, cumulative risk) per principal, sqlite-persisted */
+  readonly governance: GovernanceState;
+  /** the agent's delegation ancestors, root first ([] for an agent an admin created) */
+  readonly chainOf: (agentId: string) => readonly string[];
   /** the agent's current tool scope, or undefined when it no longer exists (deleted or expired) */
   readonly agentScope: (agentId: string) => readonly string[] | undefined;
   /** calls still running after approve answered 202; awaited by close() */

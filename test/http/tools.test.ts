@@ -26,7 +26,7 @@ describe('tool calls through the isolate backend', () => {
     const names = res.body.tools.map((t: { name: string }) => t.name).sort();
     assert.deepEqual(names, ['echo', 'hash.digest', 'js.eval', 'json.query', 'regex.test', 'text.transform']);
     const evalTool = res.body.tools.find((t: { name: string }) => t.name === 'js.eval');
-    assert.deepEqual(Object.keys(evalTool).sort(), ['backend', 'description', 'input_schema', 'name', 'requires_approval', 'risk']);
+    assert.deepEqual(Object.keys(evalTool).sort(), ['backend', 'description', 'input_schema', 'name', 'requires_approval', 'risk', 'tags']);
     assert.equal(evalTool.risk, 'high');
     assert.equal(evalTool.requires_approval, true);
     const scoped = await createAgent(gw.url, admin, 'only-echo', ['echo']);

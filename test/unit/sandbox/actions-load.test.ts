@@ -87,7 +87,7 @@ describe('built-in action manifests', () => {
   });
 
   it('use only the fixed manifest keys, and js.eval is high risk, approval-gated, prefer-docker', () => {
-    const allowed = ['name', 'description', 'input_schema', 'output_schema', 'risk', 'requires_approval', 'backend', 'timeout_ms', 'memory_mb', 'annotations'];
+    const allowed = ['name', 'description', 'input_schema', 'output_schema', 'risk', 'requires_approval', 'backend', 'timeout_ms', 'memory_mb', 'annotations', 'tags'];
     for (const m of manifests) assert.deepEqual(Object.keys(m).filter((k) => !allowed.includes(k)), [], String(m['name']));
     const jsEval = manifests.find((m) => m['name'] === 'js.eval');
     assert.deepEqual([jsEval?.['risk'], jsEval?.['requires_approval'], jsEval?.['backend']], ['high', true, 'prefer-docker']);

@@ -44,7 +44,7 @@ test('list() returns the GET /tools shape with the declared backend, sorted by n
   if (!r.ok) return;
   const list = r.registry.list();
   assert.deepEqual(list.map((x) => x.name), ['echo', 'hash.digest']);
-  assert.deepEqual(Object.keys(list[0] ?? {}).sort(), ['backend', 'description', 'input_schema', 'name', 'requires_approval', 'risk']);
+  assert.deepEqual(Object.keys(list[0] ?? {}).sort(), ['backend', 'description', 'input_schema', 'name', 'requires_approval', 'risk', 'tags']);
   assert.equal(list[0]?.backend, 'any');
   assert.equal(list[1]?.backend, 'isolate');
   assert.equal(list[1]?.requires_approval, true);
