@@ -1,22 +1,34 @@
 /**
  * Docker worker backend: a warm pool of locked-down containers driven by the shared pool core
- * (sandbox/pool-core.ts: queue, bounded wait, abort, saturation, health, drain, close), one job
- * per container at a time, replacement after a timeout, crash, OOM kill, protocol violation or
- * `maxJobsPerContainer` jobs. This file supplies the hooks (start a container, run a job on it,
- * stop it) and the daemon watch: an unreachable daemon suspends the pool (down), a reachable one
- * resumes it. `fresh: true` jobs run in a brand-new container that is removed afterwards.
- * Container failures become result values; they never throw into the caller.
+ * (sandbox/pool-core.ts: queue, bounded wait, abort, saturation, health, drain, close).
+ *
+ * Two layers (issue 15, layer 'isolate', the default): each container is reused for many jobs,
+ * `jobsPerContainer` at once, and every job runs in a fresh isolated-vm isolate inside it; the
+ * container is retired by the rules in recycle.ts (N jobs, T seconds, a job that hit a limit or
+ * crashed, worker memory above a threshold, a protocol violation). Between jobs, also of
+ * different agents, the worker empties /tmp rather than the container being replaced: job code
+ * has no filesystem or Node API in its isolate, so /tmp and the worker process can only be
+ * touched through an isolate escape, and the N/T rules bound what such a process could see.
+ * Layer 'process' (handlers in plain Node): single-use containers, as before issue 15.
+ *
+ * This file supplies the hooks (start a container, run a job on it, stop it), a tick that
+ * retires idle containers past their age and probes idle ones (a wedged worker that does not
+ * answer a probe is replaced), and the daemon watch: an unreachable daemon suspends the pool
+ * (down), a reachable one resumes it. Containers left by a dead supervisor (kill -9) are removed
+ * by label before the pool starts. `fresh: true` jobs run in a brand-new container that is
+ * removed afterwards. Container failures become result values; they never throw into the caller.
  */
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import { createPoolCore } from '../pool-core.ts';
 import type { HealthChange, WorkerBackend, WorkerJob, WorkerResult } from '../worker-backend.ts';
 import type { WorkerLimits } from '../limits.ts';
-import { containerSpec, loadSeccompProfile } from './container-config.ts';
+import { containerSpec, loadSeccompProfile, type WorkerLayer } from './container-config.ts';
 import { pingDaemon, removeStaleWorkers } from './daemon.ts';
 import { ensureWorkerImage } from './image.ts';
 import { DEFAULT_DOCKER_QUOTAS, type DockerQuotas } from './quotas.ts';
-import { WorkerContainer } from './worker-container.ts';
+import { recycleRules, recycleVerdict, type RecycleRules } from './recycle.ts';
+import { WorkerContainer, type WorkerStartOptions } from './worker-container.ts';
 import type { JobOutcome } from './worker-reply.ts';
 
 export interface DockerBackendOptions {
@@ -32,13 +44,20 @@ export interface DockerBackendOptions {
   readonly maxQueuePerPrincipal?: number;
   /** longest wait in the queue, ms (default 30000) */
   readonly queueWaitMs?: number;
+  /** 'isolate' (default): two layers, reused containers; 'process': plain Node, single-use */
+  readonly layer?: WorkerLayer;
   /**
-   * jobs per container before it is replaced. Default 1: handlers run in plain Node, so a job
-   * could leave timers, patched globals or /tmp files behind for the next job; single-use
-   * containers are still pre-started, so a call does not wait for a container start unless
-   * calls arrive faster than containers start.
+   * jobs per container before it is replaced. Default 256 with the isolate layer; 1 with the
+   * process layer (a job in plain Node could leave timers, patched globals or /tmp files behind
+   * for the next job; tests of the outer layer raise it to compare containers across calls)
    */
   readonly maxJobsPerContainer?: number;
+  /** container lifetime before it is replaced, ms (default 600000) */
+  readonly maxContainerAgeMs?: number;
+  /** worker heap above which the container is replaced, bytes (default half the memory quota) */
+  readonly maxWorkerHeapBytes?: number;
+  /** jobs one container runs at once (isolate layer; default 2, process layer 1) */
+  readonly jobsPerContainer?: number;
   readonly startTimeoutMs?: number; // default 30 s
   readonly healthIntervalMs?: number; // default 10 s
   /** use this image tag instead of building the worker image */
@@ -48,12 +67,28 @@ export interface DockerBackendOptions {
 }
 
 const MAX_START_FAILURES = 3;
+/** what an idle two-layer worker (node + isolated-vm + a spare isolate) keeps resident, MiB */
+const WORKER_BASELINE_MIB = 40;
 
 export function createDockerBackend(options: DockerBackendOptions): WorkerBackend {
   const docker = options.docker ?? new Docker();
   const maxQueue = options.maxQueue ?? 32;
-  const maxJobs = options.maxJobsPerContainer ?? 1;
+  const layer: WorkerLayer = options.layer ?? 'isolate';
+  const quotas = options.quotas ?? DEFAULT_DOCKER_QUOTAS;
+  const rules: RecycleRules = recycleRules(quotas.memoryBytes, {
+    maxJobs: Math.max(1, options.maxJobsPerContainer ?? (layer === 'process' ? 1 : 256)),
+    ...(options.maxContainerAgeMs === undefined ? {} : { maxAgeMs: options.maxContainerAgeMs }),
+    ...(options.maxWorkerHeapBytes === undefined ? {} : { maxHeapBytes: options.maxWorkerHeapBytes }),
+  });
+  const perWorker = layer === 'process' ? 1 : Math.max(1, Math.min(8, options.jobsPerContainer ?? 2));
+  // an isolate's heap limit must hit before the container's cgroup limit: an OOM kill would end
+  // the other jobs in the container too (and charge them to their agents as crashes)
+  const isolateBudgetMb = Math.max(8, Math.floor((quotas.memoryBytes / 1_048_576 - WORKER_BASELINE_MIB) / perWorker));
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const healthIntervalMs = options.healthIntervalMs ?? 10_000;
+  const startOptions: WorkerStartOptions = { startTimeoutMs, hardTimeoutGraceMs: layer === 'isolate' ? 1_000 : 0 };
+  const live = new Set<WorkerContainer>();
+  const stopRequested = new WeakMap<WorkerContainer, number>();
   const log = options.log ?? ((): void => undefined);
   const instance = randomUUID();
   const fresh = new Map<AbortController, Promise<unknown>>();
@@ -67,6 +102,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     name: 'docker',
     size: options.poolSize ?? 2,
     spare: options.spare ?? 0,
+    perWorker,
     queueLimit: maxQueue,
     queueLimitPerPrincipal: options.maxQueuePerPrincipal ?? maxQueue,
     ...(options.queueWaitMs === undefined ? {} : { queueWaitMs: options.queueWaitMs }),
@@ -81,8 +117,12 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     start: async (died) => {
       if (spec === undefined) throw new Error('docker backend not initialised');
       try {
-        const worker = await WorkerContainer.start(docker, spec, startTimeoutMs);
-        worker.onDeath = () => died('container ended');
+        const worker = await WorkerContainer.start(docker, spec, startOptions);
+        live.add(worker);
+        worker.onDeath = () => {
+          live.delete(worker);
+          died('container ended');
+        };
         return worker;
       } catch (error) {
         // name the daemon when it is the cause: an unreachable daemon suspends the pool (down)
@@ -92,15 +132,54 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       }
     },
     run: async (worker, job, limits, stop) => {
-      const onStop = (): void => void worker.destroy();
+      // a stopped job ends its container once every job in it was stopped (abortAll, close); a
+      // lone stopped job among others runs out in its isolate and the container is retired after
+      const onStop = (): void => {
+        const stopped = (stopRequested.get(worker) ?? 0) + 1;
+        stopRequested.set(worker, stopped);
+        if (stopped >= worker.inflight) void worker.destroy();
+      };
       stop.addEventListener('abort', onStop, { once: true });
-      const outcome = await worker.run(job.callId, job.handler, job.args, limits);
+      const capped = layer === 'isolate' ? { ...limits, memoryMb: Math.min(limits.memoryMb, isolateBudgetMb) } : limits;
+      const outcome = await worker.run(job.callId, job.handler, job.args, capped);
       stop.removeEventListener('abort', onStop);
-      return outcome;
+      return stop.aborted ? { ok: false, code: 'SBX_ERR_ABORTED', message: 'the job was stopped' } : outcome;
     },
-    stop: (worker) => worker.destroy(),
-    replaceAfter: (worker) => worker.dead || worker.jobsRun >= maxJobs,
+    stop: (worker) => {
+      live.delete(worker);
+      worker.onDeath = undefined; // the pool stops it on purpose: no second "ended" report
+      return worker.destroy();
+    },
+    replaceAfter: (worker, outcome) => {
+      const verdict = (stopRequested.get(worker) ?? 0) > 0
+        ? { retire: true as const, reason: 'a job in it was stopped' }
+        : recycleVerdict(worker, rules, Date.now(), outcome);
+      if (verdict.retire) log(`docker worker retired: ${verdict.reason}`);
+      return verdict.retire;
+    },
   });
+
+  /** Health tick: idle containers past their age are replaced, idle ones must answer a probe. */
+  async function tick(): Promise<void> {
+    const now = Date.now();
+    await Promise.all([...live].map(async (worker) => {
+      if (worker.dead || worker.inflight > 0) return;
+      const verdict = recycleVerdict(worker, rules, now);
+      if (verdict.retire) {
+        log(`docker worker retired while idle: ${verdict.reason}`);
+        live.delete(worker);
+        await worker.destroy(); // the pool sees it end and starts a replacement
+        return;
+      }
+      if (layer !== 'isolate' || now - worker.lastActivity < healthIntervalMs) return;
+      const probe = await worker.run(`probe-${randomUUID()}`, 'return 1;', null, { timeoutMs: 2_000, memoryMb: 8, maxOutputBytes: 16 });
+      if (!probe.ok || probe.value !== 1) {
+        log(`docker worker failed its health probe (${probe.ok ? 'wrong answer' : probe.code}): replaced`);
+        live.delete(worker);
+        await worker.destroy();
+      }
+    }));
+  }
 
   async function runFresh(job: WorkerJob, limits: WorkerLimits, signal: AbortSignal | undefined): Promise<JobOutcome> {
     if (spec === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend not started' };
@@ -116,7 +195,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     }, { once: true });
     const work = (async (): Promise<JobOutcome> => {
       try {
-        worker = await WorkerContainer.start(docker, spec!, startTimeoutMs);
+        worker = await WorkerContainer.start(docker, spec!, startOptions);
         if (closed || stopped !== undefined) return stopped ?? { ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' };
         const outcome = await worker.run(job.callId, job.handler, job.args, limits);
         return stopped ?? outcome;
@@ -154,7 +233,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       image = built.tag;
       imageNote = built.built ? `worker image ${image} built at start in ${((Date.now() - began) / 1000).toFixed(1)} s` : `worker image ${image}`;
     }
-    spec = containerSpec({ image, quotas: options.quotas ?? DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance });
+    spec = containerSpec({ image, quotas, seccomp: loadSeccompProfile(), instance, layer });
     return true;
   }
 
@@ -168,7 +247,10 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
         if (core.health().state !== 'down' || core.health().detail !== ping.detail) core.suspend(ping.detail);
         return;
       }
-      if (core.health().state !== 'down') return;
+      if (core.health().state !== 'down') {
+        await tick();
+        return;
+      }
       if (spec === undefined && !(await initialise())) return;
       if (closed) return;
       core.resume();
@@ -182,7 +264,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     name: 'docker',
     async start(): Promise<void> {
       if (!options.enabled || closed || monitor !== undefined) return;
-      monitor = setInterval(() => void check(), options.healthIntervalMs ?? 10_000);
+      monitor = setInterval(() => void check(), healthIntervalMs);
       monitor.unref();
       if (!(await initialise())) return;
       await core.start();

@@ -27,11 +27,20 @@ export interface ContainerSpecInput {
   readonly quotas: DockerQuotas;
   readonly seccomp: string;
   readonly instance: string;
+  /**
+   * 'isolate' (default): each job in a fresh isolated-vm isolate inside the container (two
+   * layers, containers reused). 'process': the handler runs in plain Node, the container is the
+   * only layer; the backend then keeps containers single-use.
+   */
+  readonly layer?: WorkerLayer;
 }
+
+export type WorkerLayer = 'isolate' | 'process';
 
 export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
   return {
     Image: input.image,
+    Cmd: [`--layer=${input.layer ?? 'isolate'}`],
     Env: [],
     Labels: { [WORKER_LABEL]: '1', [SUPERVISOR_PID_LABEL]: String(process.pid), [INSTANCE_LABEL]: input.instance },
     AttachStdin: true,

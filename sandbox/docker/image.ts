@@ -1,6 +1,7 @@
 /**
  * The worker image: built locally from a tar context, never pulled. `FROM scratch` holding
- * only the pinned Node binary, exactly the shared libraries `ldd` names for it (plus the
+ * only the pinned Node binary, isolated-vm's native addon (the prebuilt one this checkout's
+ * node-gyp-build resolves), exactly the shared libraries `ldd` names for the two (plus the
  * dynamic loader) and the worker runtime sources. The tag is a content hash of all of it, so a
  * changed worker or Node binary produces a new tag and a rebuild.
  */
@@ -16,11 +17,16 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export const IMAGE_REPO = 'palisade-worker';
 export const NODE_PATH_IN_IMAGE = '/usr/local/bin/node';
 export const WORKER_ENTRY = '/app/sandbox/docker/worker/main.ts';
+/** must match IVM_ADDON_IN_IMAGE in worker/main.ts */
+export const IVM_ADDON_PATH_IN_IMAGE = '/app/native/isolated_vm.node';
 
 /** Repo files copied into /app (the worker and the shared IPC modules it imports). */
 const WORKER_SOURCES = [
   'sandbox/docker/worker/main.ts',
   'sandbox/docker/worker/run-handler.ts',
+  'sandbox/isolate/run-in-isolate.ts',
+  'sandbox/isolate/bootstrap.ts',
+  'sandbox/isolate/json-check.ts',
   'sandbox/ipc/frame.ts',
   'sandbox/ipc/messages.ts',
   'sandbox/errors.ts',
@@ -33,8 +39,9 @@ export const DOCKERFILE = [
   'COPY rootfs/ /',
   'USER 65534:65534',
   'WORKDIR /tmp',
-  // a heap limit far above the container's memory: a balloon meets the cgroup OOM killer first
-  `ENTRYPOINT ["${NODE_PATH_IN_IMAGE}", "--max-old-space-size=1024", "--disable-proto=delete", "${WORKER_ENTRY}"]`,
+  // a heap limit far above the container's memory: a balloon meets the cgroup OOM killer first;
+  // --no-node-snapshot: isolated-vm cannot run in a Node started from the startup snapshot
+  `ENTRYPOINT ["${NODE_PATH_IN_IMAGE}", "--max-old-space-size=1024", "--disable-proto=delete", "--no-node-snapshot", "${WORKER_ENTRY}"]`,
   '',
 ].join('\n');
 
@@ -61,13 +68,23 @@ export function resolveNodeBinary(): string {
   return realpathSync(path.join(REPO_ROOT, 'node_modules', 'node', 'bin', 'node'));
 }
 
-export function contextFiles(nodeBinary: string = resolveNodeBinary()): ContextFile[] {
+/** isolated-vm's native addon as node-gyp-build resolves it for this Node (ABI, libc) */
+export function resolveIvmAddon(): string {
+  const dir = path.join(REPO_ROOT, 'node_modules', 'isolated-vm');
+  const gypBuild = require('node-gyp-build') as { path(dir: string): string };
+  return realpathSync(gypBuild.path(dir));
+}
+
+export function contextFiles(nodeBinary: string = resolveNodeBinary(), ivmAddon: string = resolveIvmAddon()): ContextFile[] {
   const libs = parseLdd(execFileSync('ldd', [nodeBinary], { encoding: 'utf8' }));
   if (libs.length === 0) throw new Error('ldd named no libraries for the node binary');
+  for (const lib of parseLdd(execFileSync('ldd', [ivmAddon], { encoding: 'utf8' }))) if (!libs.includes(lib)) libs.push(lib);
   const files: ContextFile[] = [
     { name: 'Dockerfile', source: undefined, content: Buffer.from(DOCKERFILE), mode: 0o644 },
     { name: 'rootfs/app/package.json', source: undefined, content: Buffer.from('{"type":"module"}\n'), mode: 0o444 },
     { name: `rootfs${NODE_PATH_IN_IMAGE}`, source: nodeBinary, content: undefined, mode: 0o555 },
+    // read-only, not executable: dlopen maps it from the (exec-able, read-only) root filesystem
+    { name: `rootfs${IVM_ADDON_PATH_IN_IMAGE}`, source: ivmAddon, content: undefined, mode: 0o444 },
   ];
   for (const lib of libs) files.push({ name: `rootfs${lib}`, source: realpathSync(lib), content: undefined, mode: 0o555 });
   for (const rel of WORKER_SOURCES) {

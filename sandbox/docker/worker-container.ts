@@ -1,9 +1,10 @@
 /**
  * One worker container: created, attached (stdin/stdout multiplexed, own capped demuxer), started,
- * and driven one job at a time over length-prefixed frames. Everything the container sends is
- * hostile: frames are capped, messages parsed, ids matched, sizes re-checked. Any protocol
- * violation, crash, OOM kill or timeout ends the container; nothing here throws or rejects into
- * the supervisor for a container's misbehaviour.
+ * and driven over length-prefixed frames, several jobs at once when the pool allows it (each in
+ * its own isolate inside). Everything the container sends is hostile: frames are capped,
+ * messages parsed, ids matched against the jobs in flight, sizes re-checked. Any protocol
+ * violation, crash, OOM kill or hard timeout ends the container; nothing here throws or rejects
+ * into the supervisor for a container's misbehaviour.
  */
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
@@ -13,7 +14,7 @@ import type { JsonValue } from '../json.ts';
 import { LIMITS, KIB } from '../limits.ts';
 import type { WorkerLimits } from '../limits.ts';
 import { DockerDemuxer } from './demux.ts';
-import { judgeReply, type Expectation, type JobOutcome } from './worker-reply.ts';
+import { judgeReply, reportedHeap, type Expectation, type JobOutcome } from './worker-reply.ts';
 
 interface Current {
   readonly id: string;
@@ -22,21 +23,43 @@ interface Current {
   readonly timer: NodeJS.Timeout;
 }
 
+export interface WorkerStartOptions {
+  readonly startTimeoutMs: number;
+  /**
+   * extra wall time before the supervisor kills the container for a job past its limit: with
+   * the isolate layer the worker ends an over-time job itself (SBX_ERR_TIMEOUT from inside) and
+   * the container is killed only when the worker is wedged; 0 for the process layer
+   */
+  readonly hardTimeoutGraceMs: number;
+}
+
 export class WorkerContainer {
   readonly #container: Docker.Container;
   readonly #demux = new DockerDemuxer({ maxChunkBytes: LIMITS.frameBytes + 64 * KIB, maxStderrBytes: 8 * KIB });
   readonly #decoder = new FrameDecoder(LIMITS.frameBytes);
   #stream: Duplex | undefined;
   #ready: ((ok: boolean) => void) | undefined;
-  #current: Current | undefined;
+  readonly #current = new Map<string, Current>();
+  readonly #graceMs: number;
   #dead = false;
   #exiting = false;
   #removed: Promise<void> | undefined;
   jobsRun = 0;
+  /** when the worker reported ready (ms, Date.now) */
+  readyAt = 0;
+  /** last time a job was sent or answered, or the worker became ready (ms, Date.now) */
+  lastActivity = 0;
+  /** heap the worker reported with its last result (bytes), undefined before one */
+  heapBytes: number | undefined;
   onDeath: (() => void) | undefined;
 
-  private constructor(container: Docker.Container) {
+  private constructor(container: Docker.Container, graceMs: number) {
     this.#container = container;
+    this.#graceMs = graceMs;
+  }
+
+  get inflight(): number {
+    return this.#current.size;
   }
 
   get id(): string {
@@ -48,9 +71,10 @@ export class WorkerContainer {
   }
 
   /** Creates and starts a container and waits for its worker's `ready`; removes it on failure. */
-  static async start(docker: Docker, spec: Docker.ContainerCreateOptions, startTimeoutMs: number): Promise<WorkerContainer> {
+  static async start(docker: Docker, spec: Docker.ContainerCreateOptions, options: WorkerStartOptions): Promise<WorkerContainer> {
+    const { startTimeoutMs } = options;
     const container = await docker.createContainer(spec);
-    const worker = new WorkerContainer(container);
+    const worker = new WorkerContainer(container, options.hardTimeoutGraceMs);
     try {
       const ready = new Promise<boolean>((resolve) => {
         worker.#ready = resolve;
@@ -64,6 +88,8 @@ export class WorkerContainer {
       stream.on('end', () => worker.#onExit());
       await container.start();
       if (!(await ready)) throw new Error(`worker did not report ready: ${worker.#demux.stderr.slice(0, 300)}`);
+      worker.readyAt = Date.now();
+      worker.lastActivity = worker.readyAt;
       return worker;
     } catch (error) {
       await worker.destroy();
@@ -73,7 +99,7 @@ export class WorkerContainer {
 
   run(id: string, handler: string, args: JsonValue, limits: WorkerLimits): Promise<JobOutcome> {
     return new Promise<JobOutcome>((resolve) => {
-      if (this.#dead || this.#current !== undefined || this.#stream === undefined) {
+      if (this.#dead || this.#current.has(id) || this.#stream === undefined) {
         resolve({ ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'worker not available' });
         return;
       }
@@ -83,24 +109,36 @@ export class WorkerContainer {
         resolve({ ok: false, code: 'SBX_ERR_FRAME_TOO_LARGE', message: 'job does not fit a frame' });
         return;
       }
-      const timer = setTimeout(() => this.#finish({ ok: false, code: 'SBX_ERR_TIMEOUT', message: `no result within ${limits.timeoutMs} ms` }, true), limits.timeoutMs);
-      this.#current = { id, maxOutputBytes: limits.maxOutputBytes, resolve, timer };
+      const timer = setTimeout(() => this.#finish(id, { ok: false, code: 'SBX_ERR_TIMEOUT', message: `no result within ${limits.timeoutMs} ms` }, true), limits.timeoutMs + this.#graceMs);
+      this.#current.set(id, { id, maxOutputBytes: limits.maxOutputBytes, resolve, timer });
       this.jobsRun += 1;
+      this.lastActivity = Date.now();
       this.#stream.write(encoded.frame);
     });
   }
 
-  /** Ends the current job (if any) with `outcome`; `kill` also ends the container. */
-  #finish(outcome: JobOutcome, kill: boolean): void {
-    const current = this.#current;
-    this.#current = undefined;
-    if (current !== undefined) clearTimeout(current.timer);
+  /**
+   * Ends job `id` (undefined: every job in flight) with `outcome`; `kill` also ends the container,
+   * and the other jobs in flight then end SBX_ERR_WORKER_CRASHED (their worker is gone).
+   */
+  #finish(id: string | undefined, outcome: JobOutcome, kill: boolean): void {
+    const ended = id === undefined ? [...this.#current.values()] : [this.#current.get(id)].filter((c) => c !== undefined);
+    for (const current of ended) {
+      this.#current.delete(current.id);
+      clearTimeout(current.timer);
+    }
     if (!kill) {
-      current?.resolve(outcome);
+      for (const current of ended) current.resolve(outcome);
       return;
     }
-    // the caller learns the outcome only once the container (and the code in it) is gone
-    void this.destroy().then(() => current?.resolve(outcome));
+    const others = [...this.#current.values()];
+    this.#current.clear();
+    for (const other of others) clearTimeout(other.timer);
+    // the callers learn the outcome only once the container (and the code in it) is gone
+    void this.destroy().then(() => {
+      for (const current of ended) current.resolve(outcome);
+      for (const other of others) other.resolve({ ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'the container was ended because another job in it broke a limit' });
+    });
   }
 
   #onData(chunk: Buffer): void {
@@ -121,9 +159,14 @@ export class WorkerContainer {
 
   /** returns false when the message ended the container */
   #onMessage(raw: unknown): boolean {
-    const current = this.#current;
+    const rawId = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id : undefined;
+    const current = rawId === undefined ? undefined : this.#current.get(rawId);
     const expecting: Expectation =
-      this.#ready !== undefined ? { phase: 'starting' } : current === undefined ? { phase: 'idle' } : { phase: 'busy', id: current.id, maxOutputBytes: current.maxOutputBytes };
+      this.#ready !== undefined ? { phase: 'starting' }
+        : this.#current.size === 0 ? { phase: 'idle' }
+          // no job in flight has this id: judged as "a result for another job"
+          : current === undefined ? { phase: 'busy', id: '', maxOutputBytes: 0 }
+            : { phase: 'busy', id: current.id, maxOutputBytes: current.maxOutputBytes };
     const judged = judgeReply(raw, expecting);
     switch (judged.kind) {
       case 'ready':
@@ -131,7 +174,9 @@ export class WorkerContainer {
         this.#ready = undefined;
         return true;
       case 'result':
-        this.#finish(judged.outcome, false);
+        this.heapBytes = reportedHeap(raw) ?? this.heapBytes;
+        this.lastActivity = Date.now();
+        this.#finish(current?.id ?? '', judged.outcome, false);
         return true;
       case 'violation':
         return this.#violation(judged.code, judged.message);
@@ -143,7 +188,7 @@ export class WorkerContainer {
   }
 
   #violation(code: SandboxErrorCode, message: string): false {
-    this.#finish({ ok: false, code, message }, true);
+    this.#finish(undefined, { ok: false, code, message }, true);
     return false;
   }
 
@@ -152,15 +197,14 @@ export class WorkerContainer {
       this.#ready(false);
       this.#ready = undefined;
     }
-    const current = this.#current;
-    if (current === undefined || this.#exiting) {
+    if (this.#current.size === 0 || this.#exiting) {
       if (!this.#exiting) this.#markDead();
       return;
     }
-    // keep the job pending (its timer still runs) until we know why the container stopped
+    // keep the jobs pending (their timers still run) until we know why the container stopped
     this.#exiting = true;
     void this.#exitReason().then((outcome) => {
-      if (this.#current === current) this.#finish(outcome, true);
+      if (this.#current.size > 0) this.#finish(undefined, outcome, true);
       this.#markDead();
     });
   }
@@ -196,7 +240,7 @@ export class WorkerContainer {
 
   /** Kills and removes the container; a pending job ends SBX_ERR_ABORTED. Never rejects. */
   destroy(): Promise<void> {
-    if (this.#current !== undefined) this.#finish({ ok: false, code: 'SBX_ERR_ABORTED', message: 'worker stopped' }, false);
+    if (this.#current.size > 0) this.#finish(undefined, { ok: false, code: 'SBX_ERR_ABORTED', message: 'worker stopped' }, false);
     this.#markDead();
     this.#removed ??= (async () => {
       try {

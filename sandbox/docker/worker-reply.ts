@@ -47,3 +47,14 @@ export function judgeReply(raw: unknown, expecting: Expectation): Judgement {
   }
   return { kind: 'result', outcome: { ok: true, value: JSON.parse(text) as JsonValue } };
 }
+
+/**
+ * The heap size a worker put beside its result (`heapBytes`), used only to retire a
+ * container early (a lying worker can only shorten its own life); undefined when absent or not
+ * a plausible byte count.
+ */
+export function reportedHeap(raw: unknown): number | undefined {
+  if (typeof raw !== 'object' || raw === null || !('heapBytes' in raw)) return undefined;
+  const value = raw.heapBytes;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}

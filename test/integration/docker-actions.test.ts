@@ -29,7 +29,7 @@ describe('built-in actions in docker', { skip, timeout: 300_000 }, () => {
       const name = (tool.manifest as { name?: unknown }).name;
       if (typeof name === 'string') tools.set(name, tool);
     }
-    backend = createDockerBackend({ enabled: true, poolSize: 1 });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1 });
     await backend.start();
   });
   after(async () => {

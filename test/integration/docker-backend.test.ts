@@ -69,7 +69,7 @@ describe('docker backend pool', { skip, timeout: 600_000 }, () => {
   const changes: HealthChange[] = [];
 
   before(async () => {
-    backend = createDockerBackend({ enabled: true, poolSize: 1, maxQueue: 1, maxJobsPerContainer: 3 });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, maxQueue: 1, maxJobsPerContainer: 3 });
     backend.onHealthChange((c) => changes.push(c));
     await backend.start();
   });
@@ -154,14 +154,14 @@ describe('docker backend lifecycle', { skip, timeout: 600_000 }, () => {
     assert.ok(image.ok);
     const deadPid = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     const stale = await docker.createContainer({ Image: image.tag, Labels: { [WORKER_LABEL]: '1', [SUPERVISOR_PID_LABEL]: deadPid }, HostConfig: { NetworkMode: 'none' } });
-    const backend = createDockerBackend({ enabled: true, poolSize: 1 });
+    const backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1 });
     await backend.start();
     await assert.rejects(stale.inspect(), /no such container/i);
     await backend.close();
   });
 
   test('close() ends queued calls with SBX_ERR_ABORTED and removes every container it started', async () => {
-    const backend = createDockerBackend({ enabled: true, poolSize: 2, maxQueue: 4 });
+    const backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 2, maxQueue: 4 });
     await backend.start();
     assert.equal((await leftoverContainers()).length, 2);
     await allReady(backend);

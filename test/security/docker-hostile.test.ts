@@ -1,6 +1,8 @@
 /**
  * Hostile handlers run through the real Docker backend, inside real locked-down containers.
- * Each test proves one restriction from inside the container. Skips without a local daemon,
+ * Each test proves one restriction from inside the container. The backends here use the
+ * process layer (handlers in plain Node, the container alone): what a job could do if it broke
+ * out of its isolate in the default two-layer mode (docker-two-layer.test.ts covers that mode). Skips without a local daemon,
  * fails without one when CI=true.
  */
 import assert from 'node:assert/strict';
@@ -41,7 +43,7 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     process.on('unhandledRejection', onError);
     process.on('uncaughtException', onError);
     process.env[SECRET_NAME] = SECRET_VALUE;
-    backend = createDockerBackend({ enabled: true, poolSize: 1, maxJobsPerContainer: 1000 });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, maxJobsPerContainer: 1000 });
     await backend.start();
     assert.equal(backend.health().state, 'healthy', JSON.stringify(backend.health()));
   });
@@ -217,10 +219,10 @@ describe('docker worker: restrictions proven from inside the container', { skip,
   });
 });
 
-describe('docker worker: default single-use containers', { skip, timeout: 300_000 }, () => {
+describe('docker worker, process layer (plain Node, the outer layer alone): single-use containers', { skip, timeout: 300_000 }, () => {
   let backend: WorkerBackend;
   before(async () => {
-    backend = createDockerBackend({ enabled: true, poolSize: 2 });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 2 });
     await backend.start();
   });
   after(async () => {
@@ -248,7 +250,7 @@ describe('docker worker: pids limit', { skip, timeout: 300_000 }, () => {
   before(async () => {
     const quotas = parseDockerQuotas({ memory: '2g', pids: '64' });
     assert.ok(quotas.ok);
-    backend = createDockerBackend({ enabled: true, poolSize: 1, quotas });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, quotas });
     await backend.start();
   });
   after(async () => {

@@ -34,10 +34,16 @@ async function run(handler: string, args: unknown = null, maxOutputBytes = 1024)
 }
 
 before(async () => {
-  child = spawn(process.execPath, [WORKER], { stdio: 'pipe', env: {} });
+  // the process layer: the isolate layer loads isolated-vm from the image's path (docker-two-layer.test.ts)
+  child = spawn(process.execPath, [WORKER, '--layer=process'], { stdio: 'pipe', env: {} });
   child.stdout.on('data', (chunk: Buffer) => {
     for (const event of decoder.push(chunk)) {
       const message = event.kind === 'message' ? event.message : event;
+      // every result carries the worker's heap (issue 15: heap rule); checked here, then set aside
+      if (typeof message === 'object' && message !== null && (message as { t?: unknown }).t === 'result') {
+        assert.ok(Number.isSafeInteger((message as { heapBytes?: unknown }).heapBytes), JSON.stringify(message));
+        delete (message as { heapBytes?: unknown }).heapBytes;
+      }
       if (waiting !== undefined) {
         const resolve = waiting;
         waiting = undefined;
