@@ -4,6 +4,7 @@
  * backends — and returns the app with a close() that drains and stops them. Used by main.ts
  * and by tests; createApp itself does no I/O.
  */
+import { availableParallelism } from 'node:os';
 import type { Express } from 'express';
 import { createIsolateBackend } from '../sandbox/isolate/backend.ts';
 import { createDockerBackend } from '../sandbox/docker/backend.ts';
@@ -90,14 +91,14 @@ export function loadRegistry(config: Config): ToolRegistry {
 }
 
 /**
- * Two workers per backend one agent may use, plus one standby no single agent can take (so one
+ * Isolate hosts: one per available core (docker: two workers) one agent may use, plus one standby no single agent can take (so one
  * agent's crashing jobs never empty the pool for the others); no isolate hosts when
  * PALISADE_SANDBOX_BACKEND=docker unless a tool insists on the isolate (nothing would use them).
  */
 function startBackends(config: Config, logger: Logger, registry: ToolRegistry): { isolate: WorkerBackend | undefined; docker: WorkerBackend | undefined } {
   const isolateUsed = config.sandboxBackend !== 'docker' || registry.list().some((t) => t.backend === 'isolate');
   const isolate = !isolateUsed ? undefined : createIsolateBackend({
-    children: 2, spare: 1, queueLimit: 64, queueLimitPerPrincipal: 16,
+    children: Math.max(1, availableParallelism()), spare: 1, queueLimit: 64, queueLimitPerPrincipal: 16, // one isolate host per core (issue 12)
     defaultMemoryMb: config.limits.isolateMemoryMb, log: (line) => logger[workerLogLevel(line)]('isolate', { line }),
   });
   const docker = config.sandboxBackend === 'isolate'

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AGENT_RATE_LIMIT_MAX } from '../agent-gateway/config.ts';
+import { CALL_STAGES } from '../agent-gateway/metrics/stages.ts';
 import { dockerReachable, runCold } from './bench/cold.ts';
 import { runLoad, type LoadSpec } from './bench/load.ts';
 import { captureMcpEcho, mcpEchoOk, type CapturedRequest } from './bench/mcp.ts';
@@ -64,20 +65,50 @@ async function cleanup(): Promise<void> {
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cleanup().then(() => process.exit(130)));
 
-async function measured(server: Server, spec: LoadSpec): Promise<{ r: Awaited<ReturnType<typeof runLoad>>; before: number; after: number; tree: number }> {
+async function measured(server: Server, spec: LoadSpec, beforeTimed?: () => Promise<void>): Promise<{ r: Awaited<ReturnType<typeof runLoad>>; before: number; after: number; tree: number }> {
   if (warmup > 0) await runLoad({ ...spec, durationSeconds: warmup });
+  await beforeTimed?.();
   const before = rssMiB(server.pid);
   const r = await runLoad(spec);
   return { r, before, after: rssMiB(server.pid), tree: treeRssMiB(server.pid) };
 }
 
-async function baseline(id: string, label: string, script: string): Promise<Row> {
+/** The gateway's own stage histograms and the bench-only event-loop gauge, from /metrics. */
+interface Scrape { readonly stages: Record<string, { sum: number; count: number }>; readonly eld: Record<string, number> }
+async function scrape(base: string, token: string): Promise<Scrape> {
+  const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const stages: Record<string, { sum: number; count: number }> = {};
+  const eld: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^palisade_call_stage_seconds_(sum|count)\{stage="([a-z]+)"\} (\S+)$/.exec(line);
+    if (m !== null) {
+      const e = (stages[m[2]!] ??= { sum: 0, count: 0 });
+      e[m[1] as 'sum' | 'count'] = Number(m[3]);
+    }
+    const q = /^bench_event_loop_delay_seconds\{q="([a-z0-9]+)"\} (\S+)$/.exec(line);
+    if (q !== null) eld[q[1]!] = Number(q[2]) * 1000;
+  }
+  return { stages, eld };
+}
+/** mean µs per stage between two scrapes (calls that reached the stage) */
+function stageMeans(a: Scrape, b: Scrape): Record<string, { meanUs: number; count: number }> {
+  const out: Record<string, { meanUs: number; count: number }> = {};
+  for (const st of CALL_STAGES) {
+    const x = a.stages[st] ?? { sum: 0, count: 0 };
+    const y = b.stages[st] ?? { sum: 0, count: 0 };
+    const n = y.count - x.count;
+    if (n > 0) out[st] = { meanUs: ((y.sum - x.sum) / n) * 1e6, count: n };
+  }
+  return out;
+}
+
+async function baseline(id: string, label: string, script: string, conns = connections): Promise<Row> {
   const server = await startServer(label, here(script), baseEnv);
   try {
     const url = `http://127.0.0.1:${server.port}/echo`;
     await preflight(url, { method: 'POST', headers: {}, body: '{"text":"hello"}' }, 200, (b) => JSON.stringify(b) === '{"text":"hello"}');
-    const { r, before, after } = await measured(server, { url, method: 'POST', body: '{"text":"hello"}', connections, durationSeconds: duration, expectStatus: 200 });
-    return { id, label, target: 'baseline', connections, ...r, rssBeforeMiB: before, rssAfterMiB: after };
+    const { r, before, after } = await measured(server, { url, method: 'POST', body: '{"text":"hello"}', connections: conns, durationSeconds: duration, expectStatus: 200 });
+    return { id, label, target: 'baseline', connections: conns, ...r, rssBeforeMiB: before, rssAfterMiB: after };
   } finally {
     await server.stop();
   }
@@ -128,6 +159,8 @@ const CASES: readonly GatewayCase[] = [
     spec: (base, p) => ({ url: `${base}/admin/kill-switch`, method: 'GET', headers: { authorization: `Bearer ${p.adminToken}` }, connections, expectStatus: 200 }) },
   { id: 'echo-isolate', label: 'echo via isolate (warm)', check: echoOk, note: 'POST /tools/call: agent auth, checks, ajv, policy, isolate child IPC, result check, fsynced audit line before 200',
     spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_BODY, connections, expectStatus: 200 }) },
+  { id: 'echo-isolate-1', label: 'echo via isolate, 1 connection', check: echoOk, note: 'the same, one connection: p50 minus the 1-connection Express p50 is the added latency',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_BODY, connections: 1, expectStatus: 200 }) },
   { id: 'echo-mcp', label: 'echo via MCP (official client semantics, stateless)', check: mcpEchoOk,
     note: 'POST /mcp replaying the official client\'s 2026-07-28 tools/call bytes: agent auth, per-request SDK server, the same pipeline as REST',
     spec: (base, p) => ({ url: `${base}/mcp`, method: 'POST', headers: p.mcpEcho.headers, body: p.mcpEcho.body, connections, expectStatus: 200 }) },
@@ -145,6 +178,9 @@ const CASES: readonly GatewayCase[] = [
     spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.denyAgentToken}` }, body: ECHO_BODY, connections: 32, expectStatus: 403 }) },
 ];
 
+let startup: { healthMs: number; idleRssMiB: number; idleTreeRssMiB: number } | undefined;
+const stageRows: Array<{ id: string; eldMs: Record<string, number>; stages: Record<string, { meanUs: number; count: number }> }> = [];
+
 async function startGateway(withDocker: boolean): Promise<{ server: Server; base: string; prepared: Prepared; dockerOk: boolean; dockerDetail: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'palisade-bench-data-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -159,9 +195,16 @@ async function startGateway(withDocker: boolean): Promise<{ server: Server; base
   addEvalTool(tools);
   cleanups.push(() => rmSync(tools, { recursive: true, force: true }));
   env['PALISADE_TOOLS_DIR'] = tools;
+  const spawned = performance.now();
   const server = await startServer('gateway', here('./bench/gateway-child.ts'), env);
   cleanups.push(() => server.stop());
   const base = `http://127.0.0.1:${server.port}`;
+  for (;;) { // start → first GET /health 200 (the child's own start, imports included)
+    const ok = await fetch(`${base}/health`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  startup = { healthMs: performance.now() - spawned, idleRssMiB: rssMiB(server.pid), idleTreeRssMiB: treeRssMiB(server.pid) };
   const prepared = await prepareGateway(base);
   const docker = withDocker ? await waitForDocker(base, 180_000) : { ok: false, detail: 'not requested' };
   return { server, base, prepared, dockerOk: docker.ok, dockerDetail: docker.detail };
@@ -192,6 +235,8 @@ async function main(): Promise<void> {
   rows.push(await baseline('baseline-http', 'baseline node:http echo', './bench/baseline-http.ts'));
   log('baseline express');
   rows.push(await baseline('baseline-express', 'baseline express 5 echo', './bench/baseline-express.ts'));
+  log('baseline express, 1 connection');
+  rows.push(await baseline('baseline-express-1', 'baseline express 5 echo, 1 connection', './bench/baseline-express.ts', 1));
 
   log('starting the gateway child');
   const gw = await startGateway(wantDocker);
@@ -205,9 +250,14 @@ async function main(): Promise<void> {
     log(c.label);
     await preflight(spec.url, { method: spec.method, headers: { ...spec.headers }, ...(spec.body === undefined ? {} : { body: spec.body }) }, spec.expectStatus, c.check);
     const stopCrashing = c.crashLoad === true ? crashLoad(gw.base, prepared.crasherToken) : undefined;
-    const { r, before, after, tree } = await measured(gw.server, spec).finally(async () => {
+    let first: Scrape | undefined;
+    const { r, before, after, tree } = await measured(gw.server, spec, async () => { first = await scrape(gw.base, prepared.adminToken); }).finally(async () => {
       if (stopCrashing !== undefined) log(`crash load: ${await stopCrashing()} worker-killing jobs sent`);
     });
+    if (first !== undefined) {
+      const last = await scrape(gw.base, prepared.adminToken);
+      stageRows.push({ id: c.id, eldMs: last.eld, stages: stageMeans(first, last) });
+    }
     rows.push({ id: c.id, label: c.label, target: 'gateway', connections: spec.connections, ...r, rssBeforeMiB: before, rssAfterMiB: after, treeRssAfterMiB: tree, ...(c.note === undefined ? {} : { note: c.note }) });
   }
   const rssEnd = rssMiB(gw.server.pid);
@@ -252,6 +302,18 @@ async function main(): Promise<void> {
       if (plain === undefined || crashed === undefined) return [];
       return [`js.eval under crash load vs plain (same run): ${(crashed.reqPerSec / plain.reqPerSec).toFixed(3)}x req/s, p99 ${crashed.p99Ms.toFixed(1)} vs ${plain.p99Ms.toFixed(1)} ms, ${crashed.unexpected} unexpected answers`];
     })(),
+    ...(startup === undefined ? [] : [`start → first GET /health 200: ${startup.healthMs.toFixed(0)} ms; idle RSS after start ${startup.idleRssMiB.toFixed(0)} MiB gateway process / ${startup.idleTreeRssMiB.toFixed(0)} MiB process tree`]),
+    ...((): string[] => {
+      const one = rows.find((r) => r.id === 'echo-isolate-1');
+      const ex1 = rows.find((r) => r.id === 'baseline-express-1');
+      return one === undefined || ex1 === undefined ? [] : [`echo via isolate, 1 connection: p50 ${one.p50Ms.toFixed(2)} ms vs Express ${ex1.p50Ms.toFixed(2)} ms (+${(one.p50Ms - ex1.p50Ms).toFixed(2)} ms added)`];
+    })(),
+    '',
+    'per-stage mean µs per call (palisade_call_stage_seconds, timed part of each case) and event-loop delay of the gateway process:',
+    `| case | ${CALL_STAGES.join(' | ')} | loop p50 ms | loop p99 ms | loop max ms |`,
+    `|---|${CALL_STAGES.map(() => '---:').join('|')}|---:|---:|---:|`,
+    ...stageRows.filter((s) => Object.keys(s.stages).length > 0 || s.id === 'echo-isolate').map((s) =>
+      `| ${s.id} | ${CALL_STAGES.map((st) => (s.stages[st] === undefined ? '' : s.stages[st].meanUs.toFixed(0))).join(' | ')} | ${(s.eldMs['p50'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['p99'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['max'] ?? Number.NaN).toFixed(2)} |`),
     ...skipped.map((s) => `skipped: ${s}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -261,6 +323,7 @@ async function main(): Promise<void> {
     kind: quick ? 'quick' : 'full', started_at: startedAt.toISOString(), machine: machine(),
     settings: { duration_seconds: duration, warmup_seconds: warmup, connections, gateway: 'child process (scripts/bench/gateway-child.ts)', load_generator: 'autocannon 9, in the bench process' },
     gateway_rss_mib: { after_setup: rssStart, after_cases: rssEnd },
+    startup, stages: stageRows,
     rows: rows.map((r) => ({ ...r, ratio_vs_node_http: ratios(r, http, express).vsHttp, ratio_vs_express: ratios(r, http, express).vsExpress })),
     skipped,
   }, null, 2)}\n`);

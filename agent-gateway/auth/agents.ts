@@ -46,8 +46,11 @@ function parseTools(text: unknown): string[] {
 export class AgentStore {
   readonly #db: DatabaseSync;
   #rateStmt: StatementSync | undefined;
+  /** the per-request token lookup, prepared once (issue 12) */
+  readonly #byHash: StatementSync;
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#byHash = db.prepare('SELECT agent_id, tools, token_hash, expires_at FROM agents WHERE token_hash = ?');
   }
 
   /** undefined when the id is taken */
@@ -63,7 +66,7 @@ export class AgentStore {
 
   authenticate(token: string, now: number): AgentPrincipal | undefined {
     const h = hashToken(token);
-    const row = this.#db.prepare('SELECT agent_id, tools, token_hash, expires_at FROM agents WHERE token_hash = ?').get(h);
+    const row = this.#byHash.get(h);
     if (row === undefined || !sameHash(String(row['token_hash']), h)) return undefined;
     if (Number(row['expires_at']) <= now) return undefined;
     return { agentId: String(row['agent_id']), tools: parseTools(row['tools']), expiresAt: Number(row['expires_at']) };

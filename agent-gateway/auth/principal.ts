@@ -6,6 +6,7 @@
 import type { AgentPrincipal, AgentStore } from './agents.ts';
 import type { SessionPrincipal, SessionStore } from './sessions.ts';
 import { bearerToken, tokenKind } from './tokens.ts';
+import { stageSince } from '../metrics/stages.ts';
 
 export type Principal =
   | ({ readonly kind: 'admin' } & SessionPrincipal)
@@ -24,6 +25,13 @@ export function resolvePrincipal(
   const { present, token } = bearerToken(authorization);
   if (!present) return { ok: false, reason: 'missing' };
   if (token === undefined) return { ok: false, reason: 'invalid' };
+  const started = performance.now();
+  const result = resolveToken(token, stores, now);
+  stageSince('auth', started);
+  return result;
+}
+
+function resolveToken(token: string, stores: { sessions: SessionStore; agents: AgentStore }, now: number): AuthResult {
   switch (tokenKind(token)) {
     case 'access': {
       const s = stores.sessions.authenticate(token, now);

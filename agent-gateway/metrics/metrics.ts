@@ -4,6 +4,10 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BACKENDS, boundRoute, boundStatus, boundTool, EFFECTS, METHODS, oneOf, OUTCOMES, type Outcome } from './labels.ts';
+import { setStageSink } from './stages.ts';
+
+/** 10 µs … 1 s: the stages of one call are mostly sub-millisecond */
+const STAGE_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 /** Label values of palisade_mcp_requests_total (anything else is `other`). */
 export const MCP_METHODS = ['initialize', 'notifications/initialized', 'server/discover', 'ping', 'tools/list', 'tools/call', 'batch', 'invalid'] as const;
@@ -53,6 +57,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'palisade_tool_call_duration_seconds', help: 'Tool call duration in the sandbox.', labelNames: ['tool', 'backend'], buckets: DURATION_BUCKETS, registers,
   });
   const audit = new Histogram({ name: 'palisade_audit_write_seconds', help: 'Time to make one audit line durable.', buckets: AUDIT_BUCKETS, registers });
+  const stage = new Histogram({
+    name: 'palisade_call_stage_seconds', help: 'Time per stage of a tool call (metrics/stages.ts).', labelNames: ['stage'], buckets: STAGE_BUCKETS, registers,
+  });
+  setStageSink((s, secs) => stage.observe({ stage: s }, secs));
   const limited = new Counter({ name: 'palisade_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['route'], registers });
   const http = new Counter({ name: 'palisade_http_requests_total', help: 'HTTP requests by method, matched route and status.', labelNames: ['method', 'route', 'status'], registers });
 

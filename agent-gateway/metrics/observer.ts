@@ -7,6 +7,7 @@ import type { EventSink } from '../events.ts';
 import type { PipelineObserver } from '../tools/services.ts';
 import type { Outcome } from './labels.ts';
 import type { Metrics } from './metrics.ts';
+import { stageSince } from './stages.ts';
 
 const REFUSAL_OUTCOME: Readonly<Record<string, Outcome>> = {
   kill_switch: 'kill_switch',
@@ -50,6 +51,7 @@ export function timedSink(sink: EventSink, m: Metrics): EventSink {
         await sink.record(event);
       } finally {
         m.auditWrite((performance.now() - started) / 1000);
+        stageSince('audit', started);
       }
     },
   };

@@ -22,6 +22,7 @@ import type { RegisteredTool, ToolRegistry } from './registry.ts';
 import { sanitizeArgs } from './sanitize.ts';
 import { inScope } from './scope.ts';
 import { checkToolName, validateArgs } from './validate.ts';
+import { stageSince } from '../metrics/stages.ts';
 
 export type AdmissionStep =
   | 'kill_switch' | 'circuit_breaker' | 'rate_limit' | 'body' | 'scope' | 'tool_name' | 'registry'
@@ -103,6 +104,7 @@ export function admit(deps: AdmissionDeps, req: AdmissionRequest): Admission {
   const { agentId, body } = req;
   const agentCall = req.mode === 'call';
   const check = req.mode === 'check';
+  const started = performance.now(); // stage timing only (metrics/stages.ts)
   const version = policyHash(deps.policy.get().doc);
   const deny = (step: AdmissionStep, error: GatewayError, toolLabel: string, extra: Parameters<typeof denyWith>[4] = {}): Deny =>
     denyWith(step, error, toolLabel, version, extra);
@@ -160,6 +162,7 @@ export function admit(deps: AdmissionDeps, req: AdmissionRequest): Admission {
   if (!valid.ok) {
     return deny('validate', gwError('GW_ERR_VALIDATION', 'The args do not match the tool\'s input schema.', { extras: { errors: valid.errors } }), name);
   }
+  const validated = stageSince('validate', started);
   const args = clean.value;
   const chain = req.chain ?? [];
   const principal = principalOf(agentId, chain);
@@ -171,6 +174,7 @@ export function admit(deps: AdmissionDeps, req: AdmissionRequest): Admission {
     agentCall,
     session: { tags: tool.manifest.tags, now, history: (since) => (gov === undefined ? [] : gov.history(principal, since)) },
   });
+  stageSince('policy', validated);
   if (!decision.ok) {
     const why = decision.reason === 'taint'
       ? `Denied by taint rule ${decision.ruleId}: this agent ran call ${decision.taintedBy ?? '?'} recently, which blocks this tool until ${new Date(decision.taintedUntil ?? now).toISOString()}.`

@@ -17,6 +17,7 @@ import type { Readiness } from '../context.ts';
 import type { EventSink } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { RegisteredTool } from './registry.ts';
+import { recordStage, stageSince } from '../metrics/stages.ts';
 
 export type DispatchOutcome =
   | { readonly ok: true; readonly backend: BackendName; readonly result: WorkerResult }
@@ -76,6 +77,7 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
   return {
     backends: { isolate: opts.isolate, docker: opts.docker },
     async run(tool, args, callId, signal, agentId) {
+      const dispatchStarted = performance.now();
       const admitted = agentId === undefined || ledger === undefined ? { ok: true as const } : ledger.admit(agentId);
       if (!admitted.ok) {
         const retryAfterSeconds = Math.max(1, Math.ceil(admitted.retryAfterMs / 1000));
@@ -89,11 +91,15 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
         callId, tool: tool.manifest.name, handler: tool.handler, args, ...(agentId === undefined ? {} : { principal: agentId }),
         ...(tool.manifest.trusted ? { trusted: true } : {}), // from the manifest only, never from the caller
       };
+      const inSandbox = performance.now();
       const result = await backend.run(job, callLimits(tool, opts.limits), signal);
+      const ran = stageSince('sandbox', inSandbox);
+      recordStage('dispatch', inSandbox - dispatchStarted);
       if (agentId !== undefined && ledger !== undefined && !result.ok) {
         const trip = ledger.record(agentId, result.code);
         if (trip !== undefined) await opts.onTrip?.(trip);
       }
+      recordStage('dispatch', performance.now() - ran);
       return { ok: true, backend: choice.backend, result };
     },
     abortAll(code, message) {

@@ -9,6 +9,8 @@
 import { parseConfig, type Config } from '../../agent-gateway/config.ts';
 import { openGateway } from '../../agent-gateway/gateway.ts';
 import { createLogger } from '../../agent-gateway/logger.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Gauge } from 'prom-client';
 
 const parsed = parseConfig(process.env);
 if (!parsed.ok) {
@@ -23,6 +25,21 @@ const config: Config = {
 };
 const logger = createLogger(config.logLevel, (line) => process.stderr.write(line));
 const gateway = await openGateway(config, { logger, print: () => undefined });
+// event-loop delay of this process, as bench-only gauges on the gateway's /metrics: each scrape
+// answers the delay since the previous scrape and starts a new window (bench.ts scrapes right
+// before and right after each timed case)
+const eld = monitorEventLoopDelay({ resolution: 1 });
+eld.enable();
+let eldWindow = { p50: 0, p99: 0, max: 0 };
+new Gauge({
+  name: 'bench_event_loop_delay_seconds', help: 'bench only: event-loop delay since the previous scrape', labelNames: ['q'],
+  registers: [gateway.ctx.metrics.registry],
+  collect() {
+    eldWindow = { p50: eld.percentile(50) / 1e9, p99: eld.percentile(99) / 1e9, max: eld.max / 1e9 };
+    eld.reset();
+    for (const [q, v] of Object.entries(eldWindow)) this.set({ q }, Number.isFinite(v) ? v : 0);
+  },
+});
 const server = gateway.app.listen(0, '127.0.0.1', () => {
   const addr = server.address();
   process.stdout.write(`READY ${typeof addr === 'object' && addr !== null ? addr.port : 0}\n`);

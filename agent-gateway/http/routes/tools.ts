@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import { callTool } from '../../tools/pipeline.ts';
+import { stageSince } from '../../metrics/stages.ts';
 import { inScope } from '../../tools/scope.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { principalOf, requirePrincipal } from '../auth.ts';
@@ -22,7 +23,9 @@ export function toolRoutes(ctx: CoreContext, svc: ToolServices): Router {
   r.post('/tools/call', requirePrincipal(ctx, ['agent']), async (req, res) => {
     const p = principalOf(res);
     if (p.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN');
-    const outcome = await callTool(svc, { agent: p, body: req.body, requestId: requestIdOf(res) });
+    const started = performance.now(); // stage timing (metrics/stages.ts): admission → settled outcome
+    const outcome = await callTool(svc, { agent: p, body: req.body, requestId: requestIdOf(res) })
+      .finally(() => stageSince('total', started));
     // a queued call: where to poll for its result
     if (outcome.status === 202) res.location(`/tools/calls/${outcome.body.call_id}`);
     res.status(outcome.status).json(outcome.body);
