@@ -6,7 +6,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_ENV_KEYS, providerConfigFromEnv, type ProviderConfig } from '../providers/config.ts';
-import { parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
+import { DEFAULT_DOCKER_QUOTAS, parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
+import { DOCKER_POOL_VARIABLES, parseDockerPoolConfig, type DockerPoolConfig } from '../sandbox/docker/pool-config.ts';
 import { LIMITS } from '../sandbox/limits.ts';
 
 import type { SandboxMode } from '../sandbox/select-backend.ts';
@@ -27,6 +28,8 @@ export interface Config {
   readonly metricsToken: string | undefined;
   readonly sandboxBackend: SandboxMode;
   readonly docker: DockerQuotas;
+  /** PALISADE_DOCKER_POOL_SIZE, _JOBS_PER_CONTAINER, _MAX_JOBS, _MAX_AGE_SECONDS, _MAX_HEAP_MB (sandbox/docker/pool-config.ts) */
+  readonly dockerPool: DockerPoolConfig;
   readonly toolsDir: string | undefined;
   /** PALISADE_MCP_APPROVAL_WAIT_SECONDS: > 0 makes an MCP call that needs approval wait for the decision */
   readonly mcpApprovalWaitSeconds: number;
@@ -100,6 +103,7 @@ const KNOWN = new Set([
   'STREAM_MAX_SECONDS',
   'APPROVAL_QUEUE_MAX', 'APPROVAL_QUEUE_PER_AGENT', 'APPROVE_WAIT_MS',
   'SANDBOX_FAULT_THRESHOLD', 'SANDBOX_FAULT_WINDOW_SECONDS', 'SANDBOX_FAULT_COOLDOWN_SECONDS',
+  ...DOCKER_POOL_VARIABLES,
   'MCP_APPROVAL_WAIT_SECONDS',
   'AGENT_RATE_LIMIT',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
@@ -208,6 +212,10 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const docker: DockerQuotas = quotas.ok
     ? { memoryBytes: quotas.memoryBytes, nanoCpus: quotas.nanoCpus, pids: quotas.pids }
     : { memoryBytes: 0, nanoCpus: 0, pids: 0 };
+  // issue 15: warm pool size, jobs per container and the recycling rules (sandbox/docker/pool-config.ts)
+  const dockerPoolParsed = parseDockerPoolConfig(get, quotas.ok ? docker : DEFAULT_DOCKER_QUOTAS);
+  if (!dockerPoolParsed.ok) problems.push(...dockerPoolParsed.problems);
+  const dockerPool: DockerPoolConfig | undefined = dockerPoolParsed.ok ? dockerPoolParsed : undefined;
 
   const toolsDirRaw = get('TOOLS_DIR');
   const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
@@ -263,7 +271,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (problems.length > 0 || !providerResult.ok) return { ok: false, problems };
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
-    sandboxBackend, docker, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
+    sandboxBackend, docker, dockerPool: dockerPool!, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
     auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: LIMITS.outputBytes,

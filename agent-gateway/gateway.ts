@@ -104,7 +104,11 @@ function startBackends(config: Config, logger: Logger, registry: ToolRegistry): 
   const docker = config.sandboxBackend === 'isolate'
     ? undefined
     : createDockerBackend({
-      enabled: true, quotas: config.docker, poolSize: 2, spare: 1, maxQueue: 32, maxQueuePerPrincipal: 8,
+      enabled: true, quotas: config.docker, spare: 1, maxQueue: 32, maxQueuePerPrincipal: 8,
+      // issue 15: warm pool from cores and PALISADE_DOCKER_MEMORY unless set, two layers, recycling rules
+      poolSize: config.dockerPool.poolSize, jobsPerContainer: config.dockerPool.jobsPerContainer,
+      maxJobsPerContainer: config.dockerPool.maxJobsPerContainer, maxContainerAgeMs: config.dockerPool.maxContainerAgeMs,
+      maxWorkerHeapBytes: config.dockerPool.maxWorkerHeapBytes,
       log: (line) => logger.info('docker', { line }),
     });
   return { isolate, docker };

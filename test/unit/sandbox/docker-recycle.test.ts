@@ -57,3 +57,23 @@ test('default pool size: cores over the CPU quota, bounded by a quarter of host 
   assert.equal(defaultDockerPoolSize({ cores: 64, cpus: 0.5, memoryBytes: 64 * MIB, hostMemoryBytes: 65536 * MIB }), 16);
   assert.equal(defaultDockerPoolSize({ cores: 8, cpus: 0.5, memoryBytes: 4096 * MIB, hostMemoryBytes: 4096 * MIB }), 1);
 });
+
+test('pool settings from PALISADE_DOCKER_*: defaults from cores and memory, every bad value named', async () => {
+  const { parseDockerPoolConfig } = await import('../../../sandbox/docker/pool-config.ts');
+  const quotas = { memoryBytes: 64 * MIB, nanoCpus: 500_000_000, pids: 64 };
+  const host = { cores: 2, hostMemoryBytes: 8192 * MIB };
+  assert.deepEqual(parseDockerPoolConfig(() => undefined, quotas, host), {
+    ok: true, poolSize: 4, jobsPerContainer: 2, maxJobsPerContainer: 256, maxContainerAgeMs: 600_000, maxWorkerHeapBytes: 32 * MIB,
+  });
+  const env: Record<string, string> = { DOCKER_POOL_SIZE: '3', DOCKER_JOBS_PER_CONTAINER: '1', DOCKER_MAX_JOBS: '10', DOCKER_MAX_AGE_SECONDS: '60', DOCKER_MAX_HEAP_MB: '20' };
+  assert.deepEqual(parseDockerPoolConfig((n) => env[n], quotas, host), {
+    ok: true, poolSize: 3, jobsPerContainer: 1, maxJobsPerContainer: 10, maxContainerAgeMs: 60_000, maxWorkerHeapBytes: 20 * MIB,
+  });
+  const bad: Record<string, string> = { DOCKER_POOL_SIZE: '0', DOCKER_JOBS_PER_CONTAINER: '9', DOCKER_MAX_JOBS: 'lots', DOCKER_MAX_AGE_SECONDS: '1', DOCKER_MAX_HEAP_MB: '-5' };
+  const refused = parseDockerPoolConfig((n) => bad[n], quotas, host);
+  assert.ok(!refused.ok);
+  if (!refused.ok) {
+    assert.equal(refused.problems.length, 5);
+    for (const name of Object.keys(bad)) assert.ok(refused.problems.some((p) => p.startsWith(`PALISADE_${name}:`)), name);
+  }
+});
