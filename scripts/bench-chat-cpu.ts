@@ -6,9 +6,9 @@
  * CPU time is far less sensitive than req/s to other jobs on the machine.
  * Run: node_modules/.bin/node scripts/bench-chat-cpu.ts [seconds=6]
  */
-import autocannon from 'autocannon';
 import { call, loginAdmin, startGateway } from '../test/support/gateway.ts';
 import { startFakeProvider } from '../test/support/fake-provider.ts';
+import { runLoad } from './bench/load.ts';
 
 const fake = await startFakeProvider();
 setInterval(() => {
@@ -18,18 +18,12 @@ const gw = await startGateway({ env: { PALISADE_PROVIDER_ALLOWLIST: fake.origin,
 const admin = (await loginAdmin(gw.url)).token;
 await call(gw.url, 'PUT', '/admin/providers/openai/key', { token: admin, body: { key: 'sk-bench-key-000000', ttl_days: 1 } });
 const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'bench' }] });
-interface Result { requests: { total: number }; non2xx: number; latency: { p50: number } }
-const run = (seconds: number): Promise<Result> => new Promise((resolve, reject) => {
-  autocannon({ url: `${gw.url}/v1/chat/completions`, method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body, connections: 10, duration: seconds },
-    (error: unknown, result: Result) => (error ? reject(error) : resolve(result)));
-});
+const run = (seconds: number) => runLoad({ url: `${gw.url}/v1/chat/completions`, method: 'POST', headers: { authorization: `Bearer ${admin}` }, body, connections: 10, durationSeconds: seconds, expectStatus: 200 });
 await run(2);
 const cpu0 = process.cpuUsage();
-const t0 = performance.now();
 const r = await run(Number(process.argv[2] ?? 6));
 const cpu = process.cpuUsage(cpu0);
-const n = r.requests.total;
-console.log(JSON.stringify({ requests: n, non2xx: r.non2xx, req_per_s: Math.round(n / ((performance.now() - t0) / 1000)), cpu_us_per_req: Math.round((cpu.user + cpu.system) / n), p50_ms: r.latency.p50 }));
+console.log(JSON.stringify({ requests: r.total, unexpected: r.unexpected, req_per_s: Math.round(r.reqPerSec), cpu_us_per_req: Math.round((cpu.user + cpu.system) / Math.max(1, r.total)), p50_ms: r.p50Ms }));
 await gw.stop(true);
 await fake.close();
 process.exit(0);
