@@ -1,0 +1,158 @@
+/**
+ * Session-aware governance over the real gateway (issue 14): taint rules and cumulative risk
+ * decided by the one admission function, over REST and over MCP with the official client,
+ * with the state persisted across a gateway restart. The clock is the gateway's injected `now`.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { call, createAgent, loginAdmin, startGateway, tempDir, type TestGateway } from '../support/gateway.ts';
+import { connectMcp } from '../support/mcp-client.ts';
+
+function fixtureTool(root: string, name: string, tags: string[], risk = 'low'): void {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+    name, description: `fixture ${name}`, risk, requires_approval: false, tags,
+    input_schema: { type: 'object', additionalProperties: false, properties: { text: { type: 'string' } } },
+    output_schema: { type: 'object' },
+  }));
+  writeFileSync(join(dir, 'handler.js'), `return { tool: ${JSON.stringify(name)}, text: args.text ?? null };\n`);
+}
+
+function toolsDir(): string {
+  const root = tempDir('palisade-gov-tools-');
+  fixtureTool(root, 'vault.read', ['reads:secret']);
+  fixtureTool(root, 'web.post', ['net:egress', 'writes:external']);
+  fixtureTool(root, 'note.read', []);
+  fixtureTool(root, 'ops.heavy', [], 'medium');
+  return root;
+}
+
+const TAINT_POLICY = {
+  rules: [{ id: 'open', effect: 'allow', agents: ['*'], tools: ['*'] }],
+  taint: [{ id: 'no-exfil', on: ['reads:secret'], block: ['writes:external'], window_seconds: 600 }],
+};
+
+async function setPolicy(gw: TestGateway, admin: string, doc: unknown): Promise<void> {
+  const res = await call(gw.url, 'PUT', '/admin/policy', { token: admin, body: doc });
+  assert.equal(res.status, 200, res.text);
+}
+
+test('taint: read secret then write external is denied naming the rule and the tainting call; others unaffected; window; restart; MCP', async () => {
+  const env = { PALISADE_TOOLS_DIR: toolsDir() };
+  let clock = Date.parse('2026-12-02T12:00:00Z');
+  let gw = await startGateway({ env, now: () => clock });
+  try {
+    let admin = (await loginAdmin(gw.url)).token;
+    await setPolicy(gw, admin, TAINT_POLICY);
+    const scope = ['vault.read', 'web.post', 'note.read'];
+    const a = await createAgent(gw.url, admin, 'reader', scope);
+    const b = await createAgent(gw.url, admin, 'bystander', scope);
+    const run = (token: string, tool: string) => call(gw.url, 'POST', '/tools/call', { token, body: { tool, args: { text: 'x' } } });
+
+    const tools = await call(gw.url, 'GET', '/tools', { token: a });
+    assert.deepEqual(tools.body.tools.find((t: { name: string }) => t.name === 'web.post').tags, ['net:egress', 'writes:external']);
+
+    assert.equal((await run(a, 'web.post')).status, 200, 'before any secret read the write is allowed');
+    const read = await run(a, 'vault.read');
+    assert.equal(read.status, 200);
+    const denied = await run(a, 'web.post');
+    assert.equal(denied.status, 403, denied.text);
+    assert.equal(denied.body.code, 'GW_ERR_POLICY_DENIED');
+    assert.equal(denied.body.rule_id, 'no-exfil');
+    assert.equal(denied.body.tainted_by, read.body.call_id);
+    assert.equal((await run(a, 'note.read')).status, 200, 'an untagged tool stays allowed while tainted');
+    assert.equal((await run(b, 'web.post')).status, 200, 'another agent is not tainted');
+
+    const auditRes = await call(gw.url, 'GET', '/admin/audit?event=tool.call&limit=100', { token: admin });
+    assert.equal(auditRes.status, 200, auditRes.text);
+    const entries: Array<{ outcome: string; data: Record<string, unknown> }> = auditRes.body.entries;
+    const line = entries.find((e) => e.outcome === 'denied' && e.data['rule_id'] === 'no-exfil');
+    assert.ok(line, 'the taint denial is audited with its rule id');
+    assert.equal(line.data['tainted_by'], read.body.call_id);
+    assert.match(String(line.data['policy_version']), /^[0-9a-f]{64}$/);
+    const ok = entries.find((e) => e.outcome === 'ok' && e.data['call_id'] === read.body.call_id);
+    assert.equal(ok?.data['policy_version'], line.data['policy_version'], 'one document, one version');
+
+    // MCP: the same pipeline, the same decision
+    const mcp = await connectMcp(gw.url, a);
+    try {
+      const listed = await mcp.listTools();
+      assert.deepEqual(listed.tools.find((t) => t.name === 'vault.read')?._meta?.['tags'], ['reads:secret']);
+      const r = await mcp.callTool({ name: 'web.post', arguments: { text: 'x' } });
+      assert.equal(r.isError, true);
+      const sc = r.structuredContent as Record<string, unknown>;
+      assert.equal(sc['code'], 'GW_ERR_POLICY_DENIED');
+      assert.equal(sc['rule_id'], 'no-exfil');
+      assert.equal(sc['tainted_by'], read.body.call_id);
+    } finally {
+      await mcp.close();
+    }
+
+    // the taint is security state: it survives a restart
+    clock += 300_000;
+    await gw.stop();
+    gw = await startGateway({ env, dataDir: gw.dataDir, now: () => clock });
+    admin = (await loginAdmin(gw.url)).token;
+    const afterRestart = await run(a, 'web.post');
+    assert.equal(afterRestart.status, 403, 'still tainted after a restart');
+    assert.equal(afterRestart.body.tainted_by, read.body.call_id);
+
+    // past the window the write is allowed again
+    clock += 300_001;
+    assert.equal((await run(a, 'web.post')).status, 200, 'allowed once the window has passed');
+  } finally {
+    await gw.stop(true);
+  }
+});
+
+test('risk: past escalate_at an allow becomes pending, past deny_at every call is denied, approved calls count, the window slides', async () => {
+  let clock = Date.parse('2026-12-02T12:00:00Z');
+  const gw = await startGateway({ env: { PALISADE_TOOLS_DIR: toolsDir() }, now: () => clock });
+  try {
+    const admin = (await loginAdmin(gw.url)).token;
+    await setPolicy(gw, admin, {
+      rules: [{ id: 'open', effect: 'allow', agents: ['*'], tools: ['*'] }],
+      risk: { scores: { low: 0, medium: 10, high: 30, critical: 100 }, window_seconds: 60, escalate_at: 20, deny_at: 30 },
+    });
+    const bot = await createAgent(gw.url, admin, 'spender', ['ops.heavy', 'note.read']);
+    const run = (tool: string) => call(gw.url, 'POST', '/tools/call', { token: bot, body: { tool, args: {} } });
+    assert.equal((await run('ops.heavy')).status, 200, '10');
+    assert.equal((await run('ops.heavy')).status, 200, '20: not past escalate_at');
+    const third = await run('ops.heavy');
+    assert.equal(third.status, 202, '30 is past escalate_at: pending');
+    assert.equal(third.body.rule_id, 'risk:escalate');
+    assert.equal((await run('note.read')).status, 200, 'a zero-score call is still allowed (20 + 0)');
+    const approved = await call(gw.url, 'POST', `/approvals/${third.body.approval_id}/approve`, { token: admin });
+    assert.equal(approved.status, 200, approved.text);
+    // the approved call ran, so its 10 points count: 30 + 10 > deny_at
+    const fourth = await run('ops.heavy');
+    assert.equal(fourth.status, 403, fourth.text);
+    assert.equal(fourth.body.rule_id, 'risk:deny');
+    clock += 61_000;
+    assert.equal((await run('ops.heavy')).status, 200, 'the window slid: the score is back to 0');
+  } finally {
+    await gw.stop(true);
+  }
+});
+
+test('a policy with an unknown taint tag or escalate_at above deny_at is refused (422); an old document is accepted unchanged', async () => {
+  const gw = await startGateway();
+  try {
+    const admin = (await loginAdmin(gw.url)).token;
+    const bad = await call(gw.url, 'PUT', '/admin/policy', { token: admin, body: { rules: [], taint: [{ id: 't', on: ['reads:everything'], block: ['writes:external'], window_seconds: 60 }] } });
+    assert.equal(bad.status, 422, bad.text);
+    const inverted = await call(gw.url, 'PUT', '/admin/policy', {
+      token: admin, body: { rules: [], risk: { scores: { low: 1, medium: 2, high: 3, critical: 4 }, window_seconds: 60, escalate_at: 50, deny_at: 10 } },
+    });
+    assert.equal(inverted.status, 422, inverted.text);
+    const old = { rules: [{ id: 'r1', effect: 'allow', agents: ['*'], tools: ['echo'] }] };
+    await setPolicy(gw, admin, old);
+    const shown = await call(gw.url, 'GET', '/admin/policy', { token: admin });
+    assert.deepEqual(shown.body.rules ?? shown.body.doc?.rules, old.rules);
+  } finally {
+    await gw.stop(true);
+  }
+});
