@@ -32,7 +32,7 @@ export interface EventSink {
  * below is the discriminated union the gateway's own emitters are checked against.
  */
 export type EventType =
-  | 'tool.call' | 'agent.paused' | 'approval.approve' | 'approval.reject' | 'approval.reveal' | 'approval.queue_full'
+  | 'tool.call' | 'tool.check' | 'agent.paused' | 'approval.approve' | 'approval.reject' | 'approval.reveal' | 'approval.queue_full'
   | 'policy.update' | 'killswitch.activate' | 'killswitch.deactivate' | 'config.approvals' | 'config.alerts'
   | 'user.create' | 'user.delete' | 'user.password' | 'agent.create' | 'agent.delete'
   | 'provider.key.put' | 'provider.key.rotate' | 'provider.key.delete'

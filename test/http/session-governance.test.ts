@@ -156,3 +156,82 @@ test('a policy with an unknown taint tag or escalate_at above deny_at is refused
     await gw.stop(true);
   }
 });
+
+test('/tools/check gives the decision the real call then gets (allow, scope, policy, taint, risk, approval) and executes nothing', async () => {
+  let clock = Date.parse('2026-12-02T12:00:00Z');
+  const gw = await startGateway({ env: { PALISADE_TOOLS_DIR: toolsDir() }, now: () => clock });
+  try {
+    const admin = (await loginAdmin(gw.url)).token;
+    await setPolicy(gw, admin, {
+      rules: [
+        { id: 'open', effect: 'allow', agents: ['*'], tools: ['vault.read', 'web.post', 'note.read', 'ops.heavy'] },
+        { id: 'no-note-x', effect: 'deny', agents: ['*'], tools: ['note.read'], when: { arg: 'text', equals: 'x' } },
+        { id: 'ask-eval', effect: 'require_approval', agents: ['*'], tools: ['js.eval'] },
+      ],
+      taint: [{ id: 'no-exfil', on: ['reads:secret'], block: ['writes:external'], window_seconds: 600 }],
+      risk: { scores: { low: 0, medium: 10, high: 10, critical: 100 }, window_seconds: 60, escalate_at: 15, deny_at: 15 },
+    });
+    const bot = await createAgent(gw.url, admin, 'planner', ['vault.read', 'web.post', 'note.read', 'ops.heavy', 'js.eval']);
+    const check = async (calls: unknown[]) => {
+      const res = await call(gw.url, 'POST', '/tools/check', { token: bot, body: { calls } });
+      assert.equal(res.status, 200, res.text);
+      return res.body.decisions as Array<{ tool: string; decision: string; rule_id: string; risk: unknown; reasons: string[]; tainted_by?: string }>;
+    };
+    const real = (tool: string, args: unknown) => call(gw.url, 'POST', '/tools/call', { token: bot, body: { tool, args } });
+    const asDecision = (status: number) => (status === 200 ? 'allow' : status === 202 ? 'require_approval' : 'deny');
+    const auditCount = async (event: string) =>
+      (await call(gw.url, 'GET', `/admin/audit?event=${event}&limit=1000`, { token: admin })).body.entries.length as number;
+
+    const cases: Array<[string, unknown]> = [
+      ['note.read', { text: 'ok' }], // allow
+      ['echo', { text: 'hi' }], // not in scope
+      ['note.read', { text: 'x' }], // policy deny
+      ['js.eval', { code: 'return 1' }], // require approval
+    ];
+    const before = await auditCount('tool.call');
+    const first = await check(cases.map(([tool, args]) => ({ tool, args })));
+    assert.deepEqual(first.map((d) => [d.decision, d.rule_id]), [
+      ['allow', 'open'], ['deny', 'default'], ['deny', 'no-note-x'], ['require_approval', 'ask-eval'],
+    ]);
+    assert.equal(await auditCount('tool.call'), before, 'a check writes no tool.call entry');
+    assert.ok(await auditCount('tool.check') >= 1, 'the check is audited as tool.check');
+    const calls = await call(gw.url, 'GET', '/admin/approvals?status=pending', { token: admin });
+    assert.equal((calls.body.items ?? calls.body.approvals ?? []).length, 0, 'nothing was queued by the check');
+    for (const [i, [tool, args]] of cases.entries()) {
+      const r = await real(tool, args);
+      assert.equal(asDecision(r.status), first[i]?.decision, `${tool}: the real call gets the checked decision`);
+      if (r.status !== 200) assert.equal(r.body.rule_id, first[i]?.rule_id);
+    }
+
+    // taint: checking the write after a secret read predicts the deny, and checking changed nothing
+    const read = await real('vault.read', { text: 'k' });
+    assert.equal(read.status, 200);
+    const [taint] = await check([{ tool: 'web.post', args: {} }]);
+    assert.equal(taint?.decision, 'deny');
+    assert.equal(taint?.rule_id, 'no-exfil');
+    assert.equal(taint?.tainted_by, read.body.call_id);
+    const realTaint = await real('web.post', {});
+    assert.equal(realTaint.status, 403);
+    assert.equal(realTaint.body.rule_id, 'no-exfil');
+
+    // risk: checks never count; the real call that would pass deny_at is predicted
+    clock += 700_000;
+    const heavy = await check([{ tool: 'ops.heavy', args: {} }, { tool: 'ops.heavy', args: {} }]);
+    assert.deepEqual(heavy.map((d) => d.decision), ['allow', 'allow'], 'checks do not accumulate');
+    assert.equal((await real('ops.heavy', {})).status, 200);
+    const [risky] = await check([{ tool: 'ops.heavy', args: {} }]);
+    assert.equal(risky?.decision, 'deny');
+    assert.equal(risky?.rule_id, 'risk:deny');
+    assert.deepEqual(risky?.risk, { level: 'medium', points: 10, score: 10 });
+    const realRisk = await real('ops.heavy', {});
+    assert.equal(realRisk.status, 403);
+    assert.equal(realRisk.body.rule_id, 'risk:deny');
+
+    const tooMany = await call(gw.url, 'POST', '/tools/check', { token: bot, body: { calls: Array.from({ length: 33 }, () => ({ tool: 'echo', args: {} })) } });
+    assert.equal(tooMany.status, 422);
+    const adminTry = await call(gw.url, 'POST', '/tools/check', { token: admin, body: { calls: [{ tool: 'echo', args: {} }] } });
+    assert.equal(adminTry.status, 403);
+  } finally {
+    await gw.stop(true);
+  }
+});

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
+import { checkCalls } from '../../tools/check.ts';
 import { callTool } from '../../tools/pipeline.ts';
 import { stageSince } from '../../metrics/stages.ts';
 import { inScope } from '../../tools/scope.ts';
@@ -29,6 +30,13 @@ export function toolRoutes(ctx: CoreContext, svc: ToolServices): Router {
     // a queued call: where to poll for its result
     if (outcome.status === 202) res.location(`/tools/calls/${outcome.body.call_id}`);
     res.status(outcome.status).json(outcome.body);
+  });
+
+  // a dry run through the same admission code: nothing executed, audited as tool.check
+  r.post('/tools/check', requirePrincipal(ctx, ['agent']), async (req, res) => {
+    const p = principalOf(res);
+    if (p.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN');
+    res.json(await checkCalls(svc, p, req.body, requestIdOf(res)));
   });
 
   r.get('/tools/calls/:call_id', agentOrAdmin, (req, res) => {
