@@ -6,7 +6,11 @@
  *  - container start time (create → attach → start → worker `ready`)
  *  - memory per warm idle container (cgroup usage minus page cache, from `docker stats`)
  *  - the same echo through the docker CLI (`docker run --rm -i`, same restrictions), until exit
- * Usage: node scripts/bench-docker.ts [--warm 300] [--single 30] [--cold 20] [--cli 10] [--starts 10]
+ *  - issue 15, the two-layer pool (fresh isolate per job in reused containers), 10 concurrent
+ *    callers for `--seconds` each: echo and js.eval throughput and p50/p99, throughput as the
+ *    recycle count N (maxJobsPerContainer) changes, and the cost of a recycled container
+ *    (container start → ready → first job answered)
+ * Usage: node scripts/bench-docker.ts [--warm 300] [--single 30] [--cold 20] [--cli 10] [--starts 10] [--seconds 5] [--only-pool]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +21,8 @@ import { containerSpec, INSTANCE_LABEL, loadSeccompProfile, SUPERVISOR_PID_LABEL
 import { ensureWorkerImage } from '../sandbox/docker/image.ts';
 import { DEFAULT_DOCKER_QUOTAS } from '../sandbox/docker/quotas.ts';
 import { WorkerContainer } from '../sandbox/docker/worker-container.ts';
+import { BUILTIN_ACTIONS_DIR, readToolDir } from '../sandbox/actions/load.ts';
+import type { JsonValue } from '../sandbox/json.ts';
 
 function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -38,7 +44,73 @@ if (!image.ok) {
   process.stderr.write(`${image.reason}\n`);
   process.exit(1);
 }
+const tag = image.tag;
 const limits = { timeoutMs: 10_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
+
+/** issue 15: 10 concurrent callers against a two-layer pool for `seconds` */
+async function poolLoad(options: { maxJobs: number; handler: string; args: JsonValue; seconds: number; connections: number }): Promise<{ reqPerSec: number; p50: number; p99: number; errors: number }> {
+  const pool = createDockerBackend({ enabled: true, image: tag, maxJobsPerContainer: options.maxJobs });
+  await pool.start();
+  let n = 0;
+  let errors = 0;
+  const lat: number[] = [];
+  const one = async (): Promise<void> => {
+    n += 1;
+    const began = performance.now();
+    const r = await pool.run({ callId: `load-${n}`, tool: 'bench', handler: options.handler, args: options.args }, limits);
+    if (r.ok) lat.push(performance.now() - began);
+    else errors += 1;
+  };
+  for (let i = 0; i < 20; i++) await one(); // warm-up
+  lat.length = 0;
+  errors = 0;
+  const began = performance.now();
+  await Promise.all(Array.from({ length: options.connections }, async () => {
+    while (performance.now() - began < options.seconds * 1000) await one();
+  }));
+  const elapsed = (performance.now() - began) / 1000;
+  await pool.close();
+  return { reqPerSec: Math.round(lat.length / elapsed), p50: pct(lat, 50), p99: pct(lat, 99), errors };
+}
+
+const seconds = arg('seconds', 5);
+const jsEvalHandler = readToolDir(BUILTIN_ACTIONS_DIR).find((t) => (t.manifest as { name?: unknown }).name === 'js.eval')?.handler ?? '';
+const two = {
+  echo: await poolLoad({ maxJobs: 256, handler: 'return { text: args.text };', args: { text: 'hello' }, seconds, connections: 10 }),
+  jsEval: await poolLoad({ maxJobs: 256, handler: jsEvalHandler, args: { code: 'return 1' }, seconds, connections: 10 }),
+  byN: {} as Record<string, Awaited<ReturnType<typeof poolLoad>>>,
+};
+for (const maxJobs of [1, 16, 256]) two.byN[String(maxJobs)] = await poolLoad({ maxJobs, handler: 'return { text: args.text };', args: { text: 'hello' }, seconds, connections: 10 });
+const recycled: number[] = [];
+const twoLayerSpec = containerSpec({ image: tag, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'bench' });
+for (let i = 0; i < arg('starts', 10); i++) {
+  const began = performance.now();
+  const worker = await WorkerContainer.start(docker, twoLayerSpec, { startTimeoutMs: 30_000, hardTimeoutGraceMs: 1_000 });
+  const first = await worker.run(`first-${i}`, 'return 1;', null, limits);
+  if (first.ok) recycled.push(performance.now() - began);
+  await worker.destroy();
+}
+const poolRow = (r: Awaited<ReturnType<typeof poolLoad>>): string => `${r.reqPerSec} req/s · p50 ${r.p50} ms · p99 ${r.p99} ms · errors ${r.errors}`;
+process.stdout.write(`two-layer echo, 10 callers:    ${poolRow(two.echo)}\n`);
+process.stdout.write(`two-layer js.eval, 10 callers: ${poolRow(two.jsEval)}\n`);
+for (const [maxJobs, r] of Object.entries(two.byN)) process.stdout.write(`two-layer echo, N=${maxJobs.padEnd(4)}:       ${poolRow(r)}\n`);
+process.stdout.write(`recycled container (start → first job): ${summary(recycled)}\n`);
+process.stdout.write(`${JSON.stringify({ twoLayer: two, recycledContainerMs: { p50: pct(recycled, 50), p99: pct(recycled, 99), n: recycled.length } })}\n`);
+if (process.argv.includes('--only-pool')) {
+  // memory per warm two-layer container, then stop
+  const pool = createDockerBackend({ enabled: true, image: tag, poolSize: 2 });
+  await pool.start();
+  for (let i = 0; i < 10; i++) await pool.run({ callId: `mem-${i}`, tool: 'bench', handler: 'return 1;', args: null }, limits);
+  const mem: number[] = [];
+  for (const info of await docker.listContainers({ filters: { label: [`${SUPERVISOR_PID_LABEL}=${process.pid}`] } })) {
+    const stats = (await docker.getContainer(info.Id).stats({ stream: false })) as { memory_stats: { usage?: number; stats?: Record<string, number> } };
+    const cache = stats.memory_stats.stats?.['cache'] ?? stats.memory_stats.stats?.['inactive_file'] ?? 0;
+    mem.push(Math.round(((stats.memory_stats.usage ?? 0) - cache) / 104857.6) / 10);
+  }
+  await pool.close();
+  process.stdout.write(`memory per warm two-layer container: ${mem.join(', ')} MiB (usage − cache)\n`);
+  process.exit(0);
+}
 const echo = 'return { text: args.text };';
 const backend = createDockerBackend({ enabled: true, image: image.tag, poolSize: 2, maxJobsPerContainer: 1_000_000 });
 await backend.start();
@@ -92,7 +164,7 @@ const cli: number[] = [];
 for (let i = 0; i < arg('cli', 10); i++) cli.push(await cliRun(image.tag));
 
 // the default: single-use containers, pre-started; calls spaced so replacements keep up
-const singleUse = createDockerBackend({ enabled: true, image: image.tag, poolSize: 2 });
+const singleUse = createDockerBackend({ enabled: true, image: image.tag, poolSize: 2, layer: 'process' });
 await singleUse.start();
 const single: number[] = [];
 for (let i = 0; i < arg('single', 30); i++) {
@@ -133,7 +205,7 @@ const report = {
   warmContainerMemoryMiB: memory.map((m) => Math.round(m * 10) / 10),
 };
 process.stdout.write(`warm reused-container call: ${summary(warm)} (maxJobsPerContainer 1e6)\n`);
-process.stdout.write(`single-use pre-started call: ${summary(single)} (default pool, calls 500 ms apart)\n`);
+process.stdout.write(`single-use pre-started call: ${summary(single)} (process layer, calls 500 ms apart)\n`);
 process.stdout.write(`fresh-container echo call:  ${summary(cold)}\n`);
 process.stdout.write(`docker run --rm -i (CLI):    ${summary(cli)}\n`);
 process.stdout.write(`container start → ready:    ${summary(starts)}\n`);
