@@ -23,7 +23,8 @@ test('cached key resolution follows every write and the clock', () => {
   try {
     assert.deepEqual(store.resolveKey('openai', {}), { ok: false, code: 'PRV_ERR_KEY_MISSING' });
     assert.ok(store.putKey('openai', 'sk-first-000000001', 1).ok);
-    assert.equal(store.resolveKey('openai', {}).ok && store.resolveKey('openai', {}).key, 'sk-first-000000001');
+    const first = store.resolveKey('openai', {});
+    assert.ok(first.ok && first.key === 'sk-first-000000001');
     assert.ok(store.putKey('openai', 'sk-second-00000002', 1).ok);
     const second = store.resolveKey('openai', {});
     assert.ok(second.ok && second.key === 'sk-second-00000002', 'a put replaces the cached key');
