@@ -107,6 +107,5 @@ process.stdin.on('end', () => {
 });
 
 send({ t: 'ready' });
-// the default-size realm is built after ready (start is not delayed); a trusted call that
-// arrives first waits for it
-realms.prepare(options.defaultMemoryMb).catch((error: unknown) => log(`trusted realm: ${String(error)}`));
+// the trusted realm is built on the first trusted call (SES lockdown costs ~0.3-1 s of CPU): a
+// host that only ever runs untrusted code, or that is restarted after a crash, never pays it
