@@ -39,6 +39,10 @@ const V6: ReadonlyArray<[string, AddressClass]> = [
   ['1000::1', 'reserved'], ['4000::1', 'reserved'], ['3fff:ffff::1', 'public'], ['3fff::1', 'reserved'], ['3fff:fff::1', 'reserved'], ['3fff:1000::1', 'public'],
   ['2001::1', 'reserved'], ['2001:1ff::1', 'reserved'], ['2001:200::1', 'public'], ['2001:db8::1', 'reserved'], ['2001:db9::1', 'public'],
   ['2606:4700::1111', 'public'], ['2a00:1450::1', 'public'],
+  // one hextet off each special form: no longer that form
+  ['0:1::1', 'reserved'], ['0:0:1::1', 'reserved'], ['0:0:0:1::1', 'reserved'], ['::fffe:a00:1', 'reserved'],
+  ['65:ff9b::a00:1', 'reserved'], ['64:ff9a::a00:1', 'reserved'], ['64:ff9b:0:1::a00:1', 'reserved'], ['64:ff9b::1:0:a00:1', 'reserved'],
+  ['fd01:ec2::254', 'unique-local'], ['fd00:ec2:1::254', 'unique-local'], ['fd00:ec2:0:1::254', 'unique-local'], ['fd00:ec2::1:0:254', 'unique-local'],
   ['::ffff:1.2.3', 'invalid'], ['1::2::3', 'invalid'], ['fe80::1%eth0', 'invalid'], ['1:2:3:4:5:6:7:8:9', 'invalid'], ['1:2:3:4:5:6:7', 'invalid'],
   ['example.com', 'invalid'], ['', 'invalid'], ['[::1', 'invalid'], ['::1]', 'invalid'],
 ];
