@@ -87,9 +87,11 @@ describe('built-in action manifests', () => {
   });
 
   it('use only the fixed manifest keys, and js.eval is high risk, approval-gated, prefer-docker', () => {
-    const allowed = ['name', 'description', 'input_schema', 'output_schema', 'risk', 'requires_approval', 'backend', 'timeout_ms', 'memory_mb', 'annotations', 'tags'];
+    const allowed = ['name', 'description', 'input_schema', 'output_schema', 'risk', 'requires_approval', 'backend', 'trusted', 'timeout_ms', 'memory_mb', 'annotations', 'tags'];
     for (const m of manifests) assert.deepEqual(Object.keys(m).filter((k) => !allowed.includes(k)), [], String(m['name']));
     const jsEval = manifests.find((m) => m['name'] === 'js.eval');
     assert.deepEqual([jsEval?.['risk'], jsEval?.['requires_approval'], jsEval?.['backend']], ['high', true, 'prefer-docker']);
+    // js.eval runs the caller's code: never in the shared trusted realm (issue 12)
+    assert.notEqual(jsEval?.['trusted'], true);
   });
 });
