@@ -33,6 +33,8 @@ export interface Config {
   readonly toolsDir: string | undefined;
   /** PALISADE_MCP_APPROVAL_WAIT_SECONDS: > 0 makes an MCP call that needs approval wait for the decision */
   readonly mcpApprovalWaitSeconds: number;
+  /** PALISADE_RECEIPT_KEY: Ed25519 private key (PEM) signing call receipts; absent: a generated key file */
+  readonly receiptKeyPem?: string | undefined;
   /** provider endpoints, allowlist and failover (parsed by providers/config.ts) */
   readonly providers: ProviderConfig;
   /** PALISADE_EGRESS_ALLOWLIST: extra exact origins for alert webhooks and the audit shipper */
@@ -106,6 +108,7 @@ const KNOWN = new Set([
   ...DOCKER_POOL_VARIABLES,
   'MCP_APPROVAL_WAIT_SECONDS',
   'AGENT_RATE_LIMIT',
+  'RECEIPT_KEY',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
 /** every PALISADE_* name the parser knows (test/unit/docs-config.test.ts checks README's table against it) */
 export const KNOWN_VARIABLES: ReadonlySet<string> = KNOWN;
@@ -271,6 +274,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (problems.length > 0 || !providerResult.ok) return { ok: false, problems };
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
+    receiptKeyPem: get('RECEIPT_KEY'),
     sandboxBackend, docker, dockerPool: dockerPool!, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
     auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {

@@ -55,6 +55,7 @@ import { createDispatcher, onSandboxTrip, usable } from './tools/dispatch.ts';
 import { buildRegistry, type ToolRegistry } from './tools/registry.ts';
 import type { ToolServices } from './tools/services.ts';
 import { GovernanceState } from './governance/state.ts';
+import { loadReceiptSigner } from './receipts/receipt.ts';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
@@ -193,6 +194,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     now,
     approvalLimits: config.approvals,
     governance: new GovernanceState(db),
+    receipts: loadReceiptSigner(config.dataDir, config.receiptKeyPem),
     chainOf: () => [],
     agentScope: (agentId) => {
       const a = agents.list().find((x) => x.agent_id === agentId);

@@ -7,13 +7,14 @@ import type { JsonValue } from '../../sandbox/json.ts';
 import { gwError } from '../errors.ts';
 import type { GatewayEvent } from '../events.ts';
 import { argsSha256 } from '../approvals/canonical.ts';
+import { sha256Json, type Receipt } from '../receipts/receipt.ts';
 import { redactArgs } from './redact-args.ts';
 import type { RegisteredTool } from './registry.ts';
 import type { ToolServices } from './services.ts';
 import { validateResult } from './validate.ts';
 
 export type CallBody =
-  | { status: 'ok'; call_id: string; tool: string; result: JsonValue; duration_ms: number }
+  | { status: 'ok'; call_id: string; tool: string; result: JsonValue; duration_ms: number; receipt?: Receipt | { readonly [k: string]: unknown } }
   | { status: 'error'; call_id: string; error: { code: string; message: string } };
 
 export interface ExecuteInput {
@@ -100,5 +101,14 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
     outcome: body.status === 'ok' ? 'ok' : 'error',
     data: { ...eventData, backend, duration_ms: durationMs, ...(body.status === 'error' ? { error_code: body.error.code } : {}) },
   });
+  if (body.status === 'ok' && svc.receipts !== undefined) {
+    const receipt = svc.receipts.sign({
+      v: 1, call_id: callId, agent_id: agentId, chain: [...input.chain], tool: name,
+      args_sha256: eventData.args_sha256, result_sha256: sha256Json(body.result),
+      decision: input.approvalId === undefined ? 'allow' : 'require_approval', rule_id: input.ruleId,
+      policy_version: input.policyVersion, ts: new Date(svc.now()).toISOString(),
+    });
+    return { ...body, receipt };
+  }
   return body;
 }

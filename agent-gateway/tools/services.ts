@@ -5,6 +5,7 @@ import type { ApprovalEvents } from '../approvals/events.ts';
 import type { ApprovalStore } from '../approvals/store.ts';
 import type { EventSink } from '../events.ts';
 import type { GovernanceState } from '../governance/state.ts';
+import type { ReceiptSigner } from '../receipts/receipt.ts';
 import type { AgentCircuitBreaker } from '../policy/circuit-breaker.ts';
 import type { KillSwitchStore } from '../policy/kill-switch.ts';
 import type { AgentRateLimiter } from '../policy/rate-limit.ts';
@@ -63,6 +64,8 @@ export interface ToolServices {
   readonly outputBytes: number;
   readonly now: () => number;
   readonly approvalLimits: ApprovalLimits;
+  /** signs the receipt of every finished ok call (absent: no receipts) */
+  readonly receipts?: ReceiptSigner;
   /** session state (taint, cumulative risk) per principal, sqlite-persisted */
   readonly governance: GovernanceState;
   /** the agent's delegation ancestors, root first ([] for an agent an admin created) */

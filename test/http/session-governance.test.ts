@@ -235,3 +235,37 @@ test('/tools/check gives the decision the real call then gets (allow, scope, pol
     await gw.stop(true);
   }
 });
+
+test('receipts: a 200 carries a receipt that verifies with GET /receipts/key over REST and MCP; the same key after a restart', async () => {
+  const { verifyReceipt } = await import('../../agent-gateway/receipts/receipt.ts');
+  let gw = await startGateway();
+  try {
+    let admin = (await loginAdmin(gw.url)).token;
+    const bot = await createAgent(gw.url, admin, 'signer', ['echo']);
+    const key = await call(gw.url, 'GET', '/receipts/key');
+    assert.equal(key.status, 200);
+    assert.equal(key.body.alg, 'Ed25519');
+    const res = await call(gw.url, 'POST', '/tools/call', { token: bot, body: { tool: 'echo', args: { text: 'r' } } });
+    assert.equal(res.status, 200, res.text);
+    const r = res.body.receipt;
+    assert.equal(r.call_id, res.body.call_id);
+    assert.equal(r.kid, key.body.kid);
+    assert.deepEqual(verifyReceipt(r, key.body.public_key), { ok: true });
+    const flipped = verifyReceipt({ ...r, tool: 'js.eval' }, key.body.public_key);
+    assert.equal(flipped.ok, false);
+    const mcp = await connectMcp(gw.url, bot);
+    try {
+      const out = await mcp.callTool({ name: 'echo', arguments: { text: 'm' } });
+      const mr = (out._meta as Record<string, unknown>)['receipt'];
+      assert.deepEqual(verifyReceipt(mr, key.body.public_key), { ok: true });
+    } finally {
+      await mcp.close();
+    }
+    await gw.stop();
+    gw = await startGateway({ dataDir: gw.dataDir });
+    admin = (await loginAdmin(gw.url)).token;
+    assert.equal((await call(gw.url, 'GET', '/receipts/key')).body.kid, key.body.kid, 'the key file is reused');
+  } finally {
+    await gw.stop(true);
+  }
+});

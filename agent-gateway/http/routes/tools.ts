@@ -39,6 +39,12 @@ export function toolRoutes(ctx: CoreContext, svc: ToolServices): Router {
     res.json(await checkCalls(svc, p, req.body, requestIdOf(res)));
   });
 
+  // the public key that verifies call receipts (anyone: it is public)
+  r.get('/receipts/key', (_req, res) => {
+    if (svc.receipts === undefined) throw gwError('GW_ERR_NOT_FOUND', 'Receipts are not enabled.');
+    res.json({ kid: svc.receipts.kid, alg: 'Ed25519', public_key: svc.receipts.publicKeyPem });
+  });
+
   r.get('/tools/calls/:call_id', agentOrAdmin, (req, res) => {
     const p = principalOf(res);
     const record = svc.calls.get(param(req.params['call_id']).slice(0, 128));
