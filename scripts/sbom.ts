@@ -1,4 +1,4 @@
-// Writes CycloneDX SBOMs with `npm sbom`: runtime (--omit dev) and full. Exit 0 ok, 1 incomplete SBOM, 2 usage/npm/IO error.
+// Writes CycloneDX SBOMs with `npm sbom`: full, and runtime (the full one less the lockfile's dev-only packages). Exit 0 ok, 1 incomplete SBOM, 2 usage/npm/IO error.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -7,8 +7,8 @@ import { missingFromSbom, parseCycloneDx } from './lib/sbom-check.ts';
 
 const HELP = `Usage: node scripts/sbom.ts [--out <file>] [--full-out <file>] [--root <dir>]
 
-Runs \`npm sbom --sbom-format cyclonedx\` twice and writes CycloneDX JSON:
-  --out <file>       runtime SBOM (--omit dev)   default: sbom/palisade.cdx.json
+Runs \`npm sbom --sbom-format cyclonedx\` and writes CycloneDX JSON:
+  --out <file>       runtime SBOM (no dev-only)  default: sbom/palisade.cdx.json
   --full-out <file>  full SBOM incl. dev tools    default: sbom/palisade-full.cdx.json
   --root <dir>       project root                 default: the repository containing this script
 Checks that every runtime dependency in package.json appears with its locked version.
@@ -28,10 +28,35 @@ function parseArgs(argv: readonly string[]): { root: string; out?: string; fullO
   return o;
 }
 
-function npmSbom(root: string, omitDev: boolean): string {
-  const args = ['sbom', '--sbom-format', 'cyclonedx', ...(omitDev ? ['--omit', 'dev'] : [])];
+function npmSbom(root: string): string {
+  const args = ['sbom', '--sbom-format', 'cyclonedx'];
   // stderr (e.g. npm's "Unknown user config" notices) is captured and only shown on failure.
   return execFileSync('npm', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+type Lock = Record<string, { name?: unknown; version?: unknown; dev?: unknown }>;
+
+/**
+ * The runtime SBOM is the full one without the packages package-lock.json marks dev-only.
+ * (`npm sbom --omit dev` drops runtime packages that a dev tool also depends on — ajv when a
+ * dev tool requires it too — so the lockfile's own dev flags are the source of truth.)
+ */
+function runtimeOnly(fullJson: string, lock: Lock): string {
+  const doc = JSON.parse(fullJson) as { components?: { 'bom-ref'?: string; name?: string; version?: string }[]; dependencies?: { ref: string; dependsOn?: string[] }[] };
+  const runtime = new Set<string>();
+  for (const [path, entry] of Object.entries(lock)) {
+    if (path === '' || entry.dev === true || typeof entry.version !== 'string') continue;
+    const name = typeof entry.name === 'string' ? entry.name : path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    runtime.add(`${name}@${entry.version}`);
+  }
+  const keep = (c: { name?: string; version?: string }): boolean => runtime.has(`${String(c.name)}@${String(c.version)}`);
+  const comps = (doc.components ?? []).filter(keep);
+  const refs = new Set(comps.map((c) => c['bom-ref']));
+  const rootRef = doc.dependencies?.[0]?.ref;
+  const deps = (doc.dependencies ?? [])
+    .filter((d) => d.ref === rootRef || refs.has(d.ref))
+    .map((d) => ({ ...d, dependsOn: (d.dependsOn ?? []).filter((r) => refs.has(r)) }));
+  return JSON.stringify({ ...doc, components: comps, dependencies: deps }, null, 2);
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -53,18 +78,27 @@ function main(argv: readonly string[]): number {
     const v = lock.packages[`node_modules/${name}`]?.version;
     expected[name] = typeof v === 'string' ? v : '(not in package-lock.json)';
   }
+  let full: string;
+  try {
+    const out = npmSbom(a.root);
+    full = out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1);
+  } catch (e) {
+    const err = e as { stderr?: unknown; message?: unknown };
+    process.stderr.write(`npm sbom failed: ${String(err.stderr ?? err.message)}\n`);
+    return 2;
+  }
+  let runtime: string;
+  try { runtime = runtimeOnly(full, lock.packages as Lock); } catch {
+    process.stderr.write('npm sbom printed JSON that cannot be read\n');
+    return 2;
+  }
   const targets = [
-    { file: a.out ?? join(a.root, 'sbom', 'palisade.cdx.json'), omitDev: true, label: 'runtime' },
-    { file: a.fullOut ?? join(a.root, 'sbom', 'palisade-full.cdx.json'), omitDev: false, label: 'full' },
+    { file: a.out ?? join(a.root, 'sbom', 'palisade.cdx.json'), text: runtime, label: 'runtime' },
+    { file: a.fullOut ?? join(a.root, 'sbom', 'palisade-full.cdx.json'), text: full, label: 'full' },
   ];
   let code = 0;
   for (const t of targets) {
-    let text: string;
-    try { text = npmSbom(a.root, t.omitDev); } catch (e) {
-      const err = e as { stderr?: unknown; message?: unknown };
-      process.stderr.write(`npm sbom (${t.label}) failed: ${String(err.stderr ?? err.message)}\n`);
-      return 2;
-    }
+    const { text } = t;
     const parsed = parseCycloneDx(text);
     if (!parsed.ok) { process.stderr.write(`${parsed.code}: ${parsed.message}\n`); return 2; }
     writeAtomic(t.file, text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1) + '\n');
