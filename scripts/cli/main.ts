@@ -17,6 +17,7 @@ const GROUPS: Readonly<Record<string, () => Promise<Group>>> = {
   agent: async () => (await import('./agent.ts')).agentGroup,
   audit: async () => (await import('./audit.ts')).auditGroup,
   lock: async () => (await import('./lock.ts')).lockGroup,
+  receipt: async () => (await import('./receipt.ts')).receiptGroup,
 };
 export const TOP_SUMMARIES = {
   serve: 'run the gateway (same as npm start)',
@@ -39,6 +40,7 @@ Commands:
   audit export [--since --until --format json|csv]   export decrypted entries
   audit tail [-n N]                           print the last N entries
   lock verify                                 verify node_modules against requirements.lock.json
+  receipt verify FILE [--key PEM|--url URL]   verify a signed call receipt offline
   doctor                                      ${TOP_SUMMARIES.doctor}
   mcp [--url U]                               ${TOP_SUMMARIES.mcp}
 
