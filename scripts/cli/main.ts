@@ -18,6 +18,7 @@ const GROUPS: Readonly<Record<string, () => Promise<Group>>> = {
   audit: async () => (await import('./audit.ts')).auditGroup,
   lock: async () => (await import('./lock.ts')).lockGroup,
   receipt: async () => (await import('./receipt.ts')).receiptGroup,
+  policy: async () => (await import('./policy.ts')).policyGroup,
 };
 export const TOP_SUMMARIES = {
   serve: 'run the gateway (same as npm start)',
@@ -41,6 +42,7 @@ Commands:
   audit tail [-n N]                           print the last N entries
   lock verify                                 verify node_modules against requirements.lock.json
   receipt verify FILE [--key PEM|--url URL]   verify a signed call receipt offline
+  policy test FILE.json                       run decision cases against a policy document offline
   doctor                                      ${TOP_SUMMARIES.doctor}
   mcp [--url U]                               ${TOP_SUMMARIES.mcp}
 
