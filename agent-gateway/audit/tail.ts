@@ -63,14 +63,16 @@ export function scanTail(fd: number): TailScan {
   return { size, goodSize, lastLine: Buffer.concat(parts).toString('utf8') };
 }
 
-/** Copies torn bytes (after `scan.goodSize`) aside and truncates `fd` (opened for writing). */
-export function recoverTornTail(fd: number, file: string, scan: TailScan): TornTail | null {
-  if (scan.size === scan.goodSize) return null;
-  const movedTo = `${file}.torn-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+/**
+ * Copies bytes [from, to) of `fd` to `<file>.<label>-<time>` (0600, fsynced, directory fsynced),
+ * then truncates `fd` to `from` and fsyncs it. Returns the path the bytes were moved to.
+ */
+function moveAsideAndTruncate(fd: number, file: string, label: string, from: number, to: number): string {
+  const movedTo = `${file}.${label}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const out = openSync(movedTo, 'wx', 0o600);
   try {
-    for (let pos = scan.goodSize; pos < scan.size; pos += CHUNK) {
-      const chunk = readRange(fd, pos, Math.min(scan.size, pos + CHUNK));
+    for (let pos = from; pos < to; pos += CHUNK) {
+      const chunk = readRange(fd, pos, Math.min(to, pos + CHUNK));
       let off = 0;
       while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
     }
@@ -79,8 +81,15 @@ export function recoverTornTail(fd: number, file: string, scan: TailScan): TornT
     closeSync(out);
   }
   fsyncDir(dirname(file));
-  ftruncateSync(fd, scan.goodSize);
+  ftruncateSync(fd, from);
   fsyncSync(fd);
+  return movedTo;
+}
+
+/** Copies torn bytes (after `scan.goodSize`) aside and truncates `fd` (opened for writing). */
+export function recoverTornTail(fd: number, file: string, scan: TailScan): TornTail | null {
+  if (scan.size === scan.goodSize) return null;
+  const movedTo = moveAsideAndTruncate(fd, file, 'torn', scan.goodSize, scan.size);
   return { offset: scan.goodSize, bytes: scan.size - scan.goodSize, moved_to: movedTo };
 }
 
@@ -131,20 +140,6 @@ export function peelGarbageTail(fd: number, file: string, goodSize: number, isLi
     if (goodSize - end > GARBAGE_MAX_BYTES || lines > GARBAGE_MAX_LINES || (end === floor && floor > 0)) throw tooMuch();
   }
   if (end === goodSize) return { garbage: null, size: goodSize, lastLine };
-  const movedTo = `${file}.garbage-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  const out = openSync(movedTo, 'wx', 0o600);
-  try {
-    for (let pos = end; pos < goodSize; pos += CHUNK) {
-      const chunk = readRange(fd, pos, Math.min(goodSize, pos + CHUNK));
-      let off = 0;
-      while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
-    }
-    fsyncSync(out);
-  } finally {
-    closeSync(out);
-  }
-  fsyncDir(dirname(file));
-  ftruncateSync(fd, end);
-  fsyncSync(fd);
+  const movedTo = moveAsideAndTruncate(fd, file, 'garbage', end, goodSize);
   return { garbage: { offset: end, bytes: goodSize - end, lines, moved_to: movedTo }, size: end, lastLine };
 }
