@@ -2,16 +2,16 @@
  * Measures the provider layer's added latency: time to first token and total stream time for
  * a client reading the fake provider's OpenAI SSE stream directly vs through a local server
  * that does what the gateway's chat route does (egress dispatcher → openai adapter → SSE
- * writer). Everything stays on 127.0.0.1. Run: node providers/bench/proxy-latency.ts [runs] [tokens] [chunkDelayMs]
+ * writer). Everything stays on 127.0.0.1. Run: node_modules/.bin/node scripts/bench-provider-latency.ts [runs] [tokens] [chunkDelayMs]
  */
 import { createServer, request, type RequestOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { openaiAdapter } from '../adapters/openai.ts';
-import { streamPalisadeChat } from '../chat-sse.ts';
-import { createEgress } from '../egress/dispatcher.ts';
-import { openSse } from '../sse.ts';
-import { startFakeProvider } from '../../test/support/fake-provider.ts';
+import { openaiAdapter } from '../providers/adapters/openai.ts';
+import { streamPalisadeChat } from '../providers/chat-sse.ts';
+import { createEgress } from '../providers/egress/dispatcher.ts';
+import { openSse } from '../providers/sse.ts';
+import { startFakeProvider } from '../test/support/fake-provider.ts';
 
 const runs = Number(process.argv[2] ?? 50);
 const tokens = Number(process.argv[3] ?? 100);
