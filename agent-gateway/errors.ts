@@ -27,6 +27,7 @@ export const GATEWAY_ERRORS = {
   GW_ERR_POLICY_DENIED: { status: 403, title: 'Denied by policy' },
   GW_ERR_AGENT_PAUSED: { status: 403, title: 'Agent paused by circuit breaker' },
   GW_ERR_TOOL_CHANGED: { status: 409, title: 'The tool changed since the call was queued' },
+  GW_ERR_APPROVAL_TAMPERED: { status: 409, title: 'The stored call does not match its digest; it was not run' },
   GW_ERR_APPROVAL_STALE: { status: 409, title: 'The queued call can no longer run as approved' },
   GW_ERR_APPROVAL_QUEUE_FULL: { status: 429, title: 'Too many calls are waiting for approval' },
   GW_ERR_SETUP_DONE: { status: 409, title: 'Setup already completed' },

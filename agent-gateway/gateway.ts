@@ -189,6 +189,13 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     }, approvalQueueFull: () => {
       // the queue-depth detector raises the alert now rather than at its next interval
       alerts?.monitor.tick().catch((error: unknown) => logger.warn('alert check failed', { error: String(error) }));
+    }, approvalTampered: (approvalId) => {
+      logger.error('a stored approval does not match its digest; it was not run', { approval_id: approvalId });
+      alerts?.monitor.raise({
+        type: 'approval.tampered', severity: 'critical',
+        message: `approval ${approvalId}: the stored call does not match its digest (edited at rest); it was not run`,
+        details: { approval_id: approvalId },
+      });
     } },
     outputBytes: config.limits.outputBytes,
     now,

@@ -5,7 +5,7 @@ export type AlertType =
   | 'approvals.queue_high' | 'approvals.queue_recovered'
   | 'audit.write_failed' | 'audit.recovered' | 'audit.damaged'
   | 'provider_key.expiring' | 'provider_key.expired'
-  | 'sandbox.agent_throttled';
+  | 'sandbox.agent_throttled' | 'approval.tampered';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

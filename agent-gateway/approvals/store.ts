@@ -44,7 +44,7 @@ export interface ExactCall {
 
 type Fail<C extends string> = { ok: false; code: C; message: string };
 export type DecisionResult = { ok: true; item: ApprovalItem } | Fail<'GW_ERR_NOT_FOUND' | 'GW_ERR_FORBIDDEN' | 'GW_ERR_CONFLICT' | 'GW_ERR_VALIDATION'>;
-export type ExactCallResult = { ok: true; call: ExactCall } | Fail<'GW_ERR_NOT_FOUND' | 'GW_ERR_CONFLICT' | 'GW_ERR_INTERNAL'>;
+export type ExactCallResult = { ok: true; call: ExactCall } | Fail<'GW_ERR_NOT_FOUND' | 'GW_ERR_CONFLICT' | 'GW_ERR_APPROVAL_TAMPERED'>;
 
 export const NOTE_MAX = 1024;
 
@@ -52,7 +52,7 @@ export const NOTE_MAX = 1024;
 function verifiedCall(row: Record<string, unknown>): ExactCallResult {
   const parsed = JSON.parse(String(row['exact_call'])) as { tool: unknown; args: JsonValue };
   if (parsed.tool !== row['tool'] || argsSha256(String(parsed.tool), parsed.args) !== row['args_sha256']) {
-    return { ok: false, code: 'GW_ERR_INTERNAL', message: 'stored call does not match its digest' };
+    return { ok: false, code: 'GW_ERR_APPROVAL_TAMPERED', message: 'stored call does not match its digest' };
   }
   const def = row['definition_sha256'];
   return {

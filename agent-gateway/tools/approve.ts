@@ -70,7 +70,10 @@ async function readmit(svc: ToolServices, item: ApprovalItem, actor: string, req
     throw error;
   };
   const stored = svc.approvals.storedCall(item.id);
-  if (!stored.ok) return refuse('stored_call', gwError(stored.code, stored.message));
+  if (!stored.ok) {
+    if (stored.code === 'GW_ERR_APPROVAL_TAMPERED') svc.observer.approvalTampered?.(item.id);
+    return refuse('stored_call', gwError(stored.code, stored.message));
+  }
   const { call } = stored;
   const scope = svc.agentScope(call.agent_id);
   if (scope === undefined) {

@@ -24,6 +24,8 @@ export interface PipelineObserver {
   rateLimited(route: string): void;
   /** a call was refused because the approval queue is at its cap (the alert hook) */
   approvalQueueFull?(scope: 'global' | 'agent'): void;
+  /** a stored approval no longer matches its digest (edited at rest): the alert hook */
+  approvalTampered?(approvalId: string): void;
 }
 
 export const NO_OBSERVER: PipelineObserver = {

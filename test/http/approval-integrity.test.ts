@@ -81,12 +81,22 @@ describe('approval integrity: tampered stored calls and approve-body args', () =
     await assertNotRun(queued);
   });
 
-  test('a tampered stored call raises an alert naming the approval', { todo: 'no alert exists for a stored-call digest mismatch (approve.ts / alerts): see the H6 report' }, async () => {
+  test('a tampered stored call answers 409 GW_ERR_APPROVAL_TAMPERED and raises a critical alert naming the approval', async () => {
     const queued = await queue('return input.n', 1);
     sql('UPDATE approvals SET args_sha256 = ? WHERE id = ?', '0'.repeat(64), queued.approval_id);
-    await call(gw.url, 'POST', `/approvals/${queued.approval_id}/approve`, { token: admin, body: {} });
-    const alerts = await auditOf('alert.fired');
-    assert.ok(alerts.some((e) => JSON.stringify(e.data).includes(queued.approval_id)), JSON.stringify(alerts));
+    const res = await call(gw.url, 'POST', `/approvals/${queued.approval_id}/approve`, { token: admin, body: {} });
+    assert.equal(res.status, 409, res.text);
+    assert.equal(res.body.code, 'GW_ERR_APPROVAL_TAMPERED');
+    // the alert's audit line is written by the monitor beside the refusal: poll it, bounded
+    const deadline = Date.now() + 10_000;
+    let found = false;
+    while (!found && Date.now() < deadline) {
+      const alerts = await auditOf('alert.fired');
+      found = alerts.some((e) => e.data?.['alert'] === 'approval.tampered' && e.data?.['severity'] === 'critical'
+        && String(e.data?.['message']).includes(queued.approval_id));
+      if (!found) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(found, 'an approval.tampered alert naming the approval was recorded');
   });
 
   test('args in the approve body → 422 and never used: the item stays pending and the stored call runs as queued', async () => {

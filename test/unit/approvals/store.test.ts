@@ -154,7 +154,7 @@ test('the exact call is handed out only once, only after approval, and its diges
   store.decide(other.id, 'approve', { kind: 'admin', username: 'alice' });
   db.prepare('UPDATE approvals SET exact_call = ? WHERE id = ?').run('{"args":{"path":"/etc/passwd","token":"sk-secret"},"tool":"fs.write"}', other.id);
   const tampered = store.takeExactCall(other.id);
-  assert.deepEqual(tampered, { ok: false, code: 'GW_ERR_INTERNAL', message: 'stored call does not match its digest' });
+  assert.deepEqual(tampered, { ok: false, code: 'GW_ERR_APPROVAL_TAMPERED', message: 'stored call does not match its digest' });
 });
 
 test('completing execution moves approved → executed or failed and erases the stored full args', (t) => {
