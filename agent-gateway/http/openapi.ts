@@ -64,6 +64,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     body: '`{calls:[{tool, args}]}` (agent-gateway/tools/check.ts)',
     statuses: { 200: 'one decision per call `{tool, decision:"allow"|"deny"|"require_approval", rule_id, risk}`', ...AUTH, 422: 'calls missing, empty or too many' },
   },
+  { method: 'get', path: '/receipts/key', summary: 'The public key that verifies call receipts offline', who: 'none', statuses: { 200: '`{kid, alg:"Ed25519", public_key}`' } },
   { method: 'get', path: '/tools/calls/:call_id', summary: 'A call\'s state and result (poll after a 202)', who: 'admin or agent', statuses: { 200: 'the call', ...AUTH, 404: 'no such call' } },
   { method: 'post', path: '/mcp', summary: 'MCP Streamable HTTP endpoint (stateless JSON-RPC)', who: 'agent', body: 'an MCP JSON-RPC message (docs/mcp.md)', statuses: { 200: 'JSON-RPC result', 202: 'notification accepted', 400: 'not a JSON-RPC message', ...AUTH, 405: 'GET/DELETE not supported (stateless)' } },
   { method: 'get', path: '/approvals', summary: 'The approval queue (`?status=pending|approved|rejected|expired|executed|failed`)', who: 'admin or agent', query: ['status'], statuses: { 200: '`{items:[…]}`', ...AUTH, 422: 'bad status' } },
