@@ -34,7 +34,7 @@ export interface EventSink {
 export type EventType =
   | 'tool.call' | 'tool.check' | 'agent.paused' | 'approval.approve' | 'approval.reject' | 'approval.reveal' | 'approval.queue_full'
   | 'policy.update' | 'killswitch.activate' | 'killswitch.deactivate' | 'config.approvals' | 'config.alerts'
-  | 'user.create' | 'user.delete' | 'user.password' | 'agent.create' | 'agent.delete'
+  | 'user.create' | 'user.delete' | 'user.password' | 'agent.create' | 'agent.delete' | 'agent.delegate'
   | 'provider.key.put' | 'provider.key.rotate' | 'provider.key.delete'
   | 'auth.login' | 'auth.logout' | 'auth.refresh' | 'auth.refresh_reuse' | 'auth.revoke' | 'auth.setup'
   | 'privacy.export' | 'privacy.erase' | 'redaction.rule.put' | 'redaction.rule.delete' | 'chat.complete'

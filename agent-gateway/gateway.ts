@@ -202,7 +202,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     approvalLimits: config.approvals,
     governance: new GovernanceState(db),
     receipts: loadReceiptSigner(config.dataDir, config.receiptKeyPem),
-    chainOf: () => [],
+    chainOf: (agentId) => agents.chainOf(agentId),
     agentScope: (agentId) => {
       const a = agents.list().find((x) => x.agent_id === agentId);
       return a === undefined || Date.parse(a.expires_at) <= now() ? undefined : a.tools;

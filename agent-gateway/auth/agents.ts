@@ -1,6 +1,11 @@
 /**
  * Agent identities: an agent id, the tools it may call (names or globs) and a scoped bearer
  * token with an expiry. Only the token's hash is stored; deleting the agent revokes it.
+ *
+ * Delegation (issue 14.5, auth/delegation.ts): an agent may name a parent (`parent_id`). A
+ * token is valid only while its agent and every ancestor exist and are unexpired (checked at
+ * every lookup), and deleting an agent deletes all its descendants, so revoking or expiring a
+ * parent makes each descendant's next request fail with 401.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { hashToken, newToken, sameHash } from './tokens.ts';
@@ -17,7 +22,12 @@ export interface AgentPrincipal {
   readonly agentId: string;
   readonly tools: readonly string[];
   readonly expiresAt: number;
+  /** delegation ancestors, root first ([] or absent: issued by an admin) */
+  readonly chain?: readonly string[];
 }
+
+/** The longest ancestor walk a lookup follows; a longer (or cyclic) chain fails closed. */
+export const CHAIN_WALK_MAX = 16;
 
 /** an agent's own token bucket (POST /admin/agents `rate_limit`); absent: the configured default */
 export interface AgentRateLimit {
@@ -48,20 +58,45 @@ export class AgentStore {
   #rateStmt: StatementSync | undefined;
   /** the per-request token lookup, prepared once (issue 12) */
   readonly #byHash: StatementSync;
+  /** one ancestor step of the chain walk at token lookup */
+  readonly #parentOf: StatementSync;
+  readonly #byId: StatementSync;
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#byHash = db.prepare('SELECT agent_id, tools, token_hash, expires_at FROM agents WHERE token_hash = ?');
+    this.#byHash = db.prepare('SELECT agent_id, tools, token_hash, expires_at, parent_id FROM agents WHERE token_hash = ?');
+    this.#parentOf = db.prepare('SELECT parent_id, expires_at FROM agents WHERE agent_id = ?');
+    this.#byId = db.prepare('SELECT agent_id, tools, expires_at, parent_id FROM agents WHERE agent_id = ?');
   }
 
-  /** undefined when the id is taken */
-  create(agentId: string, tools: readonly string[], ttlSeconds: number, createdBy: string, now: number, rateLimit?: AgentRateLimit):
-    { token: string; expiresAt: number } | undefined {
+  /** undefined when the id is taken; `parentId`: a delegated agent (checked by the caller, auth/delegation.ts) */
+  create(agentId: string, tools: readonly string[], ttlSeconds: number, createdBy: string, now: number, rateLimit?: AgentRateLimit,
+    parentId?: string): { token: string; expiresAt: number } | undefined {
     const token = newToken('agent');
     const expiresAt = now + ttlSeconds * 1000;
     const res = this.#db
-      .prepare('INSERT OR IGNORE INTO agents (agent_id, tools, token_hash, created_by, created_at, expires_at, rate_burst, rate_per_second) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(agentId, JSON.stringify(tools), hashToken(token), createdBy, now, expiresAt, rateLimit?.burst ?? null, rateLimit?.perSecond ?? null);
+      .prepare('INSERT OR IGNORE INTO agents (agent_id, tools, token_hash, created_by, created_at, expires_at, rate_burst, rate_per_second, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(agentId, JSON.stringify(tools), hashToken(token), createdBy, now, expiresAt, rateLimit?.burst ?? null, rateLimit?.perSecond ?? null, parentId ?? null);
     return Number(res.changes) === 1 ? { token, expiresAt } : undefined;
+  }
+
+  /**
+   * The ancestors of an agent whose parent is `parentId`, root first, or undefined when any
+   * ancestor is missing or expired at `now` (`now` undefined: expiry not checked), or the
+   * chain is longer than CHAIN_WALK_MAX.
+   */
+  #ancestors(parentId: unknown, now: number | undefined): string[] | undefined {
+    const up: string[] = [];
+    let next = parentId;
+    while (next !== null && next !== undefined) {
+      const id = String(next);
+      if (up.length >= CHAIN_WALK_MAX || up.includes(id)) return undefined;
+      const row = this.#parentOf.get(id);
+      if (row === undefined) return undefined;
+      if (now !== undefined && Number(row['expires_at']) <= now) return undefined;
+      up.push(id);
+      next = row['parent_id'];
+    }
+    return up.reverse();
   }
 
   authenticate(token: string, now: number): AgentPrincipal | undefined {
@@ -69,7 +104,25 @@ export class AgentStore {
     const row = this.#byHash.get(h);
     if (row === undefined || !sameHash(String(row['token_hash']), h)) return undefined;
     if (Number(row['expires_at']) <= now) return undefined;
-    return { agentId: String(row['agent_id']), tools: parseTools(row['tools']), expiresAt: Number(row['expires_at']) };
+    const chain = this.#ancestors(row['parent_id'], now);
+    if (chain === undefined) return undefined; // a revoked or expired ancestor revokes this token
+    return { agentId: String(row['agent_id']), tools: parseTools(row['tools']), expiresAt: Number(row['expires_at']), chain };
+  }
+
+  /** The agent as a token lookup would see it now (re-read inside an audited change), or undefined. */
+  current(agentId: string, now: number): AgentPrincipal | undefined {
+    const row = this.#byId.get(agentId);
+    if (row === undefined || Number(row['expires_at']) <= now) return undefined;
+    const chain = this.#ancestors(row['parent_id'], now);
+    if (chain === undefined) return undefined;
+    return { agentId: String(row['agent_id']), tools: parseTools(row['tools']), expiresAt: Number(row['expires_at']), chain };
+  }
+
+  /** An agent's delegation ancestors, root first ([] for an admin-issued or unknown agent). */
+  chainOf(agentId: string): string[] {
+    const row = this.#parentOf.get(agentId);
+    if (row === undefined) return [];
+    return this.#ancestors(row['parent_id'], undefined) ?? [];
   }
 
   list(): AgentInfo[] {
@@ -91,8 +144,12 @@ export class AgentStore {
     return { burst: Number(row['rate_burst']), perSecond: Number(row['rate_per_second']) };
   }
 
+  /** Deletes the agent and every agent delegated from it, at any depth. */
   delete(agentId: string): boolean {
-    return Number(this.#db.prepare('DELETE FROM agents WHERE agent_id = ?').run(agentId).changes) === 1;
+    if (this.#parentOf.get(agentId) === undefined) return false;
+    const res = this.#db.prepare(`WITH RECURSIVE d(id) AS (SELECT ? UNION SELECT a.agent_id FROM agents a JOIN d ON a.parent_id = d.id)
+      DELETE FROM agents WHERE agent_id IN (SELECT id FROM d)`).run(agentId);
+    return Number(res.changes) >= 1;
   }
 
   /** The agent id a token belongs to (read-only). */

@@ -45,4 +45,13 @@ export const AUTH_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE agents ADD COLUMN rate_per_second REAL;
     `,
   },
+  {
+    // issue 14.5: a delegated agent names its parent (NULL: issued by an admin); deleting a
+    // parent deletes its descendants, and a token is valid only while every ancestor is
+    id: 'core-004-agent-parent',
+    sql: `
+      ALTER TABLE agents ADD COLUMN parent_id TEXT;
+      CREATE INDEX agents_parent ON agents (parent_id);
+    `,
+  },
 ];

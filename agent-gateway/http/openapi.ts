@@ -48,7 +48,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   { method: 'post', path: '/admin/users/:u/password', summary: 'Set a password; revokes that user\'s sessions', who: 'admin', statuses: { 200: '`{username, sessions_revoked}`', ...ADMIN, 404: 'no such user', ...V } },
   { method: 'post', path: '/admin/agents', summary: 'Issue an agent token for a tool scope', who: 'admin', statuses: { 201: '`{agent_id, token, expires_at}` (the token is shown once)', ...ADMIN, 409: 'the id exists', ...V, 503: 'audit unavailable' } },
   { method: 'get', path: '/admin/agents', summary: 'List agents (no tokens) with their effective rate limit', who: 'admin', statuses: { 200: '`{agents:[…]}`', ...ADMIN } },
-  { method: 'delete', path: '/admin/agents/:id', summary: 'Delete an agent (revokes its token)', who: 'admin', statuses: { 204: 'deleted', ...ADMIN, 404: 'no such agent', 503: 'audit unavailable' } },
+  { method: 'post', path: '/agents/delegate', summary: 'Delegate: issue a narrowed child agent token (tools ⊆ the caller\'s, TTL ≤ its remaining, depth ≤ 4)', who: 'agent', statuses: { 201: '`{agent_id, token, expires_at, chain}` (chain: ancestor ids, root first)', ...AUTH, 403: '`GW_ERR_DELEGATION_SCOPE` (`wider[]`), `GW_ERR_DELEGATION_TTL` (`max_ttl_seconds`), `GW_ERR_DELEGATION_DEPTH`, or not an agent token', 409: 'the id exists', ...V, 503: 'audit unavailable' } },
+  { method: 'delete', path: '/admin/agents/:id', summary: 'Delete an agent (revokes its token and every agent delegated from it)', who: 'admin', statuses: { 204: 'deleted', ...ADMIN, 404: 'no such agent', 503: 'audit unavailable' } },
   { method: 'get', path: '/tools', summary: 'The tools in the calling agent\'s scope (all for an admin), with their input schemas', who: 'admin or agent', statuses: { 200: '`{tools:[…]}`', ...AUTH } },
   {
     method: 'post', path: '/tools/call', summary: 'Call a tool', who: 'agent',

@@ -2,14 +2,17 @@
  * POST/GET /admin/agents, DELETE /admin/agents/:id (admin only). Every change is audited
  * before it is applied (auditThen): no audit line, no change (503 GW_ERR_AUDIT_UNAVAILABLE).
  * An agent token lives `ttl_seconds`, by default 24 h (config.auth.agentTtlSecondsDefault).
+ * POST /agents/delegate (an agent token): a narrowed child agent (auth/delegation.ts decides),
+ * audited before it is created.
  */
 import { Router } from 'express';
 import { AGENT_ID_PATTERN, TOOL_GLOB_PATTERN } from '../../auth/agents.ts';
+import { decideDelegation } from '../../auth/delegation.ts';
 import { AGENT_RATE_LIMIT_MAX } from '../../config.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import { auditThen, type GatewayEvent } from '../../events.ts';
-import { actor, requirePrincipal } from '../auth.ts';
+import { actor, principalOf, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
 
@@ -36,6 +39,58 @@ export function agentRoutes(ctx: CoreContext): Router {
     },
   }, 'POST /admin/agents');
   const { agentBurst, agentRatePerSecond } = ctx.config.governance;
+  const delegateBody = bodyValidator<{ agent_id: string; tools: string[]; ttl_seconds: number }>({
+    type: 'object', additionalProperties: false, required: ['agent_id', 'tools', 'ttl_seconds'],
+    properties: {
+      agent_id: { type: 'string', pattern: AGENT_ID_PATTERN },
+      tools: { type: 'array', maxItems: 256, uniqueItems: true, items: { type: 'string', pattern: TOOL_GLOB_PATTERN } },
+      ttl_seconds: { type: 'integer', minimum: 1, maximum: agentTtlSecondsMax },
+    },
+  }, 'POST /agents/delegate');
+
+  r.post('/agents/delegate', requirePrincipal(ctx, ['agent']), async (req, res) => {
+    const caller = principalOf(res);
+    const body = delegateBody(req);
+    if (caller.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN', 'Only an agent token may delegate.');
+    const created = await auditThen(ctx.events, {
+      plan: () => {
+        const now = ctx.now();
+        // re-read inside the serialized change: a parent revoked since authentication cannot delegate
+        const parent = ctx.agents.current(caller.agentId, now);
+        if (parent === undefined) throw gwError('GW_ERR_INVALID_TOKEN', 'The bearer token is invalid, expired or revoked.');
+        const d = decideDelegation({ ...parent, chain: parent.chain ?? [] }, { tools: body.tools, ttlSeconds: body.ttl_seconds }, now);
+        if (!d.ok) {
+          switch (d.code) {
+            case 'GW_ERR_DELEGATION_SCOPE':
+              throw gwError(d.code, 'Each delegated tool must be matched only by names the parent may call.', { extras: { wider: [...d.wider] } });
+            case 'GW_ERR_DELEGATION_TTL':
+              throw gwError(d.code, 'A delegated token cannot outlive its parent; ask for at most max_ttl_seconds.', { extras: { max_ttl_seconds: d.maxTtlSeconds } });
+            case 'GW_ERR_DELEGATION_DEPTH':
+              throw gwError(d.code, 'The delegation chain would be deeper than max_depth.', { extras: { max_depth: d.maxDepth } });
+            default: {
+              const never: never = d;
+              throw new Error(`unexpected delegation decision ${String(never)}`);
+            }
+          }
+        }
+        if (ctx.agents.list().some((a) => a.agent_id === body.agent_id)) throw gwError('GW_ERR_CONFLICT', 'That agent id exists.');
+        return { now, chain: d.chain };
+      },
+      event: ({ now, chain }): GatewayEvent => ({
+        type: 'agent.delegate', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
+        data: {
+          agent_id: body.agent_id, parent_id: caller.agentId, chain: [...chain], tools: body.tools,
+          expires_at: new Date(now + body.ttl_seconds * 1000).toISOString(),
+        },
+      }),
+      apply: ({ now, chain }) => {
+        const out = ctx.agents.create(body.agent_id, body.tools, body.ttl_seconds, actor(res), now, undefined, caller.agentId);
+        if (!out) throw gwError('GW_ERR_CONFLICT', 'That agent id exists.');
+        return { ...out, chain };
+      },
+    });
+    res.status(201).json({ agent_id: body.agent_id, token: created.token, expires_at: new Date(created.expiresAt).toISOString(), chain: [...created.chain] });
+  });
 
   r.post('/admin/agents', admin, async (req, res) => {
     const body = createBody(req);
