@@ -37,11 +37,19 @@ export interface ContainerSpecInput {
 
 export type WorkerLayer = 'isolate' | 'process';
 
+/**
+ * The one environment entry a worker gets (never anything from the host). A fixed glibc mmap
+ * threshold stops malloc from raising it dynamically after a large free, so the memory a
+ * disposed job isolate held (e.g. a 10 MiB ArrayBuffer) goes back to the kernel at once instead
+ * of staying in the heap arena and counting against the container's memory quota.
+ */
+export const WORKER_ENV: readonly string[] = Object.freeze(['MALLOC_MMAP_THRESHOLD_=131072']);
+
 export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
   return {
     Image: input.image,
     Cmd: [`--layer=${input.layer ?? 'isolate'}`],
-    Env: [],
+    Env: [...WORKER_ENV],
     Labels: { [WORKER_LABEL]: '1', [SUPERVISOR_PID_LABEL]: String(process.pid), [INSTANCE_LABEL]: input.instance },
     AttachStdin: true,
     AttachStdout: true,

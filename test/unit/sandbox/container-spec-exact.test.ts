@@ -29,7 +29,7 @@ test('containerSpec: the exact create options of a worker container', () => {
   assert.deepEqual(containerSpec({ image: 'img:1', quotas: DEFAULT_DOCKER_QUOTAS, seccomp: '{"p":1}', instance: 'i-7' }), {
     Image: 'img:1',
     Cmd: ['--layer=isolate'],
-    Env: [],
+    Env: ['MALLOC_MMAP_THRESHOLD_=131072'],
     Labels: { 'palisade.worker': '1', 'palisade.supervisor-pid': String(process.pid), 'palisade.instance': 'i-7' },
     AttachStdin: true, AttachStdout: true, AttachStderr: true, OpenStdin: true, StdinOnce: false, Tty: false,
     NetworkDisabled: true,

@@ -24,7 +24,7 @@ test('locks the container down as DESIGN §5 requires', () => {
   assert.deepEqual(host.LogConfig, { Type: 'none', Config: {} });
   assert.deepEqual(host.Binds, []);
   assert.deepEqual(host.Mounts, []);
-  assert.deepEqual(spec.Env, []);
+  assert.deepEqual(spec.Env, ['MALLOC_MMAP_THRESHOLD_=131072'], 'only the fixed malloc setting, nothing from the host');
 });
 
 test('applies the configured quotas with swap equal to memory', () => {
