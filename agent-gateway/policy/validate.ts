@@ -8,7 +8,7 @@ import { Ajv } from 'ajv';
 import type { JsonValue } from '../../sandbox/json.ts';
 import { checkGlob, GLOB_MAX_LENGTH } from './glob.ts';
 import { checkRegexSource, REGEX_MAX_LENGTH } from './safe-regex.ts';
-import { TOOL_TAGS } from '../tools/manifest.ts';
+import { TOOL_TAGS } from './tags.ts';
 import type { Effect, PolicyDoc, PolicyRule, Predicate, RiskLevel, RiskPolicy, TaintRule, ValidationIssue } from './types.ts';
 
 export const POLICY_LIMITS = {
