@@ -4,7 +4,6 @@
  */
 import type { RequestHandler } from 'express';
 import type { EventSink } from '../events.ts';
-import type { PipelineObserver } from '../tools/services.ts';
 import type { Outcome } from './labels.ts';
 import type { Metrics } from './metrics.ts';
 import { stageSince } from './stages.ts';
@@ -28,7 +27,17 @@ function finishedOutcome(outcome: string): Outcome {
   return 'error';
 }
 
-export function metricsObserver(m: Metrics): PipelineObserver {
+/** The tool pipeline's metric hooks (structurally tools/services.ts PipelineObserver; declared here so metrics imports nothing above it). */
+export interface PipelineMetricHooks {
+  callFinished(tool: string, outcome: string, backend: string, seconds: number): void;
+  callRefused(tool: string, step: string): void;
+  callPending(tool: string): void;
+  validationError(tool: string): void;
+  decision(effect: string): void;
+  rateLimited(route: string): void;
+}
+
+export function metricsObserver(m: Metrics): PipelineMetricHooks {
   return {
     callFinished: (tool, outcome, backend, seconds) => {
       m.toolCall(tool, finishedOutcome(outcome));
