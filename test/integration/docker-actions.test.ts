@@ -57,7 +57,7 @@ describe('built-in actions in docker', { skip, timeout: 300_000 }, () => {
     const out = r.ok ? (r.value as { shell: string; fetched: string; env: string[] }) : undefined;
     assert.equal(out?.shell, 'EPERM');
     assert.notEqual(out?.fetched, 'fetched');
-    assert.deepEqual(out?.env, ['HOME', 'HOSTNAME', 'PATH']);
+    assert.deepEqual(out?.env, ['HOME', 'HOSTNAME', 'MALLOC_MMAP_THRESHOLD_', 'PATH'], 'Docker\'s three and the fixed WORKER_ENV entry, nothing from the host');
   });
 
   test('js.eval agent code that loops forever ends with SBX_ERR_TIMEOUT', async () => {
