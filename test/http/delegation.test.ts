@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { EventSink } from '../../agent-gateway/events.ts';
 import { call, createAgent, loginAdmin, startGateway, tempDir, type TestGateway } from '../support/gateway.ts';
 
 function fixtureTool(root: string, name: string, tags: string[]): void {
@@ -113,7 +114,7 @@ test('delegate: a narrower child is issued; wider tools, a longer TTL, depth 5 a
     assert.deepEqual(made.data['chain'], ['lead', 'd1', 'd2', 'd3']);
     const callLine = entries.find((e) => e.type === 'tool.call' && e.outcome === 'ok' && e.data['agent_id'] === 'researcher');
     assert.deepEqual(callLine?.data['chain'], ['lead']);
-    assert.ok(!entries.some((e) => e.type === 'agent.delegate' && e.data['agent_id'] === 'd5'), 'a refused delegation creates nothing');
+    assert.ok(!entries.some((e) => e.type === 'agent.delegate' && e.outcome === 'ok' && e.data['agent_id'] === 'd5'), 'a refused delegation creates nothing');
   } finally {
     await gw.stop(true);
   }
@@ -215,6 +216,71 @@ test('taint: a secret read by the child blocks the parent\'s external write (one
     assert.equal(blocked.body.rule_id, 'no-exfil');
     assert.equal(blocked.body.tainted_by, read.body.call_id);
     assert.equal((await run(gw, other, 'web.post')).status, 200, 'another principal is unaffected');
+  } finally {
+    await gw.stop(true);
+  }
+});
+
+test('every refused delegation is audited with its reason code before it is answered; no audit line → 503 and nothing created', async () => {
+  let failing = false;
+  const wrapEvents = (real: EventSink): EventSink => ({
+    record: (event) => (failing ? Promise.reject(new Error('disk full (injected)')) : real.record(event)),
+  });
+  const clock = Date.parse('2026-12-02T12:00:00Z');
+  const gw = await startGateway({ env: { PALISADE_TOOLS_DIR: toolsDir() }, wrapEvents, now: () => clock });
+  try {
+    const admin = (await loginAdmin(gw.url)).token;
+    await setPolicy(gw, admin, OPEN);
+    const lead = await createAgent(gw.url, admin, 'lead', ['note.*'], 3600);
+    const kid = await delegate(gw, lead, 'kid', ['note.read'], 600);
+    assert.equal(kid.status, 201, kid.text);
+    let token = String(kid.body.token);
+    for (const [id, ttl] of [['k2', 500], ['k3', 400], ['k4', 300]] as const) {
+      const res = await delegate(gw, token, id, ['note.read'], ttl);
+      assert.equal(res.status, 201, res.text);
+      token = String(res.body.token);
+    }
+
+    const refusals: Array<[string, () => Promise<{ status: number; body: { code: string } }>, number, string]> = [
+      ['scope', () => delegate(gw, lead, 'wide', ['web.post'], 60), 403, 'GW_ERR_DELEGATION_SCOPE'],
+      ['ttl', () => delegate(gw, lead, 'long', ['note.read'], 7200), 403, 'GW_ERR_DELEGATION_TTL'],
+      ['depth', () => delegate(gw, token, 'k5', ['note.read'], 60), 403, 'GW_ERR_DELEGATION_DEPTH'],
+      ['body', () => call(gw.url, 'POST', '/agents/delegate', { token: lead, body: { agent_id: 'Bad:Id', tools: ['note.read'], ttl_seconds: 60 } }), 422, 'GW_ERR_VALIDATION'],
+      ['taken', () => delegate(gw, lead, 'kid', ['note.read'], 60), 409, 'GW_ERR_CONFLICT'],
+      ['admin token', () => delegate(gw, admin, 'by-admin', ['note.read'], 60), 403, 'GW_ERR_FORBIDDEN'],
+    ];
+    for (const [what, send, status, code] of refusals) {
+      const res = await send();
+      assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.code, code, what);
+    }
+    const audit = await call(gw.url, 'GET', '/admin/audit?event=agent.delegate&limit=100', { token: admin });
+    assert.equal(audit.status, 200, audit.text);
+    const denied: Array<{ actor: string; data: Record<string, unknown> }> = audit.body.entries.filter((e: { outcome: string }) => e.outcome === 'denied');
+    assert.deepEqual(denied.map((e) => e.data['error_code']).sort(),
+      ['GW_ERR_CONFLICT', 'GW_ERR_DELEGATION_DEPTH', 'GW_ERR_DELEGATION_SCOPE', 'GW_ERR_DELEGATION_TTL', 'GW_ERR_FORBIDDEN', 'GW_ERR_VALIDATION']);
+    const scope = denied.find((e) => e.data['error_code'] === 'GW_ERR_DELEGATION_SCOPE');
+    assert.equal(scope?.actor, 'agent:lead');
+    assert.equal(scope?.data['parent_id'], 'lead');
+    assert.equal(scope?.data['agent_id'], 'wide');
+    assert.deepEqual(scope?.data['wider'], ['web.post']);
+    assert.equal(denied.find((e) => e.data['error_code'] === 'GW_ERR_DELEGATION_TTL')?.data['max_ttl_seconds'], 3600);
+    const deep = denied.find((e) => e.data['error_code'] === 'GW_ERR_DELEGATION_DEPTH');
+    assert.deepEqual(deep?.data['chain'], ['lead', 'kid', 'k2', 'k3']);
+    const bad = denied.find((e) => e.data['error_code'] === 'GW_ERR_VALIDATION');
+    assert.equal(bad?.data['agent_id'], undefined, 'an id that failed validation is not copied into the audit log');
+    assert.equal(denied.find((e) => e.data['error_code'] === 'GW_ERR_FORBIDDEN')?.actor, 'admin:admin');
+
+    // audit-or-refuse: a refusal that cannot be recorded is answered 503, and nothing is created
+    failing = true;
+    const unrecorded = await delegate(gw, lead, 'wide', ['web.post'], 60);
+    const unrecordedOk = await delegate(gw, lead, 'fresh', ['note.read'], 60);
+    failing = false;
+    assert.equal(unrecorded.status, 503, unrecorded.text);
+    assert.equal(unrecorded.body.code, 'GW_ERR_AUDIT_UNAVAILABLE');
+    assert.equal(unrecordedOk.status, 503, unrecordedOk.text);
+    const list = await call(gw.url, 'GET', '/admin/agents', { token: admin });
+    assert.ok(!list.body.agents.some((a: { agent_id: string }) => a.agent_id === 'fresh'), 'no line, no child');
   } finally {
     await gw.stop(true);
   }

@@ -3,15 +3,18 @@
  * before it is applied (auditThen): no audit line, no change (503 GW_ERR_AUDIT_UNAVAILABLE).
  * An agent token lives `ttl_seconds`, by default 24 h (config.auth.agentTtlSecondsDefault).
  * POST /agents/delegate (an agent token): a narrowed child agent (auth/delegation.ts decides),
- * audited before it is created.
+ * audited before it is created. Every refusal (401/403/409/422: not an agent token, bad body,
+ * wider scope, longer TTL, too deep, id taken, parent gone) is audited too, as `agent.delegate`
+ * outcome `denied` with its `error_code`, before it is answered: no audit line, 503.
  */
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import type { JsonValue } from '../../../sandbox/json.ts';
 import { AGENT_ID_PATTERN, TOOL_GLOB_PATTERN } from '../../auth/agents.ts';
 import { decideDelegation } from '../../auth/delegation.ts';
 import { AGENT_RATE_LIMIT_MAX } from '../../config.ts';
 import type { CoreContext } from '../../context.ts';
-import { gwError } from '../../errors.ts';
-import { auditThen, type GatewayEvent } from '../../events.ts';
+import { GatewayError, gwError } from '../../errors.ts';
+import { auditThen, recordOrRefuse, type GatewayEvent } from '../../events.ts';
 import { actor, principalOf, requirePrincipal } from '../auth.ts';
 import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
@@ -48,15 +51,57 @@ export function agentRoutes(ctx: CoreContext): Router {
     },
   }, 'POST /agents/delegate');
 
-  r.post('/agents/delegate', requirePrincipal(ctx, ['agent']), async (req, res) => {
+  // any valid token reaches the handler, so that a refusal to a non-agent token is audited too
+  r.post('/agents/delegate', requirePrincipal(ctx, ['agent', 'admin', 'user']), async (req, res) => {
+    let refused: unknown; // an error thrown by a check (not by the audit write or the apply)
+    try {
+      await delegate(req, res, (error) => (refused = error));
+    } catch (error) {
+      if (error === refused && error instanceof GatewayError) await auditRefusal(res, req.body, error);
+      throw error;
+    }
+  });
+
+  /** The audit line of a refused delegation: the caller, the reason code, and only validated request fields. */
+  const auditRefusal = (res: Response, body: unknown, error: GatewayError): Promise<void> => {
     const caller = principalOf(res);
-    const body = delegateBody(req);
-    if (caller.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN', 'Only an agent token may delegate.');
+    const b = body !== null && typeof body === 'object' ? body as Record<string, unknown> : {};
+    const requested = typeof b['agent_id'] === 'string' && new RegExp(AGENT_ID_PATTERN).test(b['agent_id']) ? b['agent_id'] : undefined;
+    const extra = (k: string): Record<string, JsonValue> => {
+      const v = error.extras[k];
+      return Array.isArray(v) ? { [k]: v.map(String) } : typeof v === 'number' ? { [k]: v } : {};
+    };
+    return recordOrRefuse(ctx.events, {
+      type: 'agent.delegate', actor: actor(res), outcome: 'denied', requestId: requestIdOf(res),
+      data: {
+        error_code: error.code, status: error.status,
+        ...(requested === undefined ? {} : { agent_id: requested }),
+        ...(caller.kind === 'agent' ? { parent_id: caller.agentId, ...(caller.chain?.length ? { chain: [...caller.chain] } : {}) } : {}),
+        ...extra('wider'), ...extra('max_ttl_seconds'), ...extra('max_depth'),
+      },
+    } satisfies GatewayEvent);
+  };
+
+  const delegate = async (req: Request, res: Response, check: (error: unknown) => void): Promise<void> => {
+    const checked = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (error) {
+        check(error);
+        throw error;
+      }
+    };
+    const caller = principalOf(res);
+    const parentId = checked(() => {
+      if (caller.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN', 'Only an agent token may delegate.');
+      return caller.agentId;
+    });
+    const body = checked(() => delegateBody(req));
     const created = await auditThen(ctx.events, {
-      plan: () => {
+      plan: () => checked(() => {
         const now = ctx.now();
         // re-read inside the serialized change: a parent revoked since authentication cannot delegate
-        const parent = ctx.agents.current(caller.agentId, now);
+        const parent = ctx.agents.current(parentId, now);
         if (parent === undefined) throw gwError('GW_ERR_INVALID_TOKEN', 'The bearer token is invalid, expired or revoked.');
         const d = decideDelegation({ ...parent, chain: parent.chain ?? [] }, { tools: body.tools, ttlSeconds: body.ttl_seconds }, now);
         if (!d.ok) {
@@ -75,22 +120,22 @@ export function agentRoutes(ctx: CoreContext): Router {
         }
         if (ctx.agents.list().some((a) => a.agent_id === body.agent_id)) throw gwError('GW_ERR_CONFLICT', 'That agent id exists.');
         return { now, chain: d.chain };
-      },
+      }),
       event: ({ now, chain }): GatewayEvent => ({
         type: 'agent.delegate', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
         data: {
-          agent_id: body.agent_id, parent_id: caller.agentId, chain: [...chain], tools: body.tools,
+          agent_id: body.agent_id, parent_id: parentId, chain: [...chain], tools: body.tools,
           expires_at: new Date(now + body.ttl_seconds * 1000).toISOString(),
         },
       }),
       apply: ({ now, chain }) => {
-        const out = ctx.agents.create(body.agent_id, body.tools, body.ttl_seconds, actor(res), now, undefined, caller.agentId);
+        const out = ctx.agents.create(body.agent_id, body.tools, body.ttl_seconds, actor(res), now, undefined, parentId);
         if (!out) throw gwError('GW_ERR_CONFLICT', 'That agent id exists.');
         return { ...out, chain };
       },
     });
     res.status(201).json({ agent_id: body.agent_id, token: created.token, expires_at: new Date(created.expiresAt).toISOString(), chain: [...created.chain] });
-  });
+  };
 
   r.post('/admin/agents', admin, async (req, res) => {
     const body = createBody(req);
