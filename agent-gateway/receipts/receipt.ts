@@ -80,7 +80,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 /**
  * Checks one receipt against a public key (PEM). Shape problems name their field; a kid that is
  * not the key's names `kid`; a valid shape whose signature fails names `sig` (an edited signed
- * field and an edited signature cannot be told apart by the signature alone).
+ * field and an edited signature cannot be told apart by the signature alone: receipts/diagnose.ts
+ * names the edited field when a reference value restores the signature).
  */
 export function verifyReceipt(receipt: unknown, publicKeyPem: string): VerifyResult {
   if (receipt === null || typeof receipt !== 'object' || Array.isArray(receipt)) return { ok: false, field: '', message: 'not an object' };
@@ -104,7 +105,15 @@ export function verifyReceipt(receipt: unknown, publicKeyPem: string): VerifyRes
     return { ok: false, field: 'key', message: 'the public key is not a PEM key' };
   }
   if (kidOf(key) !== r['kid']) return { ok: false, field: 'kid', message: `signed by key ${String(r['kid'])}, not by this key (${kidOf(key)})` };
+  return signatureHolds(r, key) ? { ok: true } : { ok: false, field: 'sig', message: 'the signature does not match the signed fields (a field or the signature was changed)' };
+}
+
+/** The Ed25519 check alone: `sig` over the canonical JSON of every other field (no shape checks). */
+export function signatureHolds(r: Readonly<Record<string, unknown>>, key: KeyObject): boolean {
   const { sig, ...rest } = r;
-  const good = verify(null, Buffer.from(canonicalJson(rest), 'utf8'), key, Buffer.from(String(sig), 'base64url'));
-  return good ? { ok: true } : { ok: false, field: 'sig', message: 'the signature does not match the signed fields (a field or the signature was changed)' };
+  try {
+    return verify(null, Buffer.from(canonicalJson(rest), 'utf8'), key, Buffer.from(String(sig), 'base64url'));
+  } catch {
+    return false; // a value canonical JSON cannot write (a restored candidate) verifies nothing
+  }
 }
