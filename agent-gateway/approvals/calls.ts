@@ -4,7 +4,7 @@
  * terminal states (ok, error, rejected, expired) never change again.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { JsonValue } from '../../sandbox/json.ts';
+import type { JsonObject, JsonValue } from '../../sandbox/json.ts';
 
 export type CallStatus = 'pending_approval' | 'running' | 'ok' | 'error' | 'rejected' | 'expired';
 
@@ -20,6 +20,8 @@ export interface CallRecord {
   readonly duration_ms: number | null;
   readonly created_at: string;
   readonly updated_at: string;
+  /** the signed receipt of a call that finished ok (absent: none was issued) */
+  readonly receipt?: JsonObject;
 }
 
 export interface CallUpdate {
@@ -30,6 +32,8 @@ export interface CallUpdate {
   readonly result?: JsonValue;
   readonly error?: CallError;
   readonly duration_ms?: number;
+  /** the call's signed receipt (status ok), stored in the same write as the result */
+  readonly receipt?: JsonObject;
 }
 
 export type CallPutResult = { ok: true; record: CallRecord } | { ok: false; code: 'GW_ERR_CONFLICT'; message: string };
@@ -78,9 +82,9 @@ export class CallStore {
   constructor(db: DatabaseSync, options: { now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
     this.#select = db.prepare('SELECT agent_id, tool, status FROM tool_calls WHERE call_id = ?');
-    this.#insert = db.prepare(`INSERT INTO tool_calls (call_id, agent_id, tool, status, result, error, duration_ms, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.#update = db.prepare('UPDATE tool_calls SET status = ?, result = ?, error = ?, duration_ms = ?, updated_at = ? WHERE call_id = ?');
+    this.#insert = db.prepare(`INSERT INTO tool_calls (call_id, agent_id, tool, status, result, error, duration_ms, created_at, updated_at, receipt)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#update = db.prepare('UPDATE tool_calls SET status = ?, result = ?, error = ?, duration_ms = ?, updated_at = ?, receipt = ? WHERE call_id = ?');
     this.#getAll = db.prepare('SELECT * FROM tool_calls WHERE call_id = ?');
     this.#forAgent = db.prepare('SELECT * FROM tool_calls WHERE agent_id = ? ORDER BY created_at, call_id');
     this.#deleteForAgent = db.prepare('DELETE FROM tool_calls WHERE agent_id = ?');
@@ -96,6 +100,7 @@ export class CallStore {
     if (result !== null && result.length > CALL_RESULT_MAX_CHARS) throw new RangeError('call result too large to store');
     const error = u.error === undefined ? null : JSON.stringify({ code: String(u.error.code), message: String(u.error.message) });
     const duration = u.duration_ms === undefined ? null : Math.max(0, Math.round(u.duration_ms));
+    const receipt = u.receipt === undefined ? null : JSON.stringify(u.receipt);
     const now = this.#now();
     const mem = this.#running.get(u.call_id);
     const row = mem === undefined ? this.#select.get(u.call_id) : { agent_id: mem.agent_id, tool: mem.tool, status: 'running' };
@@ -104,7 +109,7 @@ export class CallStore {
         this.#running.set(u.call_id, { agent_id: u.agent_id, tool: u.tool, created_at: now });
         return { ok: true, record: runningRecord(u.call_id, { agent_id: u.agent_id, tool: u.tool, created_at: now }) };
       }
-      this.#insert.run(u.call_id, u.agent_id, u.tool, u.status, result, error, duration, now, now);
+      this.#insert.run(u.call_id, u.agent_id, u.tool, u.status, result, error, duration, now, now, receipt);
     } else {
       const from = String(row['status']) as CallStatus;
       if (row['agent_id'] !== u.agent_id || row['tool'] !== u.tool) {
@@ -115,9 +120,9 @@ export class CallStore {
       }
       if (mem !== undefined) {
         this.#running.delete(u.call_id);
-        this.#insert.run(u.call_id, u.agent_id, u.tool, u.status, result, error, duration, mem.created_at, now);
+        this.#insert.run(u.call_id, u.agent_id, u.tool, u.status, result, error, duration, mem.created_at, now, receipt);
       } else {
-        this.#update.run(u.status, result, error, duration, now, u.call_id);
+        this.#update.run(u.status, result, error, duration, now, receipt, u.call_id);
       }
     }
     return { ok: true, record: this.get(u.call_id) as CallRecord };
@@ -162,5 +167,6 @@ function toRecord(row: Record<string, unknown>): CallRecord {
     duration_ms: num === null ? null : Number(num),
     created_at: new Date(Number(row['created_at'])).toISOString(),
     updated_at: new Date(Number(row['updated_at'])).toISOString(),
+    ...(typeof row['receipt'] === 'string' ? { receipt: JSON.parse(row['receipt']) as JsonObject } : {}),
   };
 }

@@ -55,4 +55,9 @@ export const APPROVAL_MIGRATIONS: readonly Migration[] = [
     // the tool definition (manifest + handler) sha256 a queued call was admitted against
     sql: 'ALTER TABLE approvals ADD COLUMN definition_sha256 TEXT',
   },
+  {
+    id: 'approvals-005-call-receipt',
+    // the signed receipt (receipts/receipt.ts) of a call that finished ok, shown by GET /tools/calls/:id
+    sql: 'ALTER TABLE tool_calls ADD COLUMN receipt TEXT',
+  },
 ];

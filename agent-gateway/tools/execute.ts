@@ -91,7 +91,18 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
     body = { status: 'error', call_id: callId, error: { code: result.code, message: result.message } };
   }
   if (body.status === 'ok') {
-    svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'ok', result: body.result, duration_ms: durationMs });
+    // signed now and stored with the result, so GET /tools/calls/:id shows the very receipt the call returns
+    const receipt = svc.receipts?.sign({
+      v: 1, call_id: callId, agent_id: agentId, chain: [...input.chain], tool: name,
+      args_sha256: eventData.args_sha256, result_sha256: sha256Json(body.result),
+      decision: input.approvalId === undefined ? 'allow' : 'require_approval', rule_id: input.ruleId,
+      policy_version: input.policyVersion, ts: new Date(svc.now()).toISOString(),
+    });
+    if (receipt !== undefined) body = { ...body, receipt };
+    svc.calls.put({
+      call_id: callId, agent_id: agentId, tool: name, status: 'ok', result: body.result, duration_ms: durationMs,
+      ...(receipt === undefined ? {} : { receipt: { ...receipt, chain: [...receipt.chain] } }),
+    });
   } else {
     svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'error', error: body.error, duration_ms: durationMs });
   }
@@ -101,14 +112,5 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
     outcome: body.status === 'ok' ? 'ok' : 'error',
     data: { ...eventData, backend, duration_ms: durationMs, ...(body.status === 'error' ? { error_code: body.error.code } : {}) },
   });
-  if (body.status === 'ok' && svc.receipts !== undefined) {
-    const receipt = svc.receipts.sign({
-      v: 1, call_id: callId, agent_id: agentId, chain: [...input.chain], tool: name,
-      args_sha256: eventData.args_sha256, result_sha256: sha256Json(body.result),
-      decision: input.approvalId === undefined ? 'allow' : 'require_approval', rule_id: input.ruleId,
-      policy_version: input.policyVersion, ts: new Date(svc.now()).toISOString(),
-    });
-    return { ...body, receipt };
-  }
   return body;
 }
