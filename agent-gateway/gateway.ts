@@ -34,6 +34,7 @@ import { alertRoutes } from './http/routes/alerts.ts';
 import { approvalRoutes } from './http/routes/approvals.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { governanceRoutes } from './http/routes/governance.ts';
+import { agentViewRoutes } from './http/routes/agents-view.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { consoleRoutes } from './http/routes/console.ts';
 import { mcpRoutes } from './http/routes/mcp.ts';
@@ -243,7 +244,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   });
   shipper?.start();
   const app = createApp(ctx, [
-    toolRoutes(ctx, tools), mcpRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), auditRoutes(ctx, audit),
+    toolRoutes(ctx, tools), mcpRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), agentViewRoutes(ctx, tools), auditRoutes(ctx, audit),
     chatRoutes(ctx, providers), providerRoutes(ctx, providers), redactionRoutes(ctx, providers), privacyRoutes(ctx, providers, tools, audit),
     alertRoutes(ctx, alerts),
     metricsRoutes(ctx, metrics, { workers: workerHealth, approvalsPending: () => tools.approvals.pendingCount() }),

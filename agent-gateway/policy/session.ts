@@ -13,7 +13,7 @@
  * A rules-engine deny stays a deny (its rule id decides). A document without `taint` and
  * `risk` decides exactly as before.
  */
-import type { RiskLevel, PolicyDoc } from './types.ts';
+import type { RiskLevel, PolicyDoc, TaintRule } from './types.ts';
 
 export const RISK_DENY_RULE = 'risk:deny';
 export const RISK_ESCALATE_RULE = 'risk:escalate';
@@ -65,16 +65,22 @@ export function riskOf(doc: PolicyDoc, input: Pick<SessionInput, 'risk' | 'histo
   return { level: input.risk, points: r.scores[input.risk], score };
 }
 
+/** The newest call within the rule's window that carried one of its `on` tags (undefined: the rule is not tripped). */
+export function newestTaintingCall(rule: TaintRule, history: readonly SessionCall[], now: number): SessionCall | undefined {
+  const since = now - rule.window_seconds * 1000;
+  let newest: SessionCall | undefined;
+  for (const h of history) {
+    if (h.ts > since && h.ts <= now && rule.on.some((t) => h.tags.includes(t)) && (newest === undefined || h.ts > newest.ts)) newest = h;
+  }
+  return newest;
+}
+
 /** The taint rule that blocks this tool now and the newest call that tainted the principal. */
 export function taintOf(doc: PolicyDoc, input: Pick<SessionInput, 'tags' | 'history' | 'now'>):
   { ruleId: string; taintedBy: string; until: number } | undefined {
   for (const rule of doc.taint ?? []) {
     if (!rule.block.some((t) => input.tags.includes(t))) continue;
-    const since = input.now - rule.window_seconds * 1000;
-    let newest: SessionCall | undefined;
-    for (const h of input.history) {
-      if (h.ts > since && h.ts <= input.now && rule.on.some((t) => h.tags.includes(t)) && (newest === undefined || h.ts > newest.ts)) newest = h;
-    }
+    const newest = newestTaintingCall(rule, input.history, input.now);
     if (newest !== undefined) return { ruleId: rule.id, taintedBy: newest.call_id, until: newest.ts + rule.window_seconds * 1000 };
   }
   return undefined;

@@ -269,3 +269,80 @@ test('receipts: a 200 carries a receipt that verifies with GET /receipts/key ove
     await gw.stop(true);
   }
 });
+
+test('GET /admin/agents/:id shows the live risk_score and taint of the agent\'s principal, its parent and chain; the list shows the parent', async () => {
+  let clock = Date.parse('2026-12-02T12:00:00Z');
+  const gw = await startGateway({ env: { PALISADE_TOOLS_DIR: toolsDir() }, now: () => clock });
+  try {
+    const admin = (await loginAdmin(gw.url)).token;
+    await setPolicy(gw, admin, {
+      ...TAINT_POLICY,
+      risk: { scores: { low: 1, medium: 10, high: 30, critical: 100 }, window_seconds: 60, escalate_at: 50, deny_at: 100 },
+    });
+    const lead = await createAgent(gw.url, admin, 'lead', ['vault.read', 'web.post', 'ops.heavy', 'note.read'], 3600);
+    await createAgent(gw.url, admin, 'calm', ['note.read']);
+    const view = async (id: string) => {
+      const res = await call(gw.url, 'GET', `/admin/agents/${id}`, { token: admin });
+      assert.equal(res.status, 200, res.text);
+      return res.body;
+    };
+    const fresh = await view('lead');
+    assert.equal(fresh.risk_score, 0);
+    assert.deepEqual(fresh.tainted, []);
+    assert.deepEqual(fresh.risk, { window_seconds: 60, escalate_at: 50, deny_at: 100 });
+    assert.equal(fresh.parent, null);
+    assert.equal(fresh.principal, 'lead');
+    assert.match(fresh.policy_version, /^[0-9a-f]{64}$/);
+
+    const child = await call(gw.url, 'POST', '/agents/delegate', { token: lead, body: { agent_id: 'helper', tools: ['vault.read', 'ops.heavy'], ttl_seconds: 600 } });
+    assert.equal(child.status, 201, child.text);
+    const helper = String(child.body.token);
+    const run = (token: string, tool: string) => call(gw.url, 'POST', '/tools/call', { token, body: { tool, args: { text: 'x' } } });
+    assert.equal((await run(lead, 'ops.heavy')).status, 200);
+    clock += 10_000;
+    const read = await run(helper, 'vault.read');
+    assert.equal(read.status, 200, read.text);
+
+    // the child's secret read taints the chain's principal; both views show the same state
+    for (const id of ['lead', 'helper']) {
+      const v = await view(id);
+      assert.equal(v.principal, 'lead', id);
+      assert.equal(v.risk_score, 11, `${id}: medium 10 + low 1`);
+      assert.deepEqual(v.tainted, [{
+        rule_id: 'no-exfil', tainted_by: read.body.call_id, tool: 'vault.read', since: new Date(clock).toISOString(),
+        until: new Date(clock + 600_000).toISOString(), blocks: ['writes:external'],
+      }], id);
+    }
+    const h = await view('helper');
+    assert.equal(h.parent, 'lead');
+    assert.deepEqual(h.chain, ['lead']);
+    assert.deepEqual(h.tools, ['vault.read', 'ops.heavy']);
+    const other = await view('calm');
+    assert.equal(other.risk_score, 0, 'another principal is unaffected');
+    assert.deepEqual(other.tainted, []);
+    // the view agrees with the decision: the write is denied, naming the same call
+    const denied = await run(lead, 'web.post');
+    assert.equal(denied.body.tainted_by, read.body.call_id);
+
+    // the risk window slides (60 s), the taint window (600 s) has not
+    clock += 55_000;
+    const slid = await view('lead');
+    assert.equal(slid.risk_score, 1, 'the medium call is out of the window');
+    assert.equal(slid.tainted.length, 1);
+    clock += 600_000;
+    const clean = await view('helper');
+    assert.equal(clean.risk_score, 0);
+    assert.deepEqual(clean.tainted, []);
+
+    const list = await call(gw.url, 'GET', '/admin/agents', { token: admin });
+    const byId = new Map(list.body.agents.map((a: { agent_id: string }) => [a.agent_id, a]));
+    assert.equal((byId.get('helper') as { parent: unknown }).parent, 'lead');
+    assert.equal((byId.get('lead') as { parent: unknown }).parent, null);
+
+    assert.equal((await call(gw.url, 'GET', '/admin/agents/nobody', { token: admin })).status, 404);
+    assert.equal((await call(gw.url, 'GET', '/admin/agents/Bad:Id', { token: admin })).status, 404);
+    assert.equal((await call(gw.url, 'GET', '/admin/agents/lead', { token: lead })).status, 403, 'agents cannot read the admin view');
+  } finally {
+    await gw.stop(true);
+  }
+});

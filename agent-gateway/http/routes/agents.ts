@@ -9,7 +9,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { JsonValue } from '../../../sandbox/json.ts';
-import { AGENT_ID_PATTERN, TOOL_GLOB_PATTERN } from '../../auth/agents.ts';
+import { AGENT_ID_PATTERN, TOOL_GLOB_PATTERN, type AgentInfo } from '../../auth/agents.ts';
 import { decideDelegation } from '../../auth/delegation.ts';
 import { AGENT_RATE_LIMIT_MAX } from '../../config.ts';
 import type { CoreContext } from '../../context.ts';
@@ -20,6 +20,19 @@ import { requestIdOf } from '../locals.ts';
 import { bodyValidator, param } from '../validate-body.ts';
 
 export { TOOL_GLOB_PATTERN };
+
+/**
+ * An agent as GET /admin/agents lists it: its effective bucket (its own, or the
+ * PALISADE_AGENT_RATE_LIMIT default), its delegation `chain` (root first) and `parent`.
+ */
+export function agentListing(ctx: CoreContext, a: AgentInfo): Record<string, unknown> {
+  const { agentBurst, agentRatePerSecond } = ctx.config.governance;
+  const chain = ctx.agents.chainOf(a.agent_id);
+  return {
+    ...a, rate_limit: a.rate_limit === null ? { burst: agentBurst, per_second: agentRatePerSecond, source: 'default' } : { ...a.rate_limit, source: 'agent' },
+    parent: chain.at(-1) ?? null, chain,
+  };
+}
 
 export function agentRoutes(ctx: CoreContext): Router {
   const r = Router();
@@ -41,7 +54,6 @@ export function agentRoutes(ctx: CoreContext): Router {
       },
     },
   }, 'POST /admin/agents');
-  const { agentBurst, agentRatePerSecond } = ctx.config.governance;
   const delegateBody = bodyValidator<{ agent_id: string; tools: string[]; ttl_seconds: number }>({
     type: 'object', additionalProperties: false, required: ['agent_id', 'tools', 'ttl_seconds'],
     properties: {
@@ -165,12 +177,7 @@ export function agentRoutes(ctx: CoreContext): Router {
   });
 
   r.get('/admin/agents', admin, (_req, res) => {
-    // the effective bucket of each agent: its own, or the PALISADE_AGENT_RATE_LIMIT default
-    res.json({
-      agents: ctx.agents.list().map((a) => ({
-        ...a, rate_limit: a.rate_limit === null ? { burst: agentBurst, per_second: agentRatePerSecond, source: 'default' } : { ...a.rate_limit, source: 'agent' },
-      })),
-    });
+    res.json({ agents: ctx.agents.list().map((a) => agentListing(ctx, a)) });
   });
 
   r.delete('/admin/agents/:id', admin, async (req, res) => {
