@@ -1,23 +1,26 @@
 /**
- * `palisade policy test FILE.json`: runs a table of cases against a policy document offline,
- * through the gateway's own decision code (policy/gate.ts gatePolicy: rules, then taint and
- * risk from the case's history), with no gateway. Exit 1 with a diff on any mismatch.
+ * `palisade policy test FILE.yaml|FILE.json`: runs a table of cases against a policy document
+ * offline, through the gateway's own decision code (policy/gate.ts gatePolicy: rules, then
+ * taint and risk from the case's history), with no gateway. Exit 1 with a diff on any mismatch.
  *
- * File: {policy, tools?: {name: {risk?, requires_approval?, tags?}}, cases: [{name?, agent,
- * chain?, history?: [{tool, ago_seconds?}], call: {tool, args?}, expect, rule_id?}]}
+ * File (policy-cases.ts checks it, JSON or YAML alike): {policy, tools?: {name: {risk?,
+ * requires_approval?, tags?}}, cases: [{name?, agent, chain?, history?: [{tool, ago_seconds?}],
+ * call: {tool, args?}, expect, rule_id?}]}
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { AgentCircuitBreaker } from '../../agent-gateway/policy/circuit-breaker.ts';
 import { gatePolicy } from '../../agent-gateway/policy/gate.ts';
 import type { SessionCall } from '../../agent-gateway/policy/session.ts';
 import { validatePolicy } from '../../agent-gateway/policy/validate.ts';
 import { parse } from './args.ts';
+import { CASE_FILE_MAX_BYTES, parseCaseFile, type ToolInfo } from './policy-cases.ts';
 import { EXIT, EXIT_CODES_HELP, usageError, type Command, type Group } from './types.ts';
 
-const TEST_HELP = `Usage: palisade policy test FILE.json
+const TEST_HELP = `Usage: palisade policy test FILE.yaml|FILE.json
 
 Runs each case of FILE against its policy document with the gateway's decision code (rules,
-taint rules, cumulative risk), offline. FILE:
+taint rules, cumulative risk), offline. FILE is YAML (.yaml, .yml: plain data only, no tags,
+at most 64 aliases) or JSON (any other name), at most 1 MiB, of this shape:
   { "policy": { "rules": [...], "taint": [...], "risk": {...} },
     "tools": { "vault.read": { "risk": "low", "tags": ["reads:secret"] } },
     "cases": [ { "name": "...", "agent": "bot", "chain": [], "history": [{ "tool": "vault.read", "ago_seconds": 10 }],
@@ -25,13 +28,29 @@ taint rules, cumulative risk), offline. FILE:
 A tool missing from "tools" is low risk, no approval, no tags.
 
 ${EXIT_CODES_HELP}
+  (2 here: FILE is unreadable, not plain YAML/JSON, or not of this shape; every problem is listed)
   (1 here: a case did not get its expected decision)`;
 
-type Level = 'low' | 'medium' | 'high';
-interface ToolInfo { risk?: Level; requires_approval?: boolean; tags?: string[] }
-interface Case {
-  name?: string; agent: string; chain?: string[]; history?: Array<{ tool: string; ago_seconds?: number }>;
-  call: { tool: string; args?: unknown }; expect: 'allow' | 'deny' | 'require_approval'; rule_id?: string;
+/** At most CASE_FILE_MAX_BYTES of a regular file (larger → a usage error, nothing parsed). */
+function readCaseText(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw usageError(`cannot read ${file}: ${(error as Error).message.slice(0, 200)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw usageError(`${file} is not a regular file`);
+    if (st.size > CASE_FILE_MAX_BYTES) throw usageError(`${file} is larger than ${CASE_FILE_MAX_BYTES} bytes`);
+    const buf = Buffer.alloc(CASE_FILE_MAX_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n > CASE_FILE_MAX_BYTES) throw usageError(`${file} is larger than ${CASE_FILE_MAX_BYTES} bytes`);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const test: Command = {
@@ -41,18 +60,17 @@ const test: Command = {
     const p = parse(argv, {}, { min: 1, max: 1 });
     if (p.help) return (io.out(`${TEST_HELP}\n`), EXIT.OK);
     const file = p.positionals[0] as string;
-    let raw: { policy?: unknown; tools?: Record<string, ToolInfo>; cases?: Case[] };
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
-    } catch (error) {
-      throw usageError(`cannot read ${file} as JSON: ${(error as Error).message.slice(0, 200)}`);
+    const parsed = parseCaseFile(readCaseText(file), /\.ya?ml$/i.test(file) ? 'yaml' : 'json');
+    if (!parsed.ok) {
+      for (const problem of parsed.problems) io.err(`${file}: ${problem}\n`);
+      return EXIT.USAGE;
     }
+    const raw = parsed.file;
     const v = validatePolicy(raw.policy);
     if (!v.ok) {
       for (const e of v.errors) io.err(`policy${e.instancePath}: ${e.message}\n`);
       return EXIT.USAGE;
     }
-    if (!Array.isArray(raw.cases)) throw usageError('"cases" must be a list');
     const tools = raw.tools ?? {};
     const info = (name: string) => (Object.hasOwn(tools, name) ? tools[name] as ToolInfo : {});
     const now = Date.parse('2026-01-01T00:00:00Z');
@@ -87,7 +105,7 @@ export const policyGroup: Group = {
   help: `Usage: palisade policy <command>
 
 Commands:
-  test FILE.json   ${test.summary}
+  test FILE.yaml|FILE.json   ${test.summary}
 
 ${EXIT_CODES_HELP}`,
   commands: { test },
