@@ -24,6 +24,7 @@ import { rssMiB, startServer, treeRssMiB, type Server } from './bench/procs.ts';
 import { formatTable, machine, ratios, type Row } from './bench/report.ts';
 import { addEvalTool, BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER_BODY, EVAL_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
 import { runSoak } from './bench/soak.ts';
+import { governanceRows } from './bench/governance-row.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
 const ROOT = here('../');
@@ -260,6 +261,8 @@ async function main(): Promise<void> {
     }
     rows.push({ id: c.id, label: c.label, target: 'gateway', connections: spec.connections, ...r, rssBeforeMiB: before, rssAfterMiB: after, treeRssAfterMiB: tree, ...(c.note === undefined ? {} : { note: c.note }) });
   }
+  rows.push(...await governanceRows({ base: gw.base, adminToken: prepared.adminToken, agentToken: prepared.echoAgentToken, connections, durationSeconds: duration, // issue 14
+    measure: async (spec) => { const m = await measured(gw.server, spec); return { ...m.r, rssBeforeMiB: m.before, rssAfterMiB: m.after, treeRssAfterMiB: m.tree }; } }));
   const rssEnd = rssMiB(gw.server.pid);
   if (wantDocker) {
     log('docker cold: fresh container per call');

@@ -34,7 +34,7 @@ test('bench --quick completes against the real gateway and both baselines, print
     rows: Array<{ id: string; reqPerSec: number; unexpected: number; ratio_vs_node_http: number; ratio_vs_express: number; rssAfterMiB: number }>;
   };
   const ids = record.rows.map((r) => r.id);
-  assert.deepEqual(ids, ['baseline-http', 'baseline-express', 'baseline-express-1', 'health', 'auth-noop', 'echo-isolate', 'echo-isolate-1', 'echo-mcp', 'login', 'audit-burst']);
+  assert.deepEqual(ids, ['baseline-http', 'baseline-express', 'baseline-express-1', 'health', 'auth-noop', 'echo-isolate', 'echo-isolate-1', 'echo-mcp', 'login', 'audit-burst', 'echo-plain-pair', 'echo-governed']);
   for (const r of record.rows) {
     assert.ok(r.reqPerSec > 0 && Number.isFinite(r.ratio_vs_node_http) && Number.isFinite(r.ratio_vs_express), JSON.stringify(r));
     assert.equal(r.unexpected, 0, `${r.id}: every response had the expected status`);
