@@ -111,6 +111,7 @@ function startBackends(config: Config, logger: Logger, registry: ToolRegistry): 
       poolSize: config.dockerPool.poolSize, jobsPerContainer: config.dockerPool.jobsPerContainer,
       maxJobsPerContainer: config.dockerPool.maxJobsPerContainer, maxContainerAgeMs: config.dockerPool.maxContainerAgeMs,
       maxWorkerHeapBytes: config.dockerPool.maxWorkerHeapBytes,
+      runtime: config.dockerRuntime, // issue 20: runc | runsc (gVisor) | auto
       log: (line) => logger.info('docker', { line }),
     });
   return { isolate, docker };
@@ -204,10 +205,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
     governance: new GovernanceState(db),
     receipts: loadReceiptSigner(config.dataDir, config.receiptKeyPem),
     chainOf: (agentId) => agents.chainOf(agentId),
-    agentScope: (agentId) => {
-      const a = agents.list().find((x) => x.agent_id === agentId);
-      return a === undefined || Date.parse(a.expires_at) <= now() ? undefined : a.tools;
-    },
+    agentScope: (agentId) => agents.scopeOf(agentId, now()),
     background: new Set(),
     onBackgroundError: (error) => logger.error('approved call failed in the background', { error: error instanceof Error ? error.message : String(error) }),
   };

@@ -68,13 +68,34 @@ export class AgentStore {
     this.#byId = db.prepare('SELECT agent_id, tools, expires_at, parent_id FROM agents WHERE agent_id = ?');
   }
 
+  /** admin-path statements, prepared once on first use (issue 12: no per-request prepare) */
+  readonly #stmts = new Map<string, StatementSync>();
+  #stmt(sql: string): StatementSync {
+    let st = this.#stmts.get(sql);
+    if (st === undefined) {
+      st = this.#db.prepare(sql);
+      this.#stmts.set(sql, st);
+    }
+    return st;
+  }
+
+  /**
+   * The agent's own tool globs while its row exists and has not expired at `now`, else
+   * undefined (one indexed row read; replaces a scan of every agent per approved call).
+   */
+  scopeOf(agentId: string, now: number): readonly string[] | undefined {
+    const row = this.#byId.get(agentId);
+    if (row === undefined || Number(row['expires_at']) <= now) return undefined;
+    return parseTools(row['tools']);
+  }
+
   /** undefined when the id is taken; `parentId`: a delegated agent (checked by the caller, auth/delegation.ts) */
   create(agentId: string, tools: readonly string[], ttlSeconds: number, createdBy: string, now: number, rateLimit?: AgentRateLimit,
     parentId?: string): { token: string; expiresAt: number } | undefined {
     const token = newToken('agent');
     const expiresAt = now + ttlSeconds * 1000;
-    const res = this.#db
-      .prepare('INSERT OR IGNORE INTO agents (agent_id, tools, token_hash, created_by, created_at, expires_at, rate_burst, rate_per_second, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    const res = this
+      .#stmt('INSERT OR IGNORE INTO agents (agent_id, tools, token_hash, created_by, created_at, expires_at, rate_burst, rate_per_second, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(agentId, JSON.stringify(tools), hashToken(token), createdBy, now, expiresAt, rateLimit?.burst ?? null, rateLimit?.perSecond ?? null, parentId ?? null);
     return Number(res.changes) === 1 ? { token, expiresAt } : undefined;
   }
@@ -126,7 +147,7 @@ export class AgentStore {
   }
 
   list(): AgentInfo[] {
-    return this.#db.prepare('SELECT * FROM agents ORDER BY agent_id').all().map((r) => ({
+    return this.#stmt('SELECT * FROM agents ORDER BY agent_id').all().map((r) => ({
       agent_id: String(r['agent_id']),
       tools: parseTools(r['tools']),
       created_by: String(r['created_by']),
@@ -147,20 +168,20 @@ export class AgentStore {
   /** Deletes the agent and every agent delegated from it, at any depth. */
   delete(agentId: string): boolean {
     if (this.#parentOf.get(agentId) === undefined) return false;
-    const res = this.#db.prepare(`WITH RECURSIVE d(id) AS (SELECT ? UNION SELECT a.agent_id FROM agents a JOIN d ON a.parent_id = d.id)
+    const res = this.#stmt(`WITH RECURSIVE d(id) AS (SELECT ? UNION SELECT a.agent_id FROM agents a JOIN d ON a.parent_id = d.id)
       DELETE FROM agents WHERE agent_id IN (SELECT id FROM d)`).run(agentId);
     return Number(res.changes) >= 1;
   }
 
   /** The agent id a token belongs to (read-only). */
   idByToken(token: string): string | undefined {
-    const row = this.#db.prepare('SELECT agent_id FROM agents WHERE token_hash = ?').get(hashToken(token));
+    const row = this.#stmt('SELECT agent_id FROM agents WHERE token_hash = ?').get(hashToken(token));
     return row === undefined ? undefined : String(row['agent_id']);
   }
 
   /** Revokes by the agent token itself (POST /admin/revoke). */
   deleteByToken(token: string): string | undefined {
-    const row = this.#db.prepare('SELECT agent_id FROM agents WHERE token_hash = ?').get(hashToken(token));
+    const row = this.#stmt('SELECT agent_id FROM agents WHERE token_hash = ?').get(hashToken(token));
     if (row === undefined) return undefined;
     this.delete(String(row['agent_id']));
     return String(row['agent_id']);

@@ -6,7 +6,7 @@
  * guessing the admin password cannot keep the owner out. The token alone grants nothing: the
  * password is still checked (one PBKDF2 hash).
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { hashToken, newToken, sameHash, tokenKind } from './tokens.ts';
 
 export const DEVICE_TTL_MS = 30 * 86_400_000;
@@ -15,33 +15,44 @@ export const DEVICES_PER_USER = 20;
 
 export class DeviceStore {
   readonly #db: DatabaseSync;
+  /** statements prepared once, on first use (issue 12: no per-request prepare) */
+  readonly #stmts = new Map<string, StatementSync>();
   constructor(db: DatabaseSync) {
     this.#db = db;
+  }
+
+  #stmt(sql: string): StatementSync {
+    let st = this.#stmts.get(sql);
+    if (st === undefined) {
+      st = this.#db.prepare(sql);
+      this.#stmts.set(sql, st);
+    }
+    return st;
   }
 
   /** the token's hash when it is a live device token of this username; else undefined */
   check(token: string | undefined, username: string, now: number): string | undefined {
     if (token === undefined || tokenKind(token) !== 'device') return undefined;
     const h = hashToken(token);
-    const row = this.#db.prepare('SELECT token_hash, username, expires_at FROM login_devices WHERE token_hash = ?').get(h);
+    const row = this.#stmt('SELECT token_hash, username, expires_at FROM login_devices WHERE token_hash = ?').get(h);
     if (row === undefined || !sameHash(String(row['token_hash']), h)) return undefined;
     if (String(row['username']) !== username || Number(row['expires_at']) <= now) return undefined;
-    this.#db.prepare('UPDATE login_devices SET last_used_at = ? WHERE token_hash = ?').run(now, h);
+    this.#stmt('UPDATE login_devices SET last_used_at = ? WHERE token_hash = ?').run(now, h);
     return h;
   }
 
   issue(username: string, now: number): string {
     const token = newToken('device');
-    this.#db.prepare('INSERT INTO login_devices (token_hash, username, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+    this.#stmt('INSERT INTO login_devices (token_hash, username, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(hashToken(token), username, now, now, now + DEVICE_TTL_MS);
-    this.#db.prepare(`DELETE FROM login_devices WHERE username = ? AND token_hash NOT IN
+    this.#stmt(`DELETE FROM login_devices WHERE username = ? AND token_hash NOT IN
       (SELECT token_hash FROM login_devices WHERE username = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`).run(username, username, DEVICES_PER_USER);
-    this.#db.prepare('DELETE FROM login_devices WHERE expires_at <= ?').run(now);
+    this.#stmt('DELETE FROM login_devices WHERE expires_at <= ?').run(now);
     return token;
   }
 
   deleteUser(username: string): number {
-    return Number(this.#db.prepare('DELETE FROM login_devices WHERE username = ?').run(username).changes);
+    return Number(this.#stmt('DELETE FROM login_devices WHERE username = ?').run(username).changes);
   }
 }
 

@@ -2,7 +2,7 @@
  * Kill switch, persisted in sqlite so it survives a restart. While `state().active` is true the
  * gateway refuses every tool execution path with 503 GW_ERR_KILL_SWITCH (`killSwitchGate`).
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { isPlainObject } from '../../sandbox/json.ts';
 
 export interface KillSwitchState {
@@ -19,6 +19,8 @@ export class KillSwitchStore {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
   #state: KillSwitchState;
+  /** prepared once, on first write (issue 12: no per-request prepare) */
+  #upsert: StatementSync | undefined;
 
   constructor(db: DatabaseSync, options: { now?: () => number } = {}) {
     this.#db = db;
@@ -40,9 +42,9 @@ export class KillSwitchStore {
 
   #write(active: boolean, reason: string | null, actor: string): KillSwitchState {
     const since = this.#now();
-    this.#db.prepare(`INSERT INTO kill_switch (id, active, reason, actor, since) VALUES (1, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET active = excluded.active, reason = excluded.reason, actor = excluded.actor, since = excluded.since`)
-      .run(active ? 1 : 0, reason, actor, since);
+    this.#upsert ??= this.#db.prepare(`INSERT INTO kill_switch (id, active, reason, actor, since) VALUES (1, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET active = excluded.active, reason = excluded.reason, actor = excluded.actor, since = excluded.since`);
+    this.#upsert.run(active ? 1 : 0, reason, actor, since);
     this.#state = Object.freeze({ active, reason, actor, since });
     return this.#state;
   }

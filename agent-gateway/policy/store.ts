@@ -3,7 +3,7 @@
  * returns the newest. Stored documents are re-validated on read: a row that no longer
  * validates is an error, never silently treated as "no rules".
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { EMPTY_POLICY, type PolicyDoc } from './types.ts';
 import { policyToJson, validatePolicy } from './validate.ts';
 
@@ -21,15 +21,26 @@ export class PolicyStore {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
   #cache: PolicyVersion | undefined;
+  /** statements prepared once, on first use (issue 12: no per-request prepare) */
+  readonly #stmts = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, options: { now?: () => number } = {}) {
     this.#db = db;
     this.#now = options.now ?? Date.now;
   }
 
+  #stmt(sql: string): StatementSync {
+    let st = this.#stmts.get(sql);
+    if (st === undefined) {
+      st = this.#db.prepare(sql);
+      this.#stmts.set(sql, st);
+    }
+    return st;
+  }
+
   get(): PolicyVersion {
     if (this.#cache !== undefined) return this.#cache;
-    const row = this.#db.prepare('SELECT version, doc, actor, created_at FROM policy_versions ORDER BY version DESC LIMIT 1').get();
+    const row = this.#stmt('SELECT version, doc, actor, created_at FROM policy_versions ORDER BY version DESC LIMIT 1').get();
     if (row === undefined) return { version: 0, doc: EMPTY_POLICY, actor: 'system', updated_at: 0 };
     const parsed = validatePolicy(JSON.parse(String(row['doc'])));
     if (!parsed.ok) throw new Error(`stored policy version ${String(row['version'])} is invalid`);
@@ -39,7 +50,7 @@ export class PolicyStore {
 
   /** The version number the next `put` will get (for the audit line written before it). */
   nextVersion(): number {
-    const row = this.#db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM policy_versions').get();
+    const row = this.#stmt('SELECT COALESCE(MAX(version), 0) AS v FROM policy_versions').get();
     return Number(row?.['v'] ?? 0) + 1;
   }
 
@@ -53,8 +64,8 @@ export class PolicyStore {
     if (!reparsed.ok) throw new Error('refusing to store an invalid policy document');
     const now = this.#now();
     const r = version === undefined
-      ? this.#db.prepare('INSERT INTO policy_versions (doc, actor, created_at) VALUES (?, ?, ?)').run(text, actor, now)
-      : this.#db.prepare('INSERT INTO policy_versions (version, doc, actor, created_at) VALUES (?, ?, ?, ?)').run(version, text, actor, now);
+      ? this.#stmt('INSERT INTO policy_versions (doc, actor, created_at) VALUES (?, ?, ?)').run(text, actor, now)
+      : this.#stmt('INSERT INTO policy_versions (version, doc, actor, created_at) VALUES (?, ?, ?, ?)').run(version, text, actor, now);
     const stored = Number(r.lastInsertRowid);
     this.#cache = { version: stored, doc: reparsed.doc, actor, updated_at: now };
     return stored;
@@ -62,7 +73,7 @@ export class PolicyStore {
 
   history(limit = 100): PolicyHistoryEntry[] {
     const n = Math.max(1, Math.min(1000, Math.trunc(limit)));
-    return this.#db.prepare('SELECT version, actor, created_at FROM policy_versions ORDER BY version DESC LIMIT ?').all(n)
+    return this.#stmt('SELECT version, actor, created_at FROM policy_versions ORDER BY version DESC LIMIT ?').all(n)
       .map((r) => ({ version: Number(r['version']), actor: String(r['actor']), created_at: Number(r['created_at']) }));
   }
 }
