@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { PROVIDER_ENV_KEYS, providerConfigFromEnv, type ProviderConfig } from '../providers/config.ts';
 import { DEFAULT_DOCKER_QUOTAS, parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
 import { DOCKER_POOL_VARIABLES, parseDockerPoolConfig, type DockerPoolConfig } from '../sandbox/docker/pool-config.ts';
+import { parseRuntimeSetting, type DockerRuntimeSetting } from '../sandbox/docker/runtime.ts';
 import { LIMITS } from '../sandbox/limits.ts';
 
 import type { SandboxMode } from '../sandbox/select-backend.ts';
@@ -30,6 +31,8 @@ export interface Config {
   readonly docker: DockerQuotas;
   /** PALISADE_DOCKER_POOL_SIZE, _JOBS_PER_CONTAINER, _MAX_JOBS, _MAX_AGE_SECONDS, _MAX_HEAP_MB (sandbox/docker/pool-config.ts) */
   readonly dockerPool: DockerPoolConfig;
+  /** PALISADE_DOCKER_RUNTIME: runc | runsc | auto (default auto: runsc when the daemon lists it; sandbox/docker/runtime.ts) */
+  readonly dockerRuntime: DockerRuntimeSetting;
   readonly toolsDir: string | undefined;
   /** PALISADE_MCP_APPROVAL_WAIT_SECONDS: > 0 makes an MCP call that needs approval wait for the decision */
   readonly mcpApprovalWaitSeconds: number;
@@ -107,6 +110,7 @@ const KNOWN = new Set([
   'SANDBOX_FAULT_THRESHOLD', 'SANDBOX_FAULT_WINDOW_SECONDS', 'SANDBOX_FAULT_COOLDOWN_SECONDS',
   ...DOCKER_POOL_VARIABLES,
   'MCP_APPROVAL_WAIT_SECONDS',
+  'DOCKER_RUNTIME',
   'AGENT_RATE_LIMIT',
   'RECEIPT_KEY',
 ].map((name) => `PALISADE_${name}`).concat(PROVIDER_ENV_KEYS));
@@ -219,6 +223,10 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const dockerPoolParsed = parseDockerPoolConfig(get, quotas.ok ? docker : DEFAULT_DOCKER_QUOTAS);
   if (!dockerPoolParsed.ok) problems.push(...dockerPoolParsed.problems);
   const dockerPool: DockerPoolConfig | undefined = dockerPoolParsed.ok ? dockerPoolParsed : undefined;
+  // issue 20: runc or runsc (gVisor) for the Docker workers; unknown values refused at start
+  const runtimeParsed = parseRuntimeSetting(get('DOCKER_RUNTIME'));
+  if (!runtimeParsed.ok) problems.push(runtimeParsed.problem);
+  const dockerRuntime: DockerRuntimeSetting = runtimeParsed.ok ? runtimeParsed.setting : 'auto';
 
   const toolsDirRaw = get('TOOLS_DIR');
   const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
@@ -275,7 +283,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
     receiptKeyPem: get('RECEIPT_KEY'),
-    sandboxBackend, docker, dockerPool: dockerPool!, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
+    sandboxBackend, docker, dockerPool: dockerPool!, dockerRuntime, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
     auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: LIMITS.outputBytes,

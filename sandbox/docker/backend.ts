@@ -28,6 +28,7 @@ import { pingDaemon, removeStaleWorkers } from './daemon.ts';
 import { ensureWorkerImage } from './image.ts';
 import { DEFAULT_DOCKER_QUOTAS, type DockerQuotas } from './quotas.ts';
 import { recycleRules, recycleVerdict, type RecycleRules } from './recycle.ts';
+import { chooseRuntime, daemonRuntimes, type DockerRuntime, type DockerRuntimeSetting } from './runtime.ts';
 import { WorkerContainer, type WorkerStartOptions } from './worker-container.ts';
 import type { JobOutcome } from './worker-reply.ts';
 
@@ -64,6 +65,8 @@ export interface DockerBackendOptions {
   readonly image?: string;
   /** receives lifecycle lines (image build progress, container failures) */
   readonly log?: (line: string) => void;
+  /** PALISADE_DOCKER_RUNTIME: runc | runsc | auto (default auto: runsc when the daemon lists it) */
+  readonly runtime?: DockerRuntimeSetting;
 }
 
 const MAX_START_FAILURES = 3;
@@ -97,6 +100,8 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   let monitor: NodeJS.Timeout | undefined;
   let checking = false;
   let imageNote: string | undefined;
+  let runtimeNote: string | undefined;
+  let runtime: DockerRuntime | undefined;
 
   const core = createPoolCore<WorkerContainer>({
     name: 'docker',
@@ -222,6 +227,19 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       return false;
     }
     await removeStaleWorkers(docker, instance).catch(() => 0);
+    const registered = await daemonRuntimes(docker).catch(() => undefined);
+    if (registered === undefined) {
+      core.suspend('Docker daemon did not list its runtimes');
+      return false;
+    }
+    const choice = chooseRuntime(options.runtime ?? 'auto', registered);
+    if (!choice.ok) {
+      core.suspend(choice.reason);
+      return false;
+    }
+    if (runtime === undefined) log(`docker worker runtime ${choice.runtime} (${choice.reason})`);
+    runtime = choice.runtime;
+    runtimeNote = `runtime ${choice.runtime}${choice.runtime === 'runsc' ? ' (gVisor)' : ''}`;
     let image = options.image;
     if (image === undefined) {
       const began = Date.now();
@@ -233,7 +251,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       image = built.tag;
       imageNote = built.built ? `worker image ${image} built at start in ${((Date.now() - began) / 1000).toFixed(1)} s` : `worker image ${image}`;
     }
-    spec = containerSpec({ image, quotas, seccomp: loadSeccompProfile(), instance, layer });
+    spec = containerSpec({ image, quotas, seccomp: loadSeccompProfile(runtime), instance, layer, runtime });
     return true;
   }
 
@@ -280,7 +298,10 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       for (const stop of fresh.keys()) stop.abort({ ok: false, code, message });
       return fresh.size + core.abortAll(code, message);
     },
-    describe: () => imageNote ?? (options.image === undefined ? undefined : `worker image ${options.image}`),
+    describe: () => {
+      const image = imageNote ?? (options.image === undefined ? undefined : `worker image ${options.image}`);
+      return image === undefined ? runtimeNote : runtimeNote === undefined ? image : `${image}, ${runtimeNote}`;
+    },
     health() {
       return options.enabled ? core.health() : { state: 'disabled', detail: 'PALISADE_SANDBOX_BACKEND does not enable docker' };
     },

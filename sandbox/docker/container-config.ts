@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { LIMITS, MIB } from '../limits.ts';
 import type { DockerQuotas } from './quotas.ts';
+import type { DockerRuntime } from './runtime.ts';
 
 export const WORKER_LABEL = 'palisade.worker';
 export const SUPERVISOR_PID_LABEL = 'palisade.supervisor-pid';
@@ -17,9 +18,36 @@ export const INSTANCE_LABEL = 'palisade.instance';
 
 const SECCOMP_URL = new URL('./seccomp-worker.json', import.meta.url);
 
-/** The profile's JSON text, minified (Docker's API takes the text, not a path). */
-export function loadSeccompProfile(): string {
-  return JSON.stringify(JSON.parse(readFileSync(SECCOMP_URL, 'utf8')));
+interface SeccompRule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  [key: string]: unknown;
+}
+
+/**
+ * The profile's JSON text, minified (Docker's API takes the text, not a path).
+ *
+ * Under runsc (gVisor, registered with `--oci-seccomp`) the Sentry applies the same profile to
+ * the worker's syscalls inside the sandbox, but gVisor's OCI conversion ignores `errnoRet`: every
+ * SCMP_ACT_ERRNO answers EPERM. The one rule that depends on its errno is clone3 → ENOSYS (glibc
+ * only falls back to the filtered clone on ENOSYS; with EPERM pthread_create fails and Node
+ * cannot start). For runsc that rule becomes SCMP_ACT_TRACE: with no tracer attached (ptrace is
+ * refused and no process can be created) both Linux and gVisor answer a TRACE verdict with
+ * ENOSYS, so clone3 is still refused by the filter, with the same errno as under runc
+ * (test/security/docker-syscalls.test.ts proves it under both runtimes). Nothing else changes.
+ */
+export function loadSeccompProfile(runtime: DockerRuntime = 'runc'): string {
+  const profile = JSON.parse(readFileSync(SECCOMP_URL, 'utf8')) as { syscalls: SeccompRule[] };
+  if (runtime === 'runsc') profile.syscalls = profile.syscalls.map(runscRule);
+  return JSON.stringify(profile);
+}
+
+function runscRule(rule: SeccompRule): SeccompRule {
+  if (rule.action !== 'SCMP_ACT_ERRNO' || rule.errnoRet === undefined || rule.errnoRet === 1) return rule;
+  if (rule.errnoRet !== 38) throw new Error(`seccomp rule for ${rule.names.join(',')} needs errno ${rule.errnoRet}, which runsc cannot express`);
+  const { errnoRet: _ignored, ...rest } = rule;
+  return { ...rest, action: 'SCMP_ACT_TRACE', comment: 'runsc ignores errnoRet; TRACE without a tracer answers ENOSYS' };
 }
 
 export interface ContainerSpecInput {
@@ -33,6 +61,8 @@ export interface ContainerSpecInput {
    * only layer; the backend then keeps containers single-use.
    */
   readonly layer?: WorkerLayer;
+  /** OCI runtime (HostConfig.Runtime): 'runc' (default) or 'runsc' (gVisor, runtime.ts) */
+  readonly runtime?: DockerRuntime;
 }
 
 export type WorkerLayer = 'isolate' | 'process';
@@ -62,6 +92,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
     WorkingDir: '/tmp',
     User: '65534:65534',
     HostConfig: {
+      Runtime: input.runtime ?? 'runc',
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': `rw,size=${LIMITS.tmpfsBytes / MIB}m,noexec,nosuid,nodev,mode=1777` },
       NetworkMode: 'none',

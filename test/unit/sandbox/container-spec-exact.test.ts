@@ -37,6 +37,7 @@ test('containerSpec: the exact create options of a worker container', () => {
     WorkingDir: '/tmp',
     User: '65534:65534',
     HostConfig: {
+      Runtime: 'runc',
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': 'rw,size=16m,noexec,nosuid,nodev,mode=1777' },
       NetworkMode: 'none',

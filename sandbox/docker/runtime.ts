@@ -1,0 +1,89 @@
+/**
+ * Which OCI runtime runs the Docker workers (issue 20): `runc` (the host kernel behind seccomp)
+ * or `runsc` (gVisor: a user-space kernel, the Sentry, between the worker and the host kernel).
+ *
+ * PALISADE_DOCKER_RUNTIME = runc | runsc | auto (default auto: runsc when the daemon lists it,
+ * else runc). Pure decisions here; the daemon query is one thin adapter (`daemonRuntimes`).
+ * A tool manifest may only ask for a runtime at least as strong as the configured one.
+ */
+import type Docker from 'dockerode';
+
+export type DockerRuntime = 'runc' | 'runsc';
+export type DockerRuntimeSetting = DockerRuntime | 'auto';
+
+export const DOCKER_RUNTIMES: readonly DockerRuntime[] = Object.freeze(['runc', 'runsc']);
+const SETTINGS: readonly string[] = ['runc', 'runsc', 'auto'];
+
+/** isolation strength: a higher number is a stronger runtime */
+const STRENGTH: Readonly<Record<DockerRuntime, number>> = Object.freeze({ runc: 1, runsc: 2 });
+
+export type RuntimeSettingResult =
+  | { readonly ok: true; readonly setting: DockerRuntimeSetting }
+  | { readonly ok: false; readonly code: 'CONFIG_ERR_DOCKER_RUNTIME'; readonly problem: string };
+
+/** PALISADE_DOCKER_RUNTIME (undefined or empty: auto). Exact lower-case names only. */
+export function parseRuntimeSetting(raw: string | undefined): RuntimeSettingResult {
+  if (raw === undefined || raw === '') return { ok: true, setting: 'auto' };
+  if (SETTINGS.includes(raw)) return { ok: true, setting: raw as DockerRuntimeSetting };
+  return {
+    ok: false,
+    code: 'CONFIG_ERR_DOCKER_RUNTIME',
+    problem: `PALISADE_DOCKER_RUNTIME: must be runc, runsc or auto (got ${JSON.stringify(raw.slice(0, 40))})`,
+  };
+}
+
+export type RuntimeChoice =
+  | { readonly ok: true; readonly runtime: DockerRuntime; readonly reason: string }
+  | { readonly ok: false; readonly code: 'SBX_ERR_UNAVAILABLE'; readonly reason: string };
+
+/**
+ * The runtime the workers get, from the setting and the runtime names the daemon lists.
+ * `runsc` configured but not registered is refused (never a silent fall back to runc).
+ */
+export function chooseRuntime(setting: DockerRuntimeSetting, registered: readonly string[]): RuntimeChoice {
+  const hasRunsc = registered.includes('runsc');
+  if (setting === 'runc') return { ok: true, runtime: 'runc', reason: 'PALISADE_DOCKER_RUNTIME=runc' };
+  if (setting === 'runsc') {
+    return hasRunsc
+      ? { ok: true, runtime: 'runsc', reason: 'PALISADE_DOCKER_RUNTIME=runsc' }
+      : { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: 'PALISADE_DOCKER_RUNTIME=runsc but the Docker daemon has no runsc runtime registered (run scripts/ensure-docker.sh)' };
+  }
+  return hasRunsc
+    ? { ok: true, runtime: 'runsc', reason: 'auto: the daemon lists runsc (gVisor)' }
+    : { ok: true, runtime: 'runc', reason: 'auto: the daemon has no runsc runtime registered, using runc' };
+}
+
+export type ManifestRuntimeResult =
+  | { readonly ok: true; readonly runtime: DockerRuntime | undefined }
+  | { readonly ok: false; readonly code: 'TOOL_ERR_RUNTIME_WEAKER'; readonly problem: string };
+
+/**
+ * A manifest's `docker_runtime` against the configured setting: only towards the stronger
+ * runtime. Asking for runc while runsc is configured is refused; with `auto` only runsc may be
+ * asked for (auto may resolve to runsc, and a manifest must never be able to weaken it).
+ */
+export function manifestRuntime(requested: unknown, setting: DockerRuntimeSetting, label: string): ManifestRuntimeResult {
+  if (requested === undefined) return { ok: true, runtime: undefined };
+  if (requested !== 'runc' && requested !== 'runsc') {
+    return { ok: false, code: 'TOOL_ERR_RUNTIME_WEAKER', problem: `${label}: /docker_runtime: must be "runc" or "runsc"` };
+  }
+  const floor: DockerRuntime = setting === 'auto' ? 'runsc' : setting;
+  if (requested !== floor && !isStronger(requested, floor)) {
+    return {
+      ok: false,
+      code: 'TOOL_ERR_RUNTIME_WEAKER',
+      problem: `${label}: /docker_runtime: "${requested}" is weaker than PALISADE_DOCKER_RUNTIME=${setting}; a manifest may only ask for a stronger runtime`,
+    };
+  }
+  return { ok: true, runtime: requested };
+}
+
+export function isStronger(a: DockerRuntime, b: DockerRuntime): boolean {
+  return STRENGTH[a] > STRENGTH[b];
+}
+
+/** Runtime names the daemon has registered (`docker info` → Runtimes). */
+export async function daemonRuntimes(docker: Docker): Promise<string[]> {
+  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> };
+  return Object.keys(info.Runtimes ?? {});
+}
