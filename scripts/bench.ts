@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { AGENT_RATE_LIMIT_MAX } from '../agent-gateway/config.ts';
 import { CALL_STAGES } from '../agent-gateway/metrics/stages.ts';
 import { dockerReachable, runCold } from './bench/cold.ts';
-import { runLoad, type LoadSpec } from './bench/load.ts';
+import { formatStatuses, runLoad, type LoadSpec } from './bench/load.ts';
 import { captureMcpEcho, mcpEchoOk, type CapturedRequest } from './bench/mcp.ts';
 import { rssMiB, startServer, treeRssMiB, type Server } from './bench/procs.ts';
 import { formatTable, machine, ratios, type Row } from './bench/report.ts';
@@ -303,8 +303,11 @@ async function main(): Promise<void> {
       const plain = rows.find((r) => r.id === 'eval-isolate');
       const crashed = rows.find((r) => r.id === 'eval-crash');
       if (plain === undefined || crashed === undefined) return [];
-      return [`js.eval under crash load vs plain (same run): ${(crashed.reqPerSec / plain.reqPerSec).toFixed(3)}x req/s, p99 ${crashed.p99Ms.toFixed(1)} vs ${plain.p99Ms.toFixed(1)} ms, ${crashed.unexpected} unexpected answers`];
+      return [`js.eval under crash load vs plain (same run): ${(crashed.reqPerSec / plain.reqPerSec).toFixed(3)}x req/s, p99 ${crashed.p99Ms.toFixed(1)} vs ${plain.p99Ms.toFixed(1)} ms, ${crashed.unexpected} unexpected answers (statuses: ${formatStatuses(crashed.statuses ?? {})})`];
     })(),
+    // issue 22: every row that got answers other than the expected one says which (status × count)
+    ...rows.filter((r) => r.unexpected > 0 && r.statuses !== undefined)
+      .map((r) => `${r.id}: ${r.unexpected} unexpected; all answers by status: ${formatStatuses(r.statuses ?? {})}`),
     ...(startup === undefined ? [] : [`start → first GET /health 200: ${startup.healthMs.toFixed(0)} ms; idle RSS after start ${startup.idleRssMiB.toFixed(0)} MiB gateway process / ${startup.idleTreeRssMiB.toFixed(0)} MiB process tree`]),
     ...((): string[] => {
       const one = rows.find((r) => r.id === 'echo-isolate-1');

@@ -40,6 +40,15 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly meanMs: number;
+  /** every answer counted by HTTP status, plus `socket-error` and `timeout` (issue 22: the
+   * bench prints what the unexpected answers were, not only how many) */
+  readonly statuses: Readonly<Record<string, number>>;
+}
+
+/** `{200: 1601, 503: 9}` → `200×1601 503×9` (sorted by status) */
+export function formatStatuses(statuses: Readonly<Record<string, number>>): string {
+  return Object.entries(statuses).filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k}×${String(n)}`).join(' ');
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -70,7 +79,12 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       const stats = result.statusCodeStats ?? {};
       const expected = stats[String(spec.expectStatus)]?.count ?? 0;
       const responses = Object.values(stats).reduce((a, s) => a + s.count, 0);
+      const statuses: Record<string, number> = {};
+      for (const [code, st] of Object.entries(stats)) statuses[code] = st.count;
+      if (result.errors > 0) statuses['socket-error'] = result.errors;
+      if (result.timeouts > 0) statuses['timeout'] = result.timeouts;
       resolve({
+        statuses,
         reqPerSec: responses / Math.max(0.001, result.duration),
         total: responses,
         expected,

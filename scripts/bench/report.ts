@@ -12,6 +12,8 @@ export interface Row {
   readonly meanMs: number;
   readonly total: number;
   readonly unexpected: number;
+  /** answers counted per HTTP status (+ socket-error, timeout) for load rows */
+  readonly statuses?: Readonly<Record<string, number>>;
   /** RSS of the serving process before/after the case, MiB (gateway: the gateway process) */
   readonly rssBeforeMiB: number;
   readonly rssAfterMiB: number;
