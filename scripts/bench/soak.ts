@@ -1,4 +1,5 @@
 /** Soak: one long load run while the gateway's RSS is sampled every 10 s; reports the drift. */
+import { readdirSync } from 'node:fs';
 import { runLoad, type LoadSpec } from './load.ts';
 import { rssMiB, treeRssMiB, type Server } from './procs.ts';
 
@@ -6,15 +7,25 @@ export interface SoakSample {
   readonly t_s: number;
   readonly rss_mib: number;
   readonly tree_rss_mib: number;
+  /** open file descriptors of the gateway process (/proc/<pid>/fd), NaN where unreadable */
+  readonly fds: number;
+}
+
+function fdCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${String(pid)}/fd`).length;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export async function runSoak(server: Server, spec: LoadSpec, log: (line: string) => void): Promise<{ text: string; json: Record<string, unknown> }> {
   const samples: SoakSample[] = [];
   const t0 = performance.now();
   const sample = (): void => {
-    const s = { t_s: Math.round((performance.now() - t0) / 1000), rss_mib: rssMiB(server.pid), tree_rss_mib: treeRssMiB(server.pid) };
+    const s = { t_s: Math.round((performance.now() - t0) / 1000), rss_mib: rssMiB(server.pid), tree_rss_mib: treeRssMiB(server.pid), fds: fdCount(server.pid) };
     samples.push(s);
-    log(`t=${s.t_s}s rss ${s.rss_mib.toFixed(1)} MiB (tree ${s.tree_rss_mib.toFixed(1)})`);
+    log(`t=${s.t_s}s rss ${s.rss_mib.toFixed(1)} MiB (tree ${s.tree_rss_mib.toFixed(1)}), ${String(s.fds)} fds`);
   };
   sample();
   const timer = setInterval(sample, 10_000);
@@ -34,7 +45,8 @@ export async function runSoak(server: Server, spec: LoadSpec, log: (line: string
   const text = [
     `soak: ${spec.durationSeconds} s, ${spec.connections} connections, ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${result.unexpected} unexpected`,
     `gateway RSS: start ${first?.rss_mib.toFixed(1)} MiB, at ${warm?.t_s}s ${warm?.rss_mib.toFixed(1)} MiB, end ${last?.rss_mib.toFixed(1)} MiB, max ${max.toFixed(1)} MiB`,
+    `open fds: at ${warm?.t_s}s ${String(warm?.fds)}, end ${String(last?.fds)} (growth ${String((last?.fds ?? Number.NaN) - (warm?.fds ?? Number.NaN))})`,
     `drift: ${drift(first, last).toFixed(1)} MiB overall, ${drift(warm, last).toFixed(1)} MiB after warm-up (${samples.length} samples)`,
   ].join('\n');
-  return { text, json: { load: result, samples, drift_mib: drift(first, last), drift_after_warmup_mib: drift(warm, last), max_rss_mib: max } };
+  return { text, json: { load: result, samples, drift_mib: drift(first, last), drift_after_warmup_mib: drift(warm, last), max_rss_mib: max, fd_growth_after_warmup: (last?.fds ?? Number.NaN) - (warm?.fds ?? Number.NaN) } };
 }
