@@ -111,7 +111,9 @@ test('cumulative risk: the history since now - window is asked for; escalate, th
     { ok: false, code: 'GW_ERR_POLICY_DENIED', ruleId: 'risk:deny', policyVersion: 7, tripped: true, reason: 'risk', risk: { level: 'low', points: 1, score: 20 } });
   assert.equal(deps.breaker.check('a').ok, false);
   // the same deny at approve time leaves the breaker of b alone
-  assert.equal(gatePolicy(deps, { ...input, agentId: 'b' }, { session: three.s, agentCall: false }).ok, false);
+  const atApprove = gatePolicy(deps, { ...input, agentId: 'b' }, { session: three.s, agentCall: false });
+  assert.equal(atApprove.ok, false);
+  assert.equal(!atApprove.ok && atApprove.tripped, false);
   assert.deepEqual(deps.breaker.check('b'), { ok: true });
 });
 
