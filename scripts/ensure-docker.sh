@@ -2,10 +2,20 @@
 # Makes sure a Docker engine is reachable: installs docker.io only when dockerd is missing,
 # starts dockerd only when `docker info` fails, waits up to ~60 s. Idempotent; no prompts.
 # Exits non-zero with a clear message when the daemon cannot start.
+#
+# Then (issue 20) makes sure the daemon lists the gVisor runtime `runsc`: installs the Debian
+# package `runsc` when missing, merges it into /etc/docker/daemon.json (a JSON merge by
+# scripts/lib/daemon-json-runsc.py: other keys kept, old file backed up, idempotent) and sends
+# dockerd SIGHUP: dockerd reloads `runtimes` from daemon.json on SIGHUP (its log says "Reloaded
+# configuration"), so no restart and no running container is disturbed. With CI=true a failure
+# here exits non-zero; otherwise it is a warning and the workers use runc only.
+# PALISADE_SKIP_RUNSC=1 skips this part.
 set -euo pipefail
 
 LOG_FILE="${PALISADE_DOCKERD_LOG:-/tmp/palisade-dockerd.log}"
 WAIT_SECONDS="${PALISADE_DOCKERD_WAIT:-60}"
+DAEMON_JSON="${PALISADE_DOCKERD_CONFIG:-/etc/docker/daemon.json}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 say() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
@@ -14,8 +24,55 @@ as_root() {
     say "need root to run: $*"; return 1; fi
 }
 
+runsc_listed() {
+  docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc":{[^}]*"--oci-seccomp"'
+}
+
+runsc_failed() {
+  if [ "${CI:-}" = "true" ]; then
+    say "runsc (gVisor): $*; CI=true needs it (the Docker tests run under runc AND runsc)"
+    exit 1
+  fi
+  say "warning: runsc (gVisor): $*; the Docker workers will use runc only"
+  exit 0
+}
+
+ensure_runsc() {
+  [ "${PALISADE_SKIP_RUNSC:-}" = "1" ] && { say "PALISADE_SKIP_RUNSC=1: runsc not checked"; return 0; }
+  if runsc_listed; then
+    say "runsc (gVisor) runtime registered"
+    return 0
+  fi
+  if ! command -v runsc >/dev/null 2>&1; then
+    say "runsc missing: installing the Debian package runsc"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq </dev/null || runsc_failed "apt-get update failed"
+    as_root apt-get install -y -qq runsc </dev/null || runsc_failed "apt-get install runsc failed"
+  fi
+  local runsc_path
+  runsc_path="$(command -v runsc)" || runsc_failed "still missing after the install"
+  local merged
+  merged="$(as_root python3 "$HERE/lib/daemon-json-runsc.py" "$DAEMON_JSON" "$runsc_path")" \
+    || runsc_failed "could not merge it into $DAEMON_JSON"
+  say "runsc in $DAEMON_JSON: $merged"
+  local pid
+  pid="$(pgrep -x dockerd | head -n 1 || true)"
+  [ -n "$pid" ] || runsc_failed "no dockerd process to reload"
+  say "reloading dockerd (SIGHUP to pid $pid; no restart)"
+  as_root kill -HUP "$pid" || runsc_failed "could not signal dockerd"
+  for _ in $(seq 1 20); do
+    if runsc_listed; then
+      say "runsc (gVisor) runtime registered"
+      return 0
+    fi
+    sleep 0.5
+  done
+  runsc_failed "dockerd did not list it after the reload (dockerd log: $LOG_FILE)"
+}
+
 if docker info >/dev/null 2>&1; then
   say "daemon already reachable"
+  ensure_runsc
   exit 0
 fi
 
@@ -38,6 +95,7 @@ fi
 for _ in $(seq 1 "$WAIT_SECONDS"); do
   if docker info >/dev/null 2>&1; then
     say "daemon ready ($(docker info --format '{{.ServerVersion}} {{.Driver}} cgroup v{{.CgroupVersion}}' 2>/dev/null || echo up))"
+    ensure_runsc
     exit 0
   fi
   sleep 1

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Registers runsc (gVisor) in a dockerd daemon.json, as a JSON merge (issue 20).
+
+usage: daemon-json-runsc.py DAEMON_JSON RUNSC_PATH
+Keeps every other key and every other runtime; writes atomically; backs the old file up to
+DAEMON_JSON.palisade-bak before changing it; prints "unchanged" (nothing written) or "written".
+Exits 2 with a message when the file is not a JSON object (it is then left untouched).
+
+runtimeArgs: --platform=ptrace (the packaged runsc has no systrap; ptrace works without KVM),
+--network=none (Docker's "none" network still hands runsc a namespace it refuses), and
+--oci-seccomp (without it runsc IGNORES the container's seccomp profile; with it the Sentry
+applies the profile to the worker's syscalls inside the sandbox).
+"""
+import json
+import os
+import shutil
+import sys
+
+RUNTIME_ARGS = ["--platform=ptrace", "--network=none", "--oci-seccomp"]
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: daemon-json-runsc.py DAEMON_JSON RUNSC_PATH", file=sys.stderr)
+        return 2
+    path, runsc = argv[1], argv[2]
+    want = {"path": runsc, "runtimeArgs": RUNTIME_ARGS}
+    config = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            config = json.loads(text) if text.strip() else {}
+        except ValueError as e:
+            print(f"{path} is not valid JSON ({e}); left untouched", file=sys.stderr)
+            return 2
+        if not isinstance(config, dict):
+            print(f"{path} is not a JSON object; left untouched", file=sys.stderr)
+            return 2
+    runtimes = config.get("runtimes")
+    if runtimes is None:
+        runtimes = {}
+    if not isinstance(runtimes, dict):
+        print(f"{path}: \"runtimes\" is not an object; left untouched", file=sys.stderr)
+        return 2
+    if runtimes.get("runsc") == want:
+        print("unchanged")
+        return 0
+    if os.path.exists(path):
+        shutil.copy2(path, path + ".palisade-bak")
+    runtimes["runsc"] = want
+    config["runtimes"] = runtimes
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".palisade-tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+    print("written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
