@@ -36,21 +36,29 @@ export type RuntimeChoice =
   | { readonly ok: true; readonly runtime: DockerRuntime; readonly reason: string }
   | { readonly ok: false; readonly code: 'SBX_ERR_UNAVAILABLE'; readonly reason: string };
 
+/** runtime name → its runtimeArgs, as `docker info` lists them */
+export type RegisteredRuntimes = Readonly<Record<string, readonly string[]>>;
+
 /**
- * The runtime the workers get, from the setting and the runtime names the daemon lists.
- * `runsc` configured but not registered is refused (never a silent fall back to runc).
+ * The runtime the workers get, from the setting and the runtimes the daemon lists. runsc
+ * counts only when registered with `--oci-seccomp`: without it runsc ignores the container's
+ * seccomp profile (checked by hand: fork() succeeded in a runsc worker), which would trade one
+ * layer for another. `runsc` configured but not usable is refused (never a silent runc).
  */
-export function chooseRuntime(setting: DockerRuntimeSetting, registered: readonly string[]): RuntimeChoice {
-  const hasRunsc = registered.includes('runsc');
+export function chooseRuntime(setting: DockerRuntimeSetting, registered: RegisteredRuntimes): RuntimeChoice {
+  const args = Object.hasOwn(registered, 'runsc') ? registered['runsc'] : undefined;
+  const problem = args === undefined
+    ? 'the Docker daemon has no runsc runtime registered'
+    : args.includes('--oci-seccomp') ? undefined : 'the daemon registers runsc without --oci-seccomp, so runsc would ignore the seccomp profile';
   if (setting === 'runc') return { ok: true, runtime: 'runc', reason: 'PALISADE_DOCKER_RUNTIME=runc' };
   if (setting === 'runsc') {
-    return hasRunsc
+    return problem === undefined
       ? { ok: true, runtime: 'runsc', reason: 'PALISADE_DOCKER_RUNTIME=runsc' }
-      : { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: 'PALISADE_DOCKER_RUNTIME=runsc but the Docker daemon has no runsc runtime registered (run scripts/ensure-docker.sh)' };
+      : { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: `PALISADE_DOCKER_RUNTIME=runsc but ${problem} (run scripts/ensure-docker.sh)` };
   }
-  return hasRunsc
+  return problem === undefined
     ? { ok: true, runtime: 'runsc', reason: 'auto: the daemon lists runsc (gVisor)' }
-    : { ok: true, runtime: 'runc', reason: 'auto: the daemon has no runsc runtime registered, using runc' };
+    : { ok: true, runtime: 'runc', reason: `auto: ${problem}; using runc` };
 }
 
 export type ManifestRuntimeResult =
@@ -82,8 +90,13 @@ export function isStronger(a: DockerRuntime, b: DockerRuntime): boolean {
   return STRENGTH[a] > STRENGTH[b];
 }
 
-/** Runtime names the daemon has registered (`docker info` → Runtimes). */
-export async function daemonRuntimes(docker: Docker): Promise<string[]> {
-  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> };
-  return Object.keys(info.Runtimes ?? {});
+/** Runtimes the daemon has registered with their arguments (`docker info` → Runtimes). */
+export async function daemonRuntimes(docker: Docker): Promise<RegisteredRuntimes> {
+  const info = (await docker.info()) as { Runtimes?: Record<string, { runtimeArgs?: unknown } | null> };
+  const out: Record<string, readonly string[]> = {};
+  for (const [name, entry] of Object.entries(info.Runtimes ?? {})) {
+    const args = entry?.runtimeArgs;
+    out[name] = Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
+  }
+  return out;
 }

@@ -29,18 +29,31 @@ test('the config parser refuses an unknown runtime at start and carries a known 
   assert.ok(dflt.ok && dflt.config.dockerRuntime === 'auto');
 });
 
-test('auto picks runsc only when the daemon lists it; runsc configured but missing is refused, never runc instead', () => {
-  assert.deepEqual(chooseRuntime('auto', ['runc', 'runsc']), { ok: true, runtime: 'runsc', reason: 'auto: the daemon lists runsc (gVisor)' });
-  const fallback = chooseRuntime('auto', ['runc', 'io.containerd.runc.v2']);
+const GOOD = ['--platform=ptrace', '--network=none', '--oci-seccomp'];
+
+test('auto picks runsc only when the daemon lists it with --oci-seccomp; runsc configured but unusable is refused, never runc instead', () => {
+  assert.deepEqual(chooseRuntime('auto', { runc: [], runsc: GOOD }), { ok: true, runtime: 'runsc', reason: 'auto: the daemon lists runsc (gVisor)' });
+  const fallback = chooseRuntime('auto', { runc: [], 'io.containerd.runc.v2': [] });
   assert.ok(fallback.ok && fallback.runtime === 'runc');
-  const missing = chooseRuntime('runsc', ['runc']);
+  const missing = chooseRuntime('runsc', { runc: [] });
   assert.equal(missing.ok, false);
   if (!missing.ok) assert.equal(missing.code, 'SBX_ERR_UNAVAILABLE');
-  const pinned = chooseRuntime('runc', ['runc', 'runsc']);
+  const pinned = chooseRuntime('runc', { runc: [], runsc: GOOD });
   assert.ok(pinned.ok && pinned.runtime === 'runc');
   // a runtime named like runsc but not exactly it does not count
-  const lookalike = chooseRuntime('auto', ['runsc-debug', 'xrunsc', 'RUNSC']);
+  const lookalike = chooseRuntime('auto', { 'runsc-debug': GOOD, xrunsc: GOOD, RUNSC: GOOD });
   assert.ok(lookalike.ok && lookalike.runtime === 'runc');
+});
+
+test('runsc registered without --oci-seccomp would ignore the seccomp profile: refused when asked for, runc under auto', () => {
+  const weak = { runc: [], runsc: ['--platform=ptrace', '--network=none'] };
+  const asked = chooseRuntime('runsc', weak);
+  assert.equal(asked.ok, false);
+  if (!asked.ok) assert.match(asked.reason, /without --oci-seccomp/);
+  const auto = chooseRuntime('auto', weak);
+  assert.ok(auto.ok && auto.runtime === 'runc' && /without --oci-seccomp/.test(auto.reason));
+  const proto = chooseRuntime('auto', JSON.parse('{"__proto__": ["--oci-seccomp"]}') as Record<string, string[]>);
+  assert.ok(proto.ok && proto.runtime === 'runc');
 });
 
 test('a manifest may ask only for a runtime at least as strong as the configured one', () => {
