@@ -28,6 +28,8 @@ export interface LoadSpec {
   readonly durationSeconds: number;
   /** the status every response should have */
   readonly expectStatus: number;
+  /** requests per second across all connections (autocannon overallRate); unset: as fast as it answers */
+  readonly overallRate?: number;
 }
 
 export interface LoadResult {
@@ -74,6 +76,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       connections: spec.connections,
       duration: spec.durationSeconds,
       timeout: 30,
+      ...(spec.overallRate === undefined ? {} : { overallRate: spec.overallRate }),
     }, (err, result) => {
       if (err) return reject(err);
       const stats = result.statusCodeStats ?? {};
