@@ -11,7 +11,7 @@ import {
   type FailoverDeps, type ProviderKeyStore, type ProviderName, type ProviderRegistry,
 } from '../providers/index.ts';
 import type { Config } from './config.ts';
-import { gwError, type GatewayError } from './errors.ts';
+import { gwError, PROVIDER_KIND_STATUS, type GatewayError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { ChatSessionStore, ConsentStore, RedactionRuleStore } from './privacy/stores.ts';
 
@@ -69,11 +69,11 @@ export function openProviderServices(config: Config, db: DatabaseSync, logger: L
 /**
  * Maps a provider failure to the gateway's problem: key problems → 503 GW_ERR_PROVIDER_KEY,
  * egress refusals (EGR_ERR_DENIED, passed through by the providers layer) → 502
- * GW_ERR_EGRESS_DENIED, everything else → GW_ERR_PROVIDER with the
- * provider registry's status. Only the PRV code and its fixed safe message are shown.
+ * GW_ERR_EGRESS_DENIED, everything else → GW_ERR_PROVIDER with the status of the failure's
+ * kind (PROVIDER_KIND_STATUS in errors.ts). Only the PRV code and its fixed safe message are shown.
  */
 export function providerProblem(error: unknown): GatewayError {
-  if (isEgressError(error) && error.code === 'EGR_ERR_DENIED') return gwError('GW_ERR_EGRESS_DENIED', EGRESS_ERRORS.EGR_ERR_DENIED, { extras: { egress_code: error.code } });
+  if (isEgressError(error) && error.code === 'EGR_ERR_DENIED') return gwError('GW_ERR_EGRESS_DENIED', EGRESS_ERRORS.EGR_ERR_DENIED.message, { extras: { egress_code: error.code } });
   if (!(error instanceof ProviderError)) return gwError('GW_ERR_PROVIDER', PROVIDER_ERRORS.PRV_ERR_UPSTREAM_NETWORK.message, { extras: { provider_code: 'PRV_ERR_UPSTREAM_NETWORK' } });
   const extras = { provider_code: error.code };
   const detail = PROVIDER_ERRORS[error.code].message;
@@ -89,6 +89,6 @@ export function providerProblem(error: unknown): GatewayError {
     case 'PRV_ERR_UNKNOWN_PROVIDER':
       return gwError('GW_ERR_NOT_FOUND', detail, { extras });
     default:
-      return gwError('GW_ERR_PROVIDER', detail, { extras, status: error.status });
+      return gwError('GW_ERR_PROVIDER', detail, { extras, status: PROVIDER_KIND_STATUS[error.kind] });
   }
 }

@@ -1,45 +1,56 @@
 /**
- * Provider error registry (PRV_ERR_*): code, the HTTP status the gateway should answer with,
- * and a message safe to show a client. Upstream bodies and messages never go into these:
+ * Provider error registry (PRV_ERR_*): code, a transport-neutral `kind` (what sort of failure
+ * it is; the gateway maps a kind to its HTTP status in agent-gateway/errors.ts, no status lives
+ * here) and a message safe to show a client. Upstream bodies and messages never go into these:
  * `logSummary` carries a short, log-safe description (status, byte counts, reason codes).
  */
-import { EGRESS_ERRORS, isEgressError, type EgressError, type EgressErrorCode } from './egress/errors.ts';
+import { defineErrors } from '../sandbox/define-errors.ts';
+import { egressErrors, isEgressError, type EgressError, type EgressErrorCode } from './egress/errors.ts';
 
-export const PROVIDER_ERRORS = {
-  PRV_ERR_REDIRECT_REFUSED: { status: 502, message: 'Upstream answered with a redirect; redirects are not followed' },
-  PRV_ERR_UPSTREAM_AUTH: { status: 502, message: 'Upstream provider rejected the credentials' },
-  PRV_ERR_UPSTREAM_RATE_LIMITED: { status: 429, message: 'Upstream provider is rate limiting' },
-  PRV_ERR_UPSTREAM_CLIENT: { status: 502, message: 'Upstream provider rejected the request' },
-  PRV_ERR_UPSTREAM_SERVER: { status: 502, message: 'Upstream provider failed' },
-  PRV_ERR_UPSTREAM_NETWORK: { status: 502, message: 'Upstream provider unreachable' },
-  PRV_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream provider timed out' },
-  PRV_ERR_RESPONSE_TOO_LARGE: { status: 502, message: 'Upstream response exceeded the size limit' },
-  PRV_ERR_BAD_RESPONSE: { status: 502, message: 'Upstream response was malformed' },
-  PRV_ERR_ABORTED: { status: 499, message: 'Request aborted' },
-  PRV_ERR_KEY_MISSING: { status: 503, message: 'No key configured for this provider' },
-  PRV_ERR_KEY_EXPIRED: { status: 503, message: 'The key for this provider has expired' },
-  PRV_ERR_KEY_INVALID: { status: 422, message: 'Key value is not acceptable' },
-  PRV_ERR_UNKNOWN_PROVIDER: { status: 404, message: 'Unknown or disabled provider' },
-  PRV_ERR_PROVIDER_DISABLED: { status: 503, message: 'This provider is disabled by the gateway configuration' },
-  PRV_ERR_BAD_REQUEST: { status: 422, message: 'Chat request is not valid' },
-  PRV_ERR_FAILOVER_EXHAUSTED: { status: 502, message: 'No allowed provider could serve the request' },
-  PRV_ERR_CONFIG: { status: 500, message: 'Provider configuration is invalid' },
-} as const;
+/** What sort of failure a provider code is, independent of any transport. */
+export type ProviderErrorKind =
+  | 'upstream' | 'timeout' | 'rate_limited' | 'not_configured' | 'bad_request' | 'not_found' | 'aborted' | 'internal';
 
-export type ProviderErrorCode = keyof typeof PROVIDER_ERRORS;
+interface ProviderErrorDefinition {
+  readonly kind: ProviderErrorKind;
+  readonly message: string;
+}
 
-export class ProviderError extends Error {
-  readonly code: ProviderErrorCode;
-  readonly status: number;
+export const providerErrors = defineErrors('ProviderError', ['PRV_ERR_'], {
+  PRV_ERR_REDIRECT_REFUSED: { kind: 'upstream', message: 'Upstream answered with a redirect; redirects are not followed' },
+  PRV_ERR_UPSTREAM_AUTH: { kind: 'upstream', message: 'Upstream provider rejected the credentials' },
+  PRV_ERR_UPSTREAM_RATE_LIMITED: { kind: 'rate_limited', message: 'Upstream provider is rate limiting' },
+  PRV_ERR_UPSTREAM_CLIENT: { kind: 'upstream', message: 'Upstream provider rejected the request' },
+  PRV_ERR_UPSTREAM_SERVER: { kind: 'upstream', message: 'Upstream provider failed' },
+  PRV_ERR_UPSTREAM_NETWORK: { kind: 'upstream', message: 'Upstream provider unreachable' },
+  PRV_ERR_UPSTREAM_TIMEOUT: { kind: 'timeout', message: 'Upstream provider timed out' },
+  PRV_ERR_RESPONSE_TOO_LARGE: { kind: 'upstream', message: 'Upstream response exceeded the size limit' },
+  PRV_ERR_BAD_RESPONSE: { kind: 'upstream', message: 'Upstream response was malformed' },
+  PRV_ERR_ABORTED: { kind: 'aborted', message: 'Request aborted' },
+  PRV_ERR_KEY_MISSING: { kind: 'not_configured', message: 'No key configured for this provider' },
+  PRV_ERR_KEY_EXPIRED: { kind: 'not_configured', message: 'The key for this provider has expired' },
+  PRV_ERR_KEY_INVALID: { kind: 'bad_request', message: 'Key value is not acceptable' },
+  PRV_ERR_UNKNOWN_PROVIDER: { kind: 'not_found', message: 'Unknown or disabled provider' },
+  PRV_ERR_PROVIDER_DISABLED: { kind: 'not_configured', message: 'This provider is disabled by the gateway configuration' },
+  PRV_ERR_BAD_REQUEST: { kind: 'bad_request', message: 'Chat request is not valid' },
+  PRV_ERR_FAILOVER_EXHAUSTED: { kind: 'upstream', message: 'No allowed provider could serve the request' },
+  PRV_ERR_CONFIG: { kind: 'internal', message: 'Provider configuration is invalid' },
+} satisfies Record<`PRV_ERR_${string}`, ProviderErrorDefinition>);
+
+export const PROVIDER_ERRORS = providerErrors.definitions;
+
+export type ProviderErrorCode = (typeof providerErrors.codes)[number];
+
+export class ProviderError extends providerErrors.Error {
+  /** what sort of failure this is (the gateway turns it into an HTTP status) */
+  readonly kind: ProviderErrorKind;
   /** log-safe detail (never key material, never upstream body text) */
   readonly logSummary: string;
   readonly upstreamStatus: number | undefined;
 
   constructor(code: ProviderErrorCode, logSummary = '', upstreamStatus?: number) {
-    super(PROVIDER_ERRORS[code].message);
-    this.name = 'ProviderError';
-    this.code = code;
-    this.status = PROVIDER_ERRORS[code].status;
+    super(code);
+    this.kind = PROVIDER_ERRORS[code].kind;
     this.logSummary = logSummary;
     this.upstreamStatus = upstreamStatus;
   }
@@ -85,7 +96,7 @@ export function isProviderFailure(value: unknown): value is ProviderFailure {
 
 /** The fixed, client-safe message of a failure code. */
 export function failureMessage(code: ProviderFailureCode): string {
-  return code === 'EGR_ERR_DENIED' ? EGRESS_ERRORS.EGR_ERR_DENIED : PROVIDER_ERRORS[code].message;
+  return code === 'EGR_ERR_DENIED' ? egressErrors.message(code) : providerErrors.message(code);
 }
 
 /** How an egress transport failure (EGR_ERR_*, other than a refusal) reads to a provider caller. */

@@ -2,9 +2,12 @@
  * Sandbox error registry (SBX_ERR_*): the codes a tool call can end with inside a worker, plus
  * the supervisor-side refusals, each with a safe message. No HTTP status lives here: the gateway
  * (agent-gateway/tools/execute.ts) maps the refusals (saturated, unavailable) to its own codes;
- * the others are reported inside a 200 `{status:"error"}` body.
+ * the others are reported inside a 200 `{status:"error"}` body. Built with define-errors.ts,
+ * like every layer's registry.
  */
-export const SANDBOX_ERRORS = {
+import { defineErrors } from './define-errors.ts';
+
+export const sandboxErrors = defineErrors('SandboxError', ['SBX_ERR_', 'TOOL_ERR_'], {
   SBX_ERR_TIMEOUT: { message: 'The tool exceeded its time limit.' },
   SBX_ERR_MEMORY_LIMIT: { message: 'The tool exceeded its memory limit.' },
   SBX_ERR_OUTPUT_TOO_LARGE: { message: 'The tool output exceeded the size limit.' },
@@ -18,13 +21,13 @@ export const SANDBOX_ERRORS = {
   SBX_ERR_ABORTED: { message: 'The call was aborted.' },
   SBX_ERR_KILLED: { message: 'The kill switch was engaged while the tool ran; it was stopped.' },
   SBX_ERR_PRINCIPAL_THROTTLED: { message: 'Too many of this agent\'s jobs crashed, timed out or ran out of memory; its sandbox calls are paused.' },
-} as const;
+});
 
-export type SandboxErrorCode = keyof typeof SANDBOX_ERRORS;
+export const SANDBOX_ERRORS = sandboxErrors.definitions;
 
-export function isSandboxErrorCode(value: unknown): value is SandboxErrorCode {
-  return typeof value === 'string' && Object.hasOwn(SANDBOX_ERRORS, value);
-}
+export type SandboxErrorCode = (typeof sandboxErrors.codes)[number];
+
+export const isSandboxErrorCode = sandboxErrors.isCode;
 
 /**
  * Codes a worker may put in a failed result; the rest are supervisor-only (a worker reporting

@@ -2,27 +2,29 @@
  * Audit error codes (AUDIT_ERR_*). Messages are safe to show an admin: they name kids and
  * sequence numbers, never key material or decrypted content.
  */
-export const AUDIT_ERRORS = {
-  AUDIT_ERR_BAD_KEY: 'The audit key is not 64 hex characters.',
-  AUDIT_ERR_KEYFILE: 'The audit key file is unreadable or malformed.',
-  AUDIT_ERR_WRONG_KEY: 'The audit key does not decrypt this log.',
-  AUDIT_ERR_TAMPERED: 'The audit log failed verification.',
-  AUDIT_ERR_EVENT_INVALID: 'The audit event is not a valid security event.',
-  AUDIT_ERR_EVENT_TOO_LARGE: 'The audit event is too large.',
-  AUDIT_ERR_WRITE_FAILED: 'The audit line could not be written durably.',
-  AUDIT_ERR_CLOSED: 'The audit log is closed or unusable.',
-  AUDIT_ERR_CORRUPT_TAIL: 'The last complete audit line is malformed.',
-  AUDIT_ERR_UNREADABLE: 'An audit line could not be read.',
-} as const;
+import { defineErrors } from '../../sandbox/define-errors.ts';
 
-export type AuditErrorCode = keyof typeof AUDIT_ERRORS;
+export const auditErrors = defineErrors('AuditError', ['AUDIT_ERR_'], {
+  AUDIT_ERR_BAD_KEY: { message: 'The audit key is not 64 hex characters.' },
+  AUDIT_ERR_KEYFILE: { message: 'The audit key file is unreadable or malformed.' },
+  AUDIT_ERR_WRONG_KEY: { message: 'The audit key does not decrypt this log.' },
+  AUDIT_ERR_TAMPERED: { message: 'The audit log failed verification.' },
+  AUDIT_ERR_EVENT_INVALID: { message: 'The audit event is not a valid security event.' },
+  AUDIT_ERR_EVENT_TOO_LARGE: { message: 'The audit event is too large.' },
+  AUDIT_ERR_WRITE_FAILED: { message: 'The audit line could not be written durably.' },
+  AUDIT_ERR_CLOSED: { message: 'The audit log is closed or unusable.' },
+  AUDIT_ERR_CORRUPT_TAIL: { message: 'The last complete audit line is malformed.' },
+  AUDIT_ERR_UNREADABLE: { message: 'An audit line could not be read.' },
+});
 
-export class AuditError extends Error {
-  readonly code: AuditErrorCode;
+export const AUDIT_ERRORS = auditErrors.definitions;
+
+export type AuditErrorCode = (typeof auditErrors.codes)[number];
+
+/** An audit failure: the code's message, followed by a safe `detail` (kid, seq) when given. */
+export class AuditError extends auditErrors.Error {
   constructor(code: AuditErrorCode, detail?: string, options?: ErrorOptions) {
-    super(detail === undefined ? AUDIT_ERRORS[code] : `${AUDIT_ERRORS[code]} ${detail}`, options);
-    this.name = 'AuditError';
-    this.code = code;
+    super(code, detail === undefined ? auditErrors.message(code) : `${auditErrors.message(code)} ${detail}`, options);
   }
 }
 

@@ -6,7 +6,7 @@
  * problem's safe title/detail, never a stack or upstream text.
  */
 import type { ErrorRequestHandler } from 'express';
-import { GATEWAY_ERRORS, GatewayError } from '../errors.ts';
+import { gatewayTitle, GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { fromFrameworkError, problemBody } from './problem.ts';
 
@@ -36,7 +36,7 @@ export function paramOf(instancePath: string): string | null {
 
 /** Builds the OpenAI error member from a gateway error (pure). */
 export function openAiError(error: GatewayError): OpenAiError {
-  const title = GATEWAY_ERRORS[error.code].title;
+  const title = gatewayTitle(error.code);
   const errors = error.extras['errors'];
   const first = Array.isArray(errors) ? (errors[0] as { instancePath?: unknown; message?: unknown } | undefined) : undefined;
   const where = typeof first?.instancePath === 'string' ? first.instancePath : '';
@@ -63,7 +63,7 @@ export function openAiErrorMiddleware(logger: Logger): ErrorRequestHandler {
     }
     const requestId = String(res.locals['requestId'] ?? '');
     for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
-    const body = problemBody(known.code, known.status, GATEWAY_ERRORS[known.code].title, known.detail ?? GATEWAY_ERRORS[known.code].title, requestId, known.extras);
+    const body = problemBody(known.code, known.status, gatewayTitle(known.code), known.detail ?? gatewayTitle(known.code), requestId, known.extras);
     res.status(known.status).type('application/problem+json').send(JSON.stringify({ ...body, error: openAiError(known) }));
   };
 }

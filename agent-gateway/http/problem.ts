@@ -3,7 +3,7 @@
  * generic 500 with no stack or message; GatewayError carries a safe detail.
  */
 import type { ErrorRequestHandler, Response } from 'express';
-import { GATEWAY_ERRORS, GatewayError, type GatewayErrorCode } from '../errors.ts';
+import { gatewayTitle, GatewayError, type GatewayErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export interface Problem {
@@ -33,7 +33,7 @@ export function problemBody(
 
 export function sendProblem(res: Response, error: GatewayError): void {
   const requestId = String(res.locals['requestId'] ?? '');
-  const title = GATEWAY_ERRORS[error.code].title;
+  const title = gatewayTitle(error.code);
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   res
     .status(error.status)
