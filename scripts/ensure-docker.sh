@@ -25,7 +25,9 @@ as_root() {
 }
 
 runsc_listed() {
-  docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"runsc":{[^}]*"--oci-seccomp"'
+  local runtimes
+  runtimes="$(docker info --format '{{json .Runtimes}}' 2>/dev/null)" || return 1
+  printf '%s' "$runtimes" | grep -q '"runsc":{[^}]*"--oci-seccomp"' && printf '%s' "$runtimes" | grep -q '"runsc":{[^}]*"--overlay2=none"'
 }
 
 runsc_failed() {

@@ -40,16 +40,24 @@ export type RuntimeChoice =
 export type RegisteredRuntimes = Readonly<Record<string, readonly string[]>>;
 
 /**
+ * runtimeArgs runsc must be registered with (scripts/lib/daemon-json-runsc.py): without
+ * `--oci-seccomp` runsc ignores the container's seccomp profile (checked by hand: fork()
+ * succeeded in a runsc worker); without `--overlay2=none` this runsc wraps the read-only root in
+ * a writable in-memory overlay (a write to /evil succeeded).
+ */
+export const RUNSC_REQUIRED_ARGS: readonly string[] = Object.freeze(['--oci-seccomp', '--overlay2=none']);
+
+/**
  * The runtime the workers get, from the setting and the runtimes the daemon lists. runsc
- * counts only when registered with `--oci-seccomp`: without it runsc ignores the container's
- * seccomp profile (checked by hand: fork() succeeded in a runsc worker), which would trade one
- * layer for another. `runsc` configured but not usable is refused (never a silent runc).
+ * counts only when registered with RUNSC_REQUIRED_ARGS, else it would trade one layer's
+ * guarantees for another's. `runsc` configured but not usable is refused (never a silent runc).
  */
 export function chooseRuntime(setting: DockerRuntimeSetting, registered: RegisteredRuntimes): RuntimeChoice {
   const args = Object.hasOwn(registered, 'runsc') ? registered['runsc'] : undefined;
+  const missing = args === undefined ? [] : RUNSC_REQUIRED_ARGS.filter((a) => !args.includes(a));
   const problem = args === undefined
     ? 'the Docker daemon has no runsc runtime registered'
-    : args.includes('--oci-seccomp') ? undefined : 'the daemon registers runsc without --oci-seccomp, so runsc would ignore the seccomp profile';
+    : missing.length === 0 ? undefined : `the daemon registers runsc without ${missing.join(' ')} (no seccomp profile / a writable root inside gVisor)`;
   if (setting === 'runc') return { ok: true, runtime: 'runc', reason: 'PALISADE_DOCKER_RUNTIME=runc' };
   if (setting === 'runsc') {
     return problem === undefined

@@ -9,14 +9,16 @@ Exits 2 with a message when the file is not a JSON object (it is then left untou
 runtimeArgs: --platform=ptrace (the packaged runsc has no systrap; ptrace works without KVM),
 --network=none (Docker's "none" network still hands runsc a namespace it refuses), and
 --oci-seccomp (without it runsc IGNORES the container's seccomp profile; with it the Sentry
-applies the profile to the worker's syscalls inside the sandbox).
+applies the profile to the worker's syscalls inside the sandbox), and --overlay2=none (this
+runsc's default wraps the root filesystem in a writable in-memory overlay, so a read-only root
+would accept writes; without the overlay writes fail with EROFS as under runc).
 """
 import json
 import os
 import shutil
 import sys
 
-RUNTIME_ARGS = ["--platform=ptrace", "--network=none", "--oci-seccomp"]
+RUNTIME_ARGS = ["--platform=ptrace", "--network=none", "--oci-seccomp", "--overlay2=none"]
 
 
 def main(argv):

@@ -15,7 +15,7 @@ const MERGE = fileURLToPath(new URL('../../scripts/lib/daemon-json-runsc.py', im
 const SCRIPT = fileURLToPath(new URL('../../scripts/ensure-docker.sh', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'palisade-runsc-setup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const WANT = { path: '/usr/bin/runsc', runtimeArgs: ['--platform=ptrace', '--network=none', '--oci-seccomp'] };
+const WANT = { path: '/usr/bin/runsc', runtimeArgs: ['--platform=ptrace', '--network=none', '--oci-seccomp', '--overlay2=none'] };
 
 function merge(file: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('python3', [MERGE, file, '/usr/bin/runsc'], { encoding: 'utf8', timeout: 20_000 });

@@ -29,7 +29,7 @@ test('the config parser refuses an unknown runtime at start and carries a known 
   assert.ok(dflt.ok && dflt.config.dockerRuntime === 'auto');
 });
 
-const GOOD = ['--platform=ptrace', '--network=none', '--oci-seccomp'];
+const GOOD = ['--platform=ptrace', '--network=none', '--oci-seccomp', '--overlay2=none'];
 
 test('auto picks runsc only when the daemon lists it with --oci-seccomp; runsc configured but unusable is refused, never runc instead', () => {
   assert.deepEqual(chooseRuntime('auto', { runc: [], runsc: GOOD }), { ok: true, runtime: 'runsc', reason: 'auto: the daemon lists runsc (gVisor)' });
@@ -46,12 +46,14 @@ test('auto picks runsc only when the daemon lists it with --oci-seccomp; runsc c
 });
 
 test('runsc registered without --oci-seccomp would ignore the seccomp profile: refused when asked for, runc under auto', () => {
-  const weak = { runc: [], runsc: ['--platform=ptrace', '--network=none'] };
+  const weak = { runc: [], runsc: ['--platform=ptrace', '--network=none', '--overlay2=none'] };
   const asked = chooseRuntime('runsc', weak);
   assert.equal(asked.ok, false);
   if (!asked.ok) assert.match(asked.reason, /without --oci-seccomp/);
   const auto = chooseRuntime('auto', weak);
   assert.ok(auto.ok && auto.runtime === 'runc' && /without --oci-seccomp/.test(auto.reason));
+  const overlay = chooseRuntime('runsc', { runsc: ['--oci-seccomp'] });
+  assert.ok(!overlay.ok && /--overlay2=none/.test(overlay.reason));
   const proto = chooseRuntime('auto', JSON.parse('{"__proto__": ["--oci-seccomp"]}') as Record<string, string[]>);
   assert.ok(proto.ok && proto.runtime === 'runc');
 });
