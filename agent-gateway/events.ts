@@ -8,10 +8,39 @@ import { GatewayError, gwError } from './errors.ts';
 
 export type EventOutcome = 'ok' | 'denied' | 'error' | 'pending';
 
-export interface SecurityEvent {
+/**
+ * Every event type the gateway (and the CLI, through the outbox) writes. The runtime list lets
+ * the outbox drain refuse a row whose type is not one of them.
+ */
+export const EVENT_TYPES = [
+  'tool.call', 'tool.check', 'agent.paused', 'approval.approve', 'approval.reject', 'approval.reveal', 'approval.queue_full',
+  'policy.update', 'killswitch.activate', 'killswitch.deactivate', 'config.approvals', 'config.alerts',
+  'user.create', 'user.delete', 'user.password', 'agent.create', 'agent.delete', 'agent.delegate',
+  'provider.key.put', 'provider.key.rotate', 'provider.key.delete',
+  'auth.login', 'auth.logout', 'auth.refresh', 'auth.refresh_reuse', 'auth.revoke', 'auth.setup',
+  'privacy.export', 'privacy.erase', 'redaction.rule.put', 'redaction.rule.delete', 'chat.complete',
+  'alert.fired', 'audit.key_rotated', 'audit.damaged', 'audit.incident_acknowledged', 'audit.outbox_unreadable',
+  'sandbox.agent_throttled',
+  'mcp_server.register', 'mcp_server.delete', 'mcp_server.pin', 'mcp_server.definition_changed', 'mcp_server.crashed',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && EVENT_TYPE_SET.has(value);
+}
+
+/**
+ * The stored shape of any event line (audit/payload.ts writes it, the readers and verify read it
+ * back): the on-disk format does not depend on the list above, so lines written by older
+ * versions still read. What the gateway appends is a `SecurityEvent`, the union below.
+ */
+export interface StoredEvent {
   /** dotted name, e.g. `auth.login`, `tool.call`, `approval.approve`, `policy.update` */
   readonly type: string;
-  /** who caused it: `admin:<user>`, `user:<user>`, `agent:<id>`, `system`, `anonymous` */
+  /** who caused it: `admin:<user>`, `user:<user>`, `agent:<id>`, `system`, `anonymous`, `cli` */
   readonly actor: string;
   readonly outcome: EventOutcome;
   /** the data subject the event concerns (for GDPR export/erase), when there is one */
@@ -20,26 +49,6 @@ export interface SecurityEvent {
   /** event-specific fields; never secrets, tokens, passwords or unredacted args */
   readonly data?: JsonObject;
 }
-
-export interface EventSink {
-  record(event: SecurityEvent): Promise<void>;
-}
-
-/**
- * Every event type the gateway emits (emitters check their literals with `satisfies GatewayEvent`
- * or through a helper typed on it, e.g. tools/execute.ts `audit`). `SecurityEvent` above is the stored shape (the audit log
- * keeps any dotted type and its on-disk format does not depend on this list); `GatewayEvent`
- * below is the discriminated union the gateway's own emitters are checked against.
- */
-export type EventType =
-  | 'tool.call' | 'tool.check' | 'agent.paused' | 'approval.approve' | 'approval.reject' | 'approval.reveal' | 'approval.queue_full'
-  | 'policy.update' | 'killswitch.activate' | 'killswitch.deactivate' | 'config.approvals' | 'config.alerts'
-  | 'user.create' | 'user.delete' | 'user.password' | 'agent.create' | 'agent.delete' | 'agent.delegate'
-  | 'provider.key.put' | 'provider.key.rotate' | 'provider.key.delete'
-  | 'auth.login' | 'auth.logout' | 'auth.refresh' | 'auth.refresh_reuse' | 'auth.revoke' | 'auth.setup'
-  | 'privacy.export' | 'privacy.erase' | 'redaction.rule.put' | 'redaction.rule.delete' | 'chat.complete'
-  | 'alert.fired' | 'audit.key_rotated' | 'audit.damaged' | 'audit.incident_acknowledged' | 'audit.outbox_unreadable'
-  | 'sandbox.agent_throttled';
 
 interface EventFields {
   readonly actor: string;
@@ -78,7 +87,19 @@ type TypedEvent = ToolCallEvent | AgentPausedEvent | ApprovalEvent | ApprovalQue
 /** Events whose data is not (yet) typed per type: any JSON object. */
 export type OtherEvent = EventFields & { readonly type: Exclude<EventType, TypedEvent['type']>; readonly data?: JsonObject };
 
-export type GatewayEvent = TypedEvent | OtherEvent;
+/**
+ * A security event: one discriminated union keyed by `type`, every member one of EVENT_TYPES.
+ * The sink, the audit log's append and the outbox take only this; a type string outside the
+ * list does not compile.
+ */
+export type SecurityEvent = TypedEvent | OtherEvent;
+
+/** The former name of the union, kept for emitters that annotate with it. */
+export type GatewayEvent = SecurityEvent;
+
+export interface EventSink {
+  record(event: SecurityEvent): Promise<void>;
+}
 
 const chains = new WeakMap<EventSink, Promise<unknown>>();
 
@@ -114,6 +135,15 @@ export interface AuditedChange<P, R> {
 }
 
 /**
+ * The same event with outcome `error` and `not_applied`/`error_code` added to its data. Its
+ * `type` and every field of its data are kept, so it is still the same member of the union (TS
+ * cannot correlate a spread union's `type` with its `data`, hence the one assertion here).
+ */
+function withFailure(event: SecurityEvent, code: string): SecurityEvent {
+  return { ...event, outcome: 'error', data: { ...event.data, not_applied: true, error_code: code } } as SecurityEvent;
+}
+
+/**
  * Audit-or-refuse for every state-changing admin route: plan → durable audit line → apply.
  * If the line cannot be written the change is NOT applied and GW_ERR_AUDIT_UNAVAILABLE (503)
  * is thrown. Changes through one sink run one at a time, so what `plan` saw still holds when
@@ -130,8 +160,7 @@ export function auditThen<P, R>(sink: EventSink, change: AuditedChange<P, R>): P
       return change.apply(plan);
     } catch (error) {
       const code = error instanceof GatewayError ? error.code : 'GW_ERR_INTERNAL';
-      await sink.record({ ...event, outcome: 'error', data: { ...event.data, not_applied: true, error_code: code } })
-        .catch(() => undefined);
+      await sink.record(withFailure(event, code)).catch(() => undefined);
       throw error;
     }
   });

@@ -13,9 +13,10 @@ import { POLICY_MIGRATIONS } from './policy/schema.ts';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.ts';
 import type { Migration } from './store/db.ts';
 import { PROVIDER_MIGRATIONS } from '../providers/schema.ts';
+import { UPSTREAM_MIGRATIONS } from './upstream/store.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   ...AUTH_MIGRATIONS, ...AUDIT_MIGRATIONS, ...POLICY_MIGRATIONS, ...APPROVAL_MIGRATIONS,
   ...PROVIDER_MIGRATIONS, ...PRIVACY_MIGRATIONS, ...ALERT_MIGRATIONS, ...OUTBOX_MIGRATIONS,
-  ...GOVERNANCE_MIGRATIONS,
+  ...GOVERNANCE_MIGRATIONS, ...UPSTREAM_MIGRATIONS,
 ];

@@ -5,7 +5,8 @@ export type AlertType =
   | 'approvals.queue_high' | 'approvals.queue_recovered'
   | 'audit.write_failed' | 'audit.recovered' | 'audit.damaged'
   | 'provider_key.expiring' | 'provider_key.expired'
-  | 'sandbox.agent_throttled' | 'approval.tampered';
+  | 'sandbox.agent_throttled' | 'approval.tampered'
+  | 'upstream.crashed' | 'upstream.definition_changed';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

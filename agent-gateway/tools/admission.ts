@@ -148,6 +148,8 @@ export function admit(deps: AdmissionDeps, req: AdmissionRequest): Admission {
   const tool = deps.registry.get(nameCheck.name);
   if (tool === undefined) return deny('registry', gwError('GW_ERR_TOOL_NOT_FOUND', 'No tool has that name.'), label);
   const name = tool.manifest.name;
+  // an upstream MCP tool whose definition changed or is not pinned yet (upstream/pin.ts)
+  if (tool.unavailable !== undefined) return deny('registry', gwError(tool.unavailable.code, tool.unavailable.detail), name);
   if (!agentCall && req.definitionSha256 !== undefined && req.definitionSha256 !== tool.definitionSha256) {
     return deny('tool_changed', gwError('GW_ERR_TOOL_CHANGED',
       'The tool\'s manifest or handler changed since this call was queued; it was not run. Reject it and let the agent call again.'), name);

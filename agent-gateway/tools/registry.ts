@@ -31,6 +31,10 @@ export interface RegisteredTool {
   readonly sourceDir: string;
   /** sha256 hex of the canonical manifest and the handler source: an approval is bound to it */
   readonly definitionSha256: string;
+  /** set for a tool of an upstream MCP server (agent-gateway/upstream/): where calls go */
+  readonly upstream?: { readonly server: string; readonly tool: string };
+  /** set while an upstream tool may not run (definition changed, not pinned): admission refuses with it */
+  readonly unavailable?: { readonly code: 'GW_ERR_TOOL_DEFINITION_CHANGED' | 'GW_ERR_TOOL_NOT_PINNED'; readonly detail: string };
 }
 
 /** sha256 over canonical manifest JSON, a NUL, and the handler source (UTF-8). */

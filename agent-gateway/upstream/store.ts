@@ -1,0 +1,138 @@
+/**
+ * Upstream MCP servers and their pinned tool definitions in sqlite (they survive a restart).
+ * Env values are sealed with the provider master key (AES-256-GCM, bound to server and name as
+ * additional data) and never leave this module except to start the container.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { open, seal } from '../../providers/key-crypto.ts';
+import type { Migration } from '../store/db.ts';
+import type { Pin, UpstreamToolDefinition } from './pin.ts';
+import type { ResolvedMount } from './register.ts';
+
+export const UPSTREAM_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'upstream-001-mcp-servers',
+    sql: `CREATE TABLE mcp_servers (
+      name TEXT PRIMARY KEY,
+      package TEXT NOT NULL,
+      version TEXT NOT NULL,
+      args TEXT NOT NULL,
+      env TEXT NOT NULL,
+      mounts TEXT NOT NULL,
+      network TEXT NOT NULL CHECK (network IN ('none')),
+      created_by TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE mcp_pins (
+      server TEXT NOT NULL REFERENCES mcp_servers (name) ON DELETE CASCADE,
+      tool TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      definition TEXT NOT NULL,
+      pinned_by TEXT NOT NULL,
+      pinned_at INTEGER NOT NULL,
+      PRIMARY KEY (server, tool)
+    )`,
+  },
+];
+
+export interface ServerRecord {
+  readonly name: string;
+  readonly package: string;
+  readonly version: string;
+  readonly args: readonly string[];
+  readonly envNames: readonly string[];
+  readonly mounts: readonly ResolvedMount[];
+  readonly network: 'none';
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+type SealedEnv = Record<string, { iv: string; tag: string; ct: string }>;
+
+const aadName = (server: string, key: string): string => `mcp-env:${server}:${key}`;
+
+export class UpstreamStore {
+  readonly #db: DatabaseSync;
+  readonly #key: Buffer;
+
+  constructor(db: DatabaseSync, masterKey: Buffer) {
+    this.#db = db;
+    this.#key = masterKey;
+  }
+
+  #row(r: Record<string, unknown>): ServerRecord {
+    return {
+      name: String(r['name']), package: String(r['package']), version: String(r['version']),
+      args: JSON.parse(String(r['args'])) as string[],
+      envNames: Object.keys(JSON.parse(String(r['env'])) as SealedEnv).sort(),
+      mounts: JSON.parse(String(r['mounts'])) as ResolvedMount[],
+      network: 'none', createdBy: String(r['created_by']), createdAt: Number(r['created_at']),
+    };
+  }
+
+  list(): readonly ServerRecord[] {
+    return this.#db.prepare('SELECT * FROM mcp_servers ORDER BY name').all().map((r) => this.#row(r as Record<string, unknown>));
+  }
+
+  get(name: string): ServerRecord | undefined {
+    const r = this.#db.prepare('SELECT * FROM mcp_servers WHERE name = ?').get(name);
+    return r === undefined ? undefined : this.#row(r as Record<string, unknown>);
+  }
+
+  /** the decrypted env, for the container only */
+  env(name: string): Readonly<Record<string, string>> {
+    const r = this.#db.prepare('SELECT env FROM mcp_servers WHERE name = ?').get(name) as { env: string } | undefined;
+    const sealed = r === undefined ? {} : JSON.parse(r.env) as SealedEnv;
+    const out: Record<string, string> = {};
+    for (const [k, s] of Object.entries(sealed)) {
+      out[k] = open(this.#key, aadName(name, k), {
+        iv: Buffer.from(s.iv, 'base64'), tag: Buffer.from(s.tag, 'base64'), ciphertext: Buffer.from(s.ct, 'base64'),
+      });
+    }
+    return out;
+  }
+
+  insert(rec: Omit<ServerRecord, 'envNames'>, env: Readonly<Record<string, string>>, pins: readonly Pin[], at: number): void {
+    const sealed: SealedEnv = {};
+    for (const [k, v] of Object.entries(env)) {
+      const s = seal(this.#key, aadName(rec.name, k), v);
+      sealed[k] = { iv: Buffer.from(s.iv).toString('base64'), tag: Buffer.from(s.tag).toString('base64'), ct: Buffer.from(s.ciphertext).toString('base64') };
+    }
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.prepare('INSERT INTO mcp_servers (name, package, version, args, env, mounts, network, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(rec.name, rec.package, rec.version, JSON.stringify(rec.args), JSON.stringify(sealed), JSON.stringify(rec.mounts), rec.network, rec.createdBy, rec.createdAt);
+      this.#putPins(rec.name, pins, rec.createdBy, at);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  delete(name: string): boolean {
+    return Number(this.#db.prepare('DELETE FROM mcp_servers WHERE name = ?').run(name).changes) > 0;
+  }
+
+  pins(server: string): ReadonlyMap<string, Pin> {
+    const rows = this.#db.prepare('SELECT tool, sha256, definition FROM mcp_pins WHERE server = ?').all(server) as { tool: string; sha256: string; definition: string }[];
+    return new Map(rows.map((r) => [r.tool, { tool: r.tool, sha256: r.sha256, definition: JSON.parse(r.definition) as UpstreamToolDefinition }]));
+  }
+
+  pin(server: string, pins: readonly Pin[], by: string, at: number): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#putPins(server, pins, by, at);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #putPins(server: string, pins: readonly Pin[], by: string, at: number): void {
+    const stmt = this.#db.prepare(`INSERT INTO mcp_pins (server, tool, sha256, definition, pinned_by, pinned_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (server, tool) DO UPDATE SET sha256 = excluded.sha256, definition = excluded.definition, pinned_by = excluded.pinned_by, pinned_at = excluded.pinned_at`);
+    for (const p of pins) stmt.run(server, p.tool, p.sha256, JSON.stringify(p.definition), by, at);
+  }
+}
