@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openAudit } from '../agent-gateway/audit/index.ts';
-import type { SecurityEvent } from '../agent-gateway/events.ts';
+import type { StoredEvent } from '../agent-gateway/events.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '8' }, dir: { type: 'string' } } });
 const seconds = Number(values.seconds);
@@ -19,7 +19,7 @@ const concurrency = Number(values.concurrency);
 const parent = values.dir ?? tmpdir();
 const dataDir = mkdtempSync(join(parent, 'palisade-bench-audit-'));
 
-const event: SecurityEvent = {
+const event: StoredEvent = {
   type: 'tool.call', actor: 'agent:bench', outcome: 'ok', requestId: 'req-0123456789',
   data: { tool: 'js.eval', args_sha256: 'a'.repeat(64), rule_id: 'default', duration_ms: 3, args: { code: 'return input * 2', input: 21 } },
 };

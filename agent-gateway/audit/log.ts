@@ -11,7 +11,7 @@
  * as an incident and the chain continues from the head, so the gap stays visible to verify.
  */
 import { closeSync } from 'node:fs';
-import type { SecurityEvent } from '../events.ts';
+import type { StoredEvent } from '../events.ts';
 import { signCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { AuditError, type AuditLogger } from './errors.ts';
 import { fdatasyncP, fsyncP, ftruncateP, writeAll } from './fsutil.ts';
@@ -50,7 +50,11 @@ export interface AuditLog {
   readonly garbageTail: GarbageTail | null;
   /** damage found at open (recorded in the head store) */
   readonly incidents: readonly AuditIncident[];
-  append(event: SecurityEvent): Promise<{ seq: number }>;
+  /**
+   * The storage engine keeps any stored shape (its format does not depend on the type list);
+   * the gateway appends only through its EventSink (sink.ts), which takes a SecurityEvent.
+   */
+  append(event: StoredEvent): Promise<{ seq: number }>;
   lastSeq(): number;
   /** bytes of complete, fsynced lines */
   durableSize(): number;

@@ -6,7 +6,7 @@
  * never loses one.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { EventSink, SecurityEvent } from '../events.ts';
+import { isEventType, type EventSink, type SecurityEvent } from '../events.ts';
 import type { Migration } from '../store/db.ts';
 
 export const OUTBOX_MIGRATIONS: readonly Migration[] = [
@@ -22,8 +22,9 @@ export function enqueueAuditEvent(db: DatabaseSync, event: SecurityEvent, now: n
 
 function parseEvent(text: string): SecurityEvent | undefined {
   try {
-    const v = JSON.parse(text) as Partial<SecurityEvent>;
-    if (typeof v.type !== 'string' || typeof v.actor !== 'string' || typeof v.outcome !== 'string') return undefined;
+    const v = JSON.parse(text) as Partial<Record<keyof SecurityEvent, unknown>>;
+    // a type outside the event list is not one the CLI writes: the row is recorded as unreadable
+    if (!isEventType(v.type) || typeof v.actor !== 'string' || typeof v.outcome !== 'string') return undefined;
     return v as SecurityEvent;
   } catch {
     return undefined;

@@ -5,7 +5,7 @@
  * subject's key. When the actor is the subject itself (`user:<subject>`), the actor id is
  * sealed too. Decrypted payloads are still rebuilt field by field.
  */
-import type { EventOutcome, SecurityEvent } from '../events.ts';
+import type { EventOutcome, StoredEvent } from '../events.ts';
 import { isPlainObject, type JsonObject, type JsonValue } from '../../sandbox/json.ts';
 import { AuditError } from './errors.ts';
 import { MAX_PAYLOAD_BYTES } from './line.ts';
@@ -40,7 +40,7 @@ function checkString(value: unknown, max: number, what: string): string {
 }
 
 /** Validates an event and serializes its payload, sealing personal fields when a subject is set. */
-export function encodePayload(event: SecurityEvent, subjects: SubjectKeyStore | null): string {
+export function encodePayload(event: StoredEvent, subjects: SubjectKeyStore | null): string {
   const out: Record<string, JsonValue> = {
     t: checkString(event.type, 128, 'type'),
     a: checkString(event.actor, 256, 'actor'),

@@ -20,7 +20,7 @@ import { LoginThrottle, type Bucket } from '../../auth/throttle.ts';
 import { USERNAME_PATTERN } from '../../auth/users.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
-import { auditThen, recordOrRefuse } from '../../events.ts';
+import { auditThen, recordOrRefuse, type SecurityEvent } from '../../events.ts';
 import { actor, principalOf, requirePrincipal } from '../auth.ts';
 import { clientIdentity, clientKey, limiter } from '../rate-limit.ts';
 import { bodyValidator } from '../validate-body.ts';
@@ -109,10 +109,10 @@ export function authRoutes(ctx: CoreContext): Router {
     const now = ctx.now();
     const plan = ctx.sessions.peekRefresh(body.refresh_token, now);
     if (!plan.ok) {
-      const event = {
+      const event: SecurityEvent = {
         type: plan.reason === 'reused' ? 'auth.refresh_reuse' : 'auth.refresh',
         actor: plan.username === undefined ? 'anonymous' : `user:${plan.username}`,
-        outcome: 'denied' as const,
+        outcome: 'denied',
         data: { reason: plan.reason, family_revoked: plan.reason === 'reused' },
         ...(plan.username === undefined ? {} : { subject: plan.username }),
       };

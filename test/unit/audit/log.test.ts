@@ -6,10 +6,10 @@ import { openAudit } from '../../../agent-gateway/audit/index.ts';
 import { loadAuditKeyring } from '../../../agent-gateway/audit/keys.ts';
 import { loadSigningPublicKey } from '../../../agent-gateway/audit/signing.ts';
 import { verifyAudit } from '../../../agent-gateway/audit/verify.ts';
-import type { SecurityEvent } from '../../../agent-gateway/events.ts';
+import type { StoredEvent } from '../../../agent-gateway/events.ts';
 import { capturingLogger, checkpointsPath, logPath, readLines, tempDataDir } from '../../support/audit-fixtures.ts';
 
-const event = (i: number): SecurityEvent => ({ type: 'tool.call', actor: 'agent:a1', outcome: 'ok', data: { tool: 'js.eval', i } });
+const event = (i: number): StoredEvent => ({ type: 'tool.call', actor: 'agent:a1', outcome: 'ok', data: { tool: 'js.eval', i } });
 
 test('append resolves with consecutive seqs and writes {v,seq,ts,kid,iv,ct,tag,prev} lines chained by sha256', async (t) => {
   const dataDir = tempDataDir(t);
