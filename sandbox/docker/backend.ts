@@ -146,7 +146,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       };
       stop.addEventListener('abort', onStop, { once: true });
       const capped = layer === 'isolate' ? { ...limits, memoryMb: Math.min(limits.memoryMb, isolateBudgetMb) } : limits;
-      const outcome = await worker.run(job.callId, job.handler, job.args, capped);
+      const outcome = await worker.run(job.callId, job.handler, job.args, capped, job);
       stop.removeEventListener('abort', onStop);
       return stop.aborted ? { ok: false, code: 'SBX_ERR_ABORTED', message: 'the job was stopped' } : outcome;
     },

@@ -2,7 +2,7 @@
  * The worker image: built locally from a tar context, never pulled. `FROM scratch` holding
  * only the pinned Node binary, isolated-vm's native addon (the prebuilt one this checkout's
  * node-gyp-build resolves), exactly the shared libraries `ldd` names for the two (plus the
- * dynamic loader) and the worker runtime sources. The tag is a content hash of all of it, so a
+ * dynamic loader), the worker runtime sources and the SES lockdown bundle of the trusted realm. The tag is a content hash of all of it, so a
  * changed worker or Node binary produces a new tag and a rebuild.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,19 +20,53 @@ export const WORKER_ENTRY = '/app/sandbox/docker/worker/main.ts';
 /** must match IVM_ADDON_IN_IMAGE in worker/main.ts */
 export const IVM_ADDON_PATH_IN_IMAGE = '/app/native/isolated_vm.node';
 
-/** Repo files copied into /app (the worker and the shared IPC modules it imports). */
-const WORKER_SOURCES = [
-  'sandbox/docker/worker/main.ts',
-  'sandbox/docker/worker/run-handler.ts',
-  'sandbox/isolate/run-in-isolate.ts',
-  'sandbox/isolate/bootstrap.ts',
-  'sandbox/isolate/json-check.ts',
-  'sandbox/ipc/frame.ts',
-  'sandbox/ipc/messages.ts',
-  'sandbox/errors.ts',
-  'sandbox/json.ts',
-  'sandbox/limits.ts',
-];
+/**
+ * The two packages sandbox/isolate/trusted-realm.ts imports, as the worker finds them in /app:
+ * `isolated-vm` is its package entry with node-gyp-build's lookup replaced by the addon's fixed
+ * path (the image holds no node-gyp-build), `ses` is only its SES lockdown bundle (the realm
+ * reads that one file next to what `require.resolve('ses')` names).
+ */
+const IVM_PACKAGE_JSON = '{"name":"isolated-vm","main":"./isolated-vm.cjs"}\n';
+const IVM_ENTRY = `module.exports = require(${JSON.stringify(IVM_ADDON_PATH_IN_IMAGE)}).ivm;\n`;
+const SES_PACKAGE_JSON = '{"name":"ses","main":"./dist/lockdown.umd.min.js"}\n';
+
+export function resolveSesLockdown(): string {
+  return realpathSync(path.join(path.dirname(require.resolve('ses')), 'lockdown.umd.min.js'));
+}
+
+/** Where the worker's sources start: it and everything it imports (workerSources) go into /app. */
+const WORKER_ENTRIES = ['sandbox/docker/worker/main.ts'];
+
+/** relative specifiers of the value imports (static and dynamic) of one of OUR source files */
+export function relativeImports(source: string): string[] {
+  const found: string[] = [];
+  const staticImport = /^\s*(?:import|export)\s+(?!type\b)[^'";]*?\bfrom\s+'(\.{1,2}\/[^']+\.ts)'/gm;
+  const bareImport = /^\s*import\s+'(\.{1,2}\/[^']+\.ts)'/gm;
+  const dynamicImport = /\bimport\(\s*'(\.{1,2}\/[^']+\.ts)'\s*\)/g;
+  for (const pattern of [staticImport, bareImport, dynamicImport]) for (const m of source.matchAll(pattern)) found.push(m[1]!);
+  return found;
+}
+
+/**
+ * The worker runtime's files: the entry and the closure of its relative value imports (type-only
+ * imports are erased by Node and need no file), repo-relative and sorted. Computed, not listed,
+ * so a module the worker starts importing is in the image without anyone remembering to add it.
+ */
+export function workerSources(root: string = REPO_ROOT): string[] {
+  const seen = new Set<string>();
+  const todo = [...WORKER_ENTRIES];
+  while (todo.length > 0) {
+    const rel = todo.pop()!;
+    if (seen.has(rel)) continue;
+    seen.add(rel);
+    for (const spec of relativeImports(readFileSync(path.join(root, rel), 'utf8'))) {
+      const next = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
+      if (next.startsWith('../')) throw new Error(`${rel} imports ${spec}, outside the repository`);
+      todo.push(next);
+    }
+  }
+  return [...seen].sort();
+}
 
 export const DOCKERFILE = [
   'FROM scratch',
@@ -85,9 +119,13 @@ export function contextFiles(nodeBinary: string = resolveNodeBinary(), ivmAddon:
     { name: `rootfs${NODE_PATH_IN_IMAGE}`, source: nodeBinary, content: undefined, mode: 0o555 },
     // read-only, not executable: dlopen maps it from the (exec-able, read-only) root filesystem
     { name: `rootfs${IVM_ADDON_PATH_IN_IMAGE}`, source: ivmAddon, content: undefined, mode: 0o444 },
+    { name: 'rootfs/app/node_modules/isolated-vm/package.json', source: undefined, content: Buffer.from(IVM_PACKAGE_JSON), mode: 0o444 },
+    { name: 'rootfs/app/node_modules/isolated-vm/isolated-vm.cjs', source: undefined, content: Buffer.from(IVM_ENTRY), mode: 0o444 },
+    { name: 'rootfs/app/node_modules/ses/package.json', source: undefined, content: Buffer.from(SES_PACKAGE_JSON), mode: 0o444 },
+    { name: 'rootfs/app/node_modules/ses/dist/lockdown.umd.min.js', source: resolveSesLockdown(), content: undefined, mode: 0o444 },
   ];
   for (const lib of libs) files.push({ name: `rootfs${lib}`, source: realpathSync(lib), content: undefined, mode: 0o555 });
-  for (const rel of WORKER_SOURCES) {
+  for (const rel of workerSources()) {
     files.push({ name: `rootfs/app/${rel}`, source: path.join(REPO_ROOT, rel), content: undefined, mode: 0o444 });
   }
   return files;

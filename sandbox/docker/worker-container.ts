@@ -9,6 +9,7 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { encodeFrame, FrameDecoder } from '../ipc/frame.ts';
+import { isPrincipal } from '../ipc/messages.ts';
 import type { SandboxErrorCode } from '../errors.ts';
 import type { JsonValue } from '../json.ts';
 import { LIMITS, KIB } from '../limits.ts';
@@ -97,13 +98,21 @@ export class WorkerContainer {
     }
   }
 
-  run(id: string, handler: string, args: JsonValue, limits: WorkerLimits): Promise<JobOutcome> {
+  /**
+   * `job.trusted` (from the manifest only) runs the handler in the worker's hardened realm;
+   * `job.principal` (the agent) lets untrusted jobs of one agent share an isolate, never of two.
+   * A principal the protocol cannot carry is left out: the job then gets an isolate of its own.
+   */
+  run(id: string, handler: string, args: JsonValue, limits: WorkerLimits, job: { readonly trusted?: boolean; readonly principal?: string } = {}): Promise<JobOutcome> {
     return new Promise<JobOutcome>((resolve) => {
       if (this.#dead || this.#current.has(id) || this.#stream === undefined) {
         resolve({ ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'worker not available' });
         return;
       }
-      const message = { t: 'run', id, handler, args, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb, maxOutputBytes: limits.maxOutputBytes };
+      const message = {
+        t: 'run', id, handler, args, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb, maxOutputBytes: limits.maxOutputBytes,
+        ...(job.trusted === true ? { trusted: true } : {}), ...(isPrincipal(job.principal) ? { principal: job.principal } : {}),
+      };
       const encoded = encodeFrame(message);
       if (!encoded.ok) {
         resolve({ ok: false, code: 'SBX_ERR_FRAME_TOO_LARGE', message: 'job does not fit a frame' });

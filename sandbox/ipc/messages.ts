@@ -16,6 +16,12 @@ export interface RunMessage {
   readonly maxOutputBytes: number;
   /** isolate host: run in the long-lived hardened realm (a trusted handler), not a fresh context */
   readonly trusted?: true;
+  /**
+   * docker worker: the agent the job belongs to (isPrincipal). Untrusted jobs of one principal
+   * may share an isolate (a fresh context each); jobs of different principals never do. Absent:
+   * the job gets an isolate of its own.
+   */
+  readonly principal?: string;
 }
 
 export type SupervisorMessage = RunMessage | { readonly t: 'shutdown' };
@@ -36,6 +42,13 @@ const MAX_MESSAGE = 1024;
 
 function isId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID;
+}
+
+const MAX_PRINCIPAL = 128;
+
+/** A principal the protocol carries: 1..128 printable ASCII characters, no space or control character. */
+export function isPrincipal(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_PRINCIPAL && /^[\x21-\x7e]+$/.test(value);
 }
 
 function isPositiveInt(value: unknown): value is number {
@@ -65,6 +78,9 @@ export function parseSupervisorMessage(raw: unknown): SupervisorMessage | undefi
   if (!Object.hasOwn(raw, 'args')) return undefined;
   const { timeoutMs, memoryMb, maxOutputBytes } = raw;
   if (!isPositiveInt(timeoutMs) || !isPositiveInt(memoryMb) || !isPositiveInt(maxOutputBytes)) return undefined;
+  // a principal that is present must be valid: a malformed one breaks the protocol, it is never
+  // dropped (dropping would be safe here, but it would hide a supervisor bug)
+  if (Object.hasOwn(raw, 'principal') && !isPrincipal(raw['principal'])) return undefined;
   return {
     t: 'run',
     id: raw['id'],
@@ -74,5 +90,6 @@ export function parseSupervisorMessage(raw: unknown): SupervisorMessage | undefi
     memoryMb,
     maxOutputBytes,
     ...(raw['trusted'] === true ? { trusted: true as const } : {}),
+    ...(isPrincipal(raw['principal']) ? { principal: raw['principal'] } : {}),
   };
 }

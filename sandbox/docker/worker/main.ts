@@ -3,13 +3,20 @@
  * read-only root, seccomp). It reads length-prefixed frames on stdin and answers on stdout.
  *
  * Two layers (issue 15), `--layer=isolate` (the default): the container is reused for many
- * jobs and every job runs in a FRESH isolated-vm isolate (its own V8 heap, no Node API, no
- * filesystem, no timers of the worker), created before the job arrives and disposed right
- * after it, so nothing a job leaves in JS reaches the next one. /tmp is emptied before every
- * job as well (a job cannot write there, but a broken isolate would be the only way to, so the
- * next job, of whatever agent, never finds a file). Each result carries the worker's heap
- * (`heapBytes`: V8 heap in use plus external memory) so the supervisor can retire a container
- * whose process grew.
+ * jobs and every job runs in isolated-vm (its own V8 heap, no Node API, no filesystem, no
+ * timers of the worker), with nothing to build on the critical path:
+ *   - a trusted job (run message `trusted: true`, from the tool manifest only: the built-ins
+ *     other than js.eval) runs in the long-lived SES-hardened realm of sandbox/isolate/
+ *     trusted-realm.ts, the same code and rules as the isolate backend; until that realm is
+ *     built (in the background, after the first trusted job asked for it) a trusted job runs
+ *     like an untrusted one;
+ *   - an untrusted job (js.eval, operator tools) runs in a FRESH CONTEXT of an isolate that
+ *     belongs to its agent (run message `principal`), created ahead of time, or in a never-used
+ *     spare isolate (agent-isolates.ts); jobs of different agents never share an isolate.
+ * /tmp is emptied before every job (a job cannot write there, but a broken isolate would be the
+ * only way to, so the next job, of whatever agent, never finds a file). Each result carries the
+ * worker's heap (`heapBytes`: V8 heap in use plus external memory) so the supervisor can retire
+ * a container whose process grew.
  *
  * `--layer=process`: the handler runs in plain Node (the container is the only layer); the
  * supervisor uses it only with single-use containers (hardening tests of the outer layer).
@@ -23,7 +30,9 @@ import type ivmType from 'isolated-vm';
 import { encodeFrame, FrameDecoder } from '../../ipc/frame.ts';
 import { parseSupervisorMessage, type RunMessage } from '../../ipc/messages.ts';
 import { LIMITS } from '../../limits.ts';
-import { runInIsolate } from '../../isolate/run-in-isolate.ts';
+import { runInIsolate, type IsolateOutcome } from '../../isolate/run-in-isolate.ts';
+import type { TrustedRealms } from '../../isolate/trusted-realm.ts';
+import { AgentIsolates } from './agent-isolates.ts';
 import { runHandler, type RunOutcome } from './run-handler.ts';
 
 /** where image.ts puts isolated-vm's native addon */
@@ -64,40 +73,49 @@ function wipeTmp(): void {
 
 type Ivm = typeof ivmType;
 const ivm: Ivm | undefined = layer === 'isolate' ? (createRequire(import.meta.url)(IVM_ADDON_IN_IMAGE) as { ivm: Ivm }).ivm : undefined;
-/** the next job's isolate, created while idle (a fresh, never used isolate per job) */
-let spare: { isolate: ivmType.Isolate; memoryMb: number } | undefined;
+// V8 lost control of an isolate: the process can no longer be trusted, end the container
+const catastrophic = (): never => process.exit(70);
+/** untrusted jobs: a fresh context in an isolate of their own agent, created ahead of time */
+const isolates = ivm === undefined ? undefined : new AgentIsolates(ivm, catastrophic);
+/** trusted jobs (manifest "trusted": true): the long-lived SES-hardened realm, as in the isolate backend */
+let realms: TrustedRealms | undefined;
+/** realm sizes whose realm is built (a trusted job of another size runs in a fresh context meanwhile) */
+const realmReady = new Set<number>();
+const realmBuilding = new Set<number>();
 
-function newIsolate(memoryMb: number): ivmType.Isolate {
-  return new ivm!.Isolate({
-    memoryLimit: memoryMb,
-    // V8 lost control of an isolate: the process can no longer be trusted, end the container
-    onCatastrophicError: () => process.exit(70),
-  });
+function buildRealm(memoryMb: number): void {
+  if (realms === undefined || realmReady.has(memoryMb) || realmBuilding.has(memoryMb)) return;
+  realmBuilding.add(memoryMb);
+  realms.prepare(memoryMb).then(() => realmReady.add(memoryMb), () => undefined).finally(() => realmBuilding.delete(memoryMb));
 }
 
-function prepareSpare(memoryMb: number): void {
-  if (spare !== undefined || ivm === undefined) return;
-  spare = { isolate: newIsolate(memoryMb), memoryMb };
+function toResult(job: RunMessage, outcome: IsolateOutcome): RunOutcome {
+  return outcome.ok ? { t: 'result', id: job.id, ok: true, value: outcome.value } : { t: 'result', id: job.id, ok: false, code: outcome.code, message: outcome.message };
 }
 
 async function runIsolated(job: RunMessage): Promise<RunOutcome> {
-  const isolate = spare !== undefined && spare.memoryMb === job.memoryMb ? spare.isolate : newIsolate(job.memoryMb);
-  if (spare?.isolate === isolate) spare = undefined;
+  const isolateJob = {
+    handler: job.handler,
+    argsJson: JSON.stringify(job.args),
+    timeoutMs: job.timeoutMs,
+    maxOutputBytes: job.maxOutputBytes,
+    cpuBudgetMs: job.timeoutMs,
+  };
+  if (job.trusted === true && realms !== undefined && realmReady.has(job.memoryMb)) {
+    const outcome = await realms.run(job.memoryMb, isolateJob);
+    // a limit retired the realm inside TrustedRealms (and the container is retired for it)
+    if (!outcome.ok) realmReady.delete(job.memoryMb);
+    return toResult(job, outcome);
+  }
+  if (job.trusted === true) buildRealm(job.memoryMb);
+  // untrusted, or trusted before its realm is built: a fresh context (strictly more isolated)
+  const entry = isolates!.acquire(job.principal, job.memoryMb);
+  let outcome: IsolateOutcome = { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'the job did not finish' };
   try {
-    const outcome = await runInIsolate(isolate, {
-      handler: job.handler,
-      argsJson: JSON.stringify(job.args),
-      timeoutMs: job.timeoutMs,
-      maxOutputBytes: job.maxOutputBytes,
-      cpuBudgetMs: job.timeoutMs,
-    });
-    return outcome.ok ? { t: 'result', id: job.id, ok: true, value: outcome.value } : { t: 'result', id: job.id, ok: false, code: outcome.code, message: outcome.message };
+    outcome = await runInIsolate(entry.isolate, isolateJob, isolates!.takeContext(entry));
+    return toResult(job, outcome);
   } finally {
-    try {
-      isolate.dispose();
-    } catch {
-      /* disposed by a limit */
-    }
+    isolates!.release(entry, outcome);
   }
 }
 
@@ -117,7 +135,7 @@ async function run(job: RunMessage): Promise<void> {
     running -= 1;
   }
   send({ ...outcome, heapBytes: workerHeapBytes() });
-  if (layer === 'isolate') setImmediate(() => prepareSpare(job.memoryMb));
+  if (isolates !== undefined) setImmediate(() => isolates.prepareSpare(job.memoryMb));
 }
 
 process.stdin.on('data', (chunk: Buffer) => {
@@ -135,5 +153,10 @@ process.on('unhandledRejection', () => {
   /* a handler's stray promise (process layer) must not kill the worker between jobs */
 });
 
-if (layer === 'isolate') prepareSpare(LIMITS.isolateMemoryMb);
+if (isolates !== undefined) {
+  isolates.prepareSpare(LIMITS.isolateMemoryMb);
+  // loaded only in the isolate layer: the process layer never loads isolated-vm
+  const realm = await import('../../isolate/trusted-realm.ts');
+  realms = new realm.TrustedRealms({ onCatastrophicError: catastrophic });
+}
 send({ t: 'ready' });
