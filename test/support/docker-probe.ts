@@ -24,6 +24,7 @@ import Docker from 'dockerode';
 import { containerSpec, loadSeccompProfile } from '../../sandbox/docker/container-config.ts';
 import { DockerDemuxer } from '../../sandbox/docker/demux.ts';
 import { DEFAULT_DOCKER_QUOTAS } from '../../sandbox/docker/quotas.ts';
+import type { DockerRuntime } from '../../sandbox/docker/runtime.ts';
 
 export interface ProbeResult {
   readonly ret: number;
@@ -94,14 +95,14 @@ export async function buildProbeImage(docker: Docker, compiled?: { bytes: Buffer
 }
 
 /** Runs the probe image under the worker's container spec and returns each probe's outcome. */
-export async function runProbe(docker: Docker, image: string, mode: ProbeMode = 'all', variant: ProbeVariant = 'worker'): Promise<{ results: Map<string, ProbeResult>; exitCode: number }> {
-  const run = await runInContainer(docker, { image, entrypoint: ['/probe'], cmd: mode === 'all' ? [] : [mode], variant });
+export async function runProbe(docker: Docker, image: string, mode: ProbeMode = 'all', variant: ProbeVariant = 'worker', runtime: DockerRuntime = 'runc'): Promise<{ results: Map<string, ProbeResult>; exitCode: number }> {
+  const run = await runInContainer(docker, { image, entrypoint: ['/probe'], cmd: mode === 'all' ? [] : [mode], variant, runtime });
   return { results: parseLines(run.stdout), exitCode: run.exitCode };
 }
 
 /** The worker's container spec for `image`, relaxed per variant (see the header), with only the command replaced. */
-export function variantSpec(image: string, variant: ProbeVariant): Docker.ContainerCreateOptions {
-  const spec = containerSpec({ image, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'probe' });
+export function variantSpec(image: string, variant: ProbeVariant, runtime: DockerRuntime = 'runc'): Docker.ContainerCreateOptions {
+  const spec = containerSpec({ image, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(runtime), instance: 'probe', runtime });
   const host = spec.HostConfig ?? {};
   if (variant === 'worker') return spec;
   return {
@@ -119,9 +120,9 @@ export function variantSpec(image: string, variant: ProbeVariant): Docker.Contai
 /** Runs one command in a container of `variant` and returns its stdout and exit code. */
 export async function runInContainer(
   docker: Docker,
-  o: { image: string; entrypoint: string[]; cmd: string[]; variant: ProbeVariant },
+  o: { image: string; entrypoint: string[]; cmd: string[]; variant: ProbeVariant; runtime?: DockerRuntime },
 ): Promise<{ stdout: string; exitCode: number }> {
-  const container = await docker.createContainer({ ...variantSpec(o.image, o.variant), Entrypoint: o.entrypoint, Cmd: o.cmd, OpenStdin: false, AttachStdin: false });
+  const container = await docker.createContainer({ ...variantSpec(o.image, o.variant, o.runtime), Entrypoint: o.entrypoint, Cmd: o.cmd, OpenStdin: false, AttachStdin: false });
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true, hijack: true })) as Duplex;
     const demux = new DockerDemuxer({ maxChunkBytes: 1 << 20, maxStderrBytes: 4096 });
