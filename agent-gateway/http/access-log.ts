@@ -6,6 +6,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
+import { requestIdOf } from './locals.ts';
 
 /** The route pattern that served the request, or undefined when no route matched. */
 export function routePattern(req: Request): string | undefined {
@@ -26,7 +27,7 @@ export function accessLog(logger: Logger): RequestHandler {
         route: routePattern(req) ?? null,
         status: res.headersSent ? res.statusCode : 0,
         duration_ms: Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100,
-        request_id: res.locals['requestId'],
+        request_id: requestIdOf(res),
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     };

@@ -37,19 +37,22 @@ export function requirePrincipal(deps: AuthDeps, kinds: readonly PrincipalKind[]
       next(gwError('GW_ERR_FORBIDDEN', `This route is not available to ${result.principal.kind} tokens.`));
       return;
     }
-    res.locals['principal'] = result.principal;
+    principals.set(res, result.principal);
     res.locals[SSE_GUARD_LOCAL] = streamGuard(deps, req.headers.authorization, result.principal, kinds);
     next();
   };
 }
 
+/** The principal requirePrincipal resolved for a response: typed storage, never cast from res.locals. */
+const principals = new WeakMap<Response, Principal>();
+
 export function principalOf(res: Response): Principal {
-  const p = res.locals['principal'] as Principal | undefined;
+  const p = principals.get(res);
   if (p === undefined) throw gwError('GW_ERR_INTERNAL', 'route is missing its authentication middleware');
   return p;
 }
 
 export function actor(res: Response): string {
-  const p = res.locals['principal'] as Principal | undefined;
+  const p = principals.get(res);
   return p === undefined ? 'anonymous' : actorOf(p);
 }

@@ -6,6 +6,7 @@
  * problem's safe title/detail, never a stack or upstream text.
  */
 import type { ErrorRequestHandler } from 'express';
+import { requestIdOf } from './locals.ts';
 import { gatewayTitle, GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { fromFrameworkError, problemBody } from './problem.ts';
@@ -56,12 +57,12 @@ export function openAiErrorMiddleware(logger: Logger): ErrorRequestHandler {
     let known = err instanceof GatewayError ? err : fromFrameworkError(err);
     if (!known) {
       logger.error('unhandled error', {
-        request_id: res.locals['requestId'], method: req.method, path: req.path,
+        request_id: requestIdOf(res), method: req.method, path: req.path,
         error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined,
       });
       known = new GatewayError('GW_ERR_INTERNAL', 'An internal error occurred; see the request id in the server log.');
     }
-    const requestId = String(res.locals['requestId'] ?? '');
+    const requestId = requestIdOf(res);
     for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
     const body = problemBody(known.code, known.status, gatewayTitle(known.code), known.detail ?? gatewayTitle(known.code), requestId, known.extras);
     res.status(known.status).type('application/problem+json').send(JSON.stringify({ ...body, error: openAiError(known) }));

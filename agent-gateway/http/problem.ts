@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { gatewayTitle, GatewayError, type GatewayErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { requestIdOf } from './locals.ts';
 
 export interface Problem {
   type: string;
@@ -32,7 +33,7 @@ export function problemBody(
 }
 
 export function sendProblem(res: Response, error: GatewayError): void {
-  const requestId = String(res.locals['requestId'] ?? '');
+  const requestId = requestIdOf(res);
   const title = gatewayTitle(error.code);
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
   res
@@ -77,7 +78,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error('unhandled error', {
-      request_id: res.locals['requestId'],
+      request_id: requestIdOf(res),
       method: req.method,
       path: req.path,
       error: err instanceof Error ? err.message : String(err),

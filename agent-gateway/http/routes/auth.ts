@@ -14,6 +14,7 @@
  * answer. If the audit line cannot be written: 503 GW_ERR_AUDIT_UNAVAILABLE, nothing changed.
  */
 import { Router, type Response } from 'express';
+import { requestIdOf } from '../locals.ts';
 import { DeviceStore, deviceCookie, deviceTokenFromCookie } from '../../auth/devices.ts';
 import { dummyPassword, hashPassword, verifyPassword } from '../../auth/password.ts';
 import { LoginThrottle, type Bucket } from '../../auth/throttle.ts';
@@ -190,7 +191,7 @@ export function authRoutes(ctx: CoreContext): Router {
         if (!ctx.users.create(u, 'admin', pw, ctx.now())) throw gwError('GW_ERR_CONFLICT', 'That username exists.');
       },
     });
-    ctx.logger.info('created the first admin through /admin/setup', { username: body.username, request_id: res.locals['requestId'] });
+    ctx.logger.info('created the first admin through /admin/setup', { username: body.username, request_id: requestIdOf(res) });
     res.status(201).json({ username: body.username, role: 'admin' });
   });
   return r;

@@ -12,6 +12,7 @@
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { requestIdOf } from '../locals.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError, GatewayError } from '../../errors.ts';
 import { fromFrameworkError } from '../problem.ts';
@@ -56,10 +57,12 @@ export function mcpRoutes(ctx: CoreContext, svc: ToolServices, options: McpRoute
   );
   const serve = toNodeHandler(handler, { maxRequestBodySize: limit, onerror });
   const r = Router();
+  // the caller this request's MCP handler runs as, read back for the metrics when it finishes
+  const callers = new WeakMap<Response, McpCaller>();
 
   r.use('/mcp', (req: Request, res: Response, next) => {
     res.on('finish', () => {
-      const caller = res.locals['mcpCaller'] as McpCaller | undefined;
+      const caller = callers.get(res);
       ctx.metrics.mcpRequest(mcpMethodOf(req.body), mcpOutcomeOf(res.statusCode, caller));
     });
     next();
@@ -68,8 +71,8 @@ export function mcpRoutes(ctx: CoreContext, svc: ToolServices, options: McpRoute
   r.post('/mcp', requirePrincipal(ctx, ['agent']), async (req, res) => {
     const p = principalOf(res);
     if (p.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN');
-    const caller: McpCaller = { agent: p, requestId: String(res.locals['requestId']) };
-    res.locals['mcpCaller'] = caller;
+    const caller: McpCaller = { agent: p, requestId: requestIdOf(res) };
+    callers.set(res, caller);
     // the SDK's pass-through authInfo: the handler never derives it from headers
     (req as Request & { auth?: unknown }).auth = { token: 'verified', clientId: p.agentId, scopes: [], extra: { [CALLER_KEY]: caller } };
     await serve(req, res, req.body);

@@ -15,6 +15,7 @@
  * subject is appended.
  */
 import { Router, type Request, type Response } from 'express';
+import { requestIdOf } from '../locals.ts';
 import type { AuditService } from '../../audit/index.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
@@ -40,7 +41,7 @@ export function privacyRoutes(ctx: CoreContext, svc: ProviderServices, tools: To
       ? gwError('GW_ERR_FORBIDDEN', decision.message)
       : gwError('GW_ERR_VALIDATION', decision.message, { extras: { errors: [{ instancePath: '/subject', message: decision.message }] } });
   }
-  const requestId = (res: Response): string => String(res.locals['requestId'] ?? '');
+  const requestId = requestIdOf;
 
   r.get('/privacy/export', bearer, async (req, res) => {
     const subject = subjectOf(req, res);

@@ -6,6 +6,7 @@
  * audit-or-refuse: recorded durably before they are applied, else 503 GW_ERR_AUDIT_UNAVAILABLE.
  */
 import { Router } from 'express';
+import { requestIdOf } from '../locals.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import { auditThen } from '../../events.ts';
@@ -54,7 +55,7 @@ export function redactionRoutes(ctx: CoreContext, svc: ProviderServices): Router
         return rule.rule;
       },
       event: (rule) => ({
-        type: 'redaction.rule.put', actor: actor(res), outcome: 'ok', requestId: String(res.locals['requestId'] ?? ''),
+        type: 'redaction.rule.put', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res),
         data: { origin, fields: [...rule.fields], patterns: rule.patterns.length },
       }),
       apply: (rule) => {
@@ -74,7 +75,7 @@ export function redactionRoutes(ctx: CoreContext, svc: ProviderServices): Router
         if (!svc.rules.get(origin)) throw gwError('GW_ERR_NOT_FOUND', 'No rule for this origin.');
         return origin;
       },
-      event: () => ({ type: 'redaction.rule.delete', actor: actor(res), outcome: 'ok', requestId: String(res.locals['requestId'] ?? ''), data: { origin } }),
+      event: () => ({ type: 'redaction.rule.delete', actor: actor(res), outcome: 'ok', requestId: requestIdOf(res), data: { origin } }),
       apply: () => svc.rules.delete(origin),
     });
     res.status(204).end();
