@@ -173,3 +173,45 @@ test('cumulative risk: escalate makes a call pending with its risk view; past de
   assert.equal(plain.error.detail, 'Denied by policy rule no-secret.');
   assert.equal(plain.risk, undefined, 'no session rules: no risk view on the deny');
 });
+
+test('each refusal says why in its detail; optional fields are absent (not undefined) when they do not apply', (t) => {
+  const { deps, killSwitch, registry } = setup(t, noRules);
+  const detail = (a: Admission) => denied(a).error.detail;
+  const absent = (a: Admission, ...keys: string[]) => {
+    for (const k of keys) assert.equal(Object.hasOwn(a, k), false, `${k} present on ${JSON.stringify(a)}`);
+  };
+  assert.equal(detail(admit(deps, req({ agentId: 'd1', body: [] }))), 'Send {tool, args}.');
+  const scope = admit(deps, req({ agentId: 'd2', scope: ['hash.*'] }));
+  assert.equal(detail(scope), 'This tool is not in the agent\'s scope.');
+  absent(scope, 'argsSha256', 'taintedBy', 'risk');
+  assert.equal(detail(admit(deps, req({ agentId: 'd2' }))), 'Too many denied calls; this agent is paused.');
+  assert.equal(detail(admit(deps, req({ agentId: 'd3', body: { tool: 1 } }))), 'The tool name must be a string of 1 to 256 characters.');
+  assert.equal(detail(admit(deps, req({ agentId: 'd4', body: { tool: 'no.such' } }))), 'No tool has that name.');
+  assert.equal(detail(admit(deps, req({ agentId: 'd5', body: { tool: 'echo', args: JSON.parse('{"__proto__":1}') } }))), 'The args contain a forbidden key or structure.');
+  const invalid = denied(admit(deps, req({ agentId: 'd6', body: { tool: 'echo', args: { text: 5 } } })));
+  assert.equal(invalid.error.detail, 'The args do not match the tool\'s input schema.');
+  assert.deepEqual(invalid.error.extras['errors'], [{ instancePath: '/text', message: 'must be string' }]);
+  const def = String(registry.get('js.eval')?.definitionSha256);
+  assert.notEqual(def, 'f'.repeat(64));
+  assert.equal(detail(admit(deps, req({ agentId: 'd7', body: { tool: 'js.eval', args: { code: '1' } }, mode: 'approval', definitionSha256: 'f'.repeat(64) }))),
+    'The tool\'s manifest or handler changed since this call was queued; it was not run. Reject it and let the agent call again.');
+  admit(deps, req({ agentId: 'd8' }));
+  assert.equal(detail(admit(deps, req({ agentId: 'd8' }))), 'This agent is calling too fast.');
+  const policy = admit(deps, req({ agentId: 'd9', body: { tool: 'echo', args: { text: 'secret' } } }));
+  absent(policy, 'taintedBy', 'risk');
+  absent(denied(policy).error.extras, 'tainted_by');
+  killSwitch.activate('drill', 'admin:a');
+  const ks = admit(deps, req({ agentId: 'd10' }));
+  absent(ks, 'argsSha256', 'taintedBy', 'risk');
+  assert.equal(denied(ks).error.code, 'GW_ERR_KILL_SWITCH');
+});
+
+test('without governance state, session rules see an empty history (no throw)', (t) => {
+  const raw = { rules: [], risk: { scores: { low: 4, medium: 2, high: 5, critical: 9 }, window_seconds: 30, escalate_at: 3, deny_at: 6 } };
+  const { deps } = setup(t, raw);
+  const { governance: _g, ...noGov } = deps;
+  const a = admit(noGov, req());
+  assert.equal(a.kind, 'pending', 'this call alone (4) is past escalate_at (3)');
+  assert.equal(a.ruleId, 'risk:escalate');
+  assert.deepEqual(a.kind === 'pending' ? a.risk : undefined, { level: 'low', points: 4, score: 0 });
+});
