@@ -2,7 +2,8 @@
 // module at a time with only the tests that cover it:
 //   STRYKER_TEST_FILES=test/unit/providers/egress-policy.test.ts npm run mutate -- --mutate providers/egress/ip.ts
 //
-// The TAP runner spawns `node` from PATH for every test file; `npm run` puts
+// Run it through `npm run` (or with node_modules/.bin first on PATH): Stryker needs Node >= 22
+// and refuses the system node 20. The TAP runner spawns `node` from PATH for every test file; `npm run` puts
 // node_modules/.bin first, so that is the pinned Node 24 (the `node` dependency), which runs
 // the .ts test files natively (type stripping). Each unit test file is run as
 // `node --test-reporter=tap -r <stryker hook> <file>`; with perTest coverage a mutant only
@@ -15,6 +16,8 @@ export default {
     testFiles: process.env['STRYKER_TEST_FILES']?.split(',') ?? [
       'test/unit/policy/*.test.ts',
       'test/unit/approvals/*.test.ts',
+      'test/unit/auth/*.test.ts',
+      'test/unit/http/*.test.ts',
       'test/unit/audit/verify.test.ts',
       'test/unit/privacy/*.test.ts',
       'test/unit/providers/egress-policy.test.ts',
@@ -27,6 +30,18 @@ export default {
     nodeArgs: ['--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
   },
   mutate: [
+    // auth: token shapes, principal resolution, login throttle, passwords, delegation
+    'agent-gateway/auth/tokens.ts',
+    'agent-gateway/auth/principal.ts',
+    'agent-gateway/auth/throttle.ts',
+    'agent-gateway/auth/password.ts',
+    'agent-gateway/auth/delegation.ts',
+    // http checks: Host (DNS rebinding), CORS, JSON bodies, body validation, the 401/403 adapter
+    'agent-gateway/http/host-check.ts',
+    'agent-gateway/http/cors.ts',
+    'agent-gateway/http/body.ts',
+    'agent-gateway/http/validate-body.ts',
+    'agent-gateway/http/auth.ts',
     // policy: decisions, limits, kill switch, breaker, safe regex, validation
     'agent-gateway/policy/evaluate.ts',
     'agent-gateway/policy/gate.ts',
@@ -47,6 +62,9 @@ export default {
     // privacy: redaction and per-origin rules
     'agent-gateway/privacy/redaction.ts',
     'agent-gateway/privacy/rules.ts',
+    'agent-gateway/privacy/masks.ts',
+    'agent-gateway/privacy/ingest.ts',
+    'agent-gateway/privacy/html-forms.ts',
     // egress: origin allowlist, address classes, the pinning connector
     'providers/egress/policy.ts',
     'providers/egress/ip.ts',
