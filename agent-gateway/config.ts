@@ -34,6 +34,8 @@ export interface Config {
   /** PALISADE_DOCKER_RUNTIME: runc | runsc | auto (default auto: runsc when the daemon lists it; sandbox/docker/runtime.ts) */
   readonly dockerRuntime: DockerRuntimeSetting;
   readonly toolsDir: string | undefined;
+  /** PALISADE_MCP_SERVERS_DIR: extra folder (laid out like node_modules) of upstream MCP server packages */
+  readonly mcpServersDir: string | undefined;
   /** PALISADE_MCP_APPROVAL_WAIT_SECONDS: > 0 makes an MCP call that needs approval wait for the decision */
   readonly mcpApprovalWaitSeconds: number;
   /** PALISADE_RECEIPT_KEY: Ed25519 private key (PEM) signing call receipts; absent: a generated key file */
@@ -104,7 +106,7 @@ export type ConfigResult = { ok: true; config: Config; warnings: string[] } | { 
 const KNOWN = new Set([
   'HOST', 'PORT', 'DATA_DIR', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'CORS_ORIGINS',
   'ALLOWED_HOSTS', 'METRICS_TOKEN', 'SANDBOX_BACKEND', 'DOCKER_MEMORY', 'DOCKER_CPUS', 'DOCKER_PIDS',
-  'TOOLS_DIR', 'LOG_LEVEL', 'EGRESS_ALLOWLIST', 'AUDIT_SHIP_URL', 'AUDIT_SHIP_SECRET', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
+  'TOOLS_DIR', 'MCP_SERVERS_DIR', 'LOG_LEVEL', 'EGRESS_ALLOWLIST', 'AUDIT_SHIP_URL', 'AUDIT_SHIP_SECRET', 'CALL_TIMEOUT_MS', 'ISOLATE_MEMORY_MB', 'PBKDF2_ITERATIONS',
   'STREAM_MAX_SECONDS',
   'APPROVAL_QUEUE_MAX', 'APPROVAL_QUEUE_PER_AGENT', 'APPROVE_WAIT_MS',
   'SANDBOX_FAULT_THRESHOLD', 'SANDBOX_FAULT_WINDOW_SECONDS', 'SANDBOX_FAULT_COOLDOWN_SECONDS',
@@ -230,6 +232,9 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
 
   const toolsDirRaw = get('TOOLS_DIR');
   const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
+  // issue 16: a node_modules-like folder of upstream MCP server packages (besides the gateway's own)
+  const mcpServersDirRaw = get('MCP_SERVERS_DIR');
+  const mcpServersDir = mcpServersDirRaw === undefined ? undefined : isAbsolute(mcpServersDirRaw) ? mcpServersDirRaw : resolve(cwd, mcpServersDirRaw);
 
   const egressAllowlist = list('EGRESS_ALLOWLIST')
     .map((o) => origin('PALISADE_EGRESS_ALLOWLIST', o, ['http:', 'https:']))
@@ -283,7 +288,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
     receiptKeyPem: get('RECEIPT_KEY'),
-    sandboxBackend, docker, dockerPool: dockerPool!, dockerRuntime, toolsDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
+    sandboxBackend, docker, dockerPool: dockerPool!, dockerRuntime, toolsDir, mcpServersDir, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
     auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: LIMITS.outputBytes,

@@ -57,6 +57,8 @@ import { buildRegistry, type ToolRegistry } from './tools/registry.ts';
 import type { ToolServices } from './tools/services.ts';
 import { GovernanceState } from './governance/state.ts';
 import { loadReceiptSigner } from './receipts/receipt.ts';
+import { mcpServerRoutes } from './http/routes/mcp-servers.ts';
+import { openUpstream } from './upstream/open.ts';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
@@ -168,8 +170,12 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   const calls = new CallStore(db, { now });
   const approvalEvents = new ApprovalEvents();
   const g = config.governance;
+  // issue 16: upstream MCP servers; their tools join the one registry, their calls the one dispatcher
+  const upstream = openUpstream(config, {
+    db, logger, now, events, raise: (alert) => alerts?.monitor.raise(alert), builtinNames: registry.list().map((t) => t.name),
+  });
   const tools: ToolServices = {
-    registry, dispatcher, calls,
+    registry: upstream.registry(registry), dispatcher: upstream.dispatcher(dispatcher), calls,
     approvals: new ApprovalStore(db, { now, events: approvalEvents, calls }),
     approvalConfig: new ApprovalConfigStore(db, { now }),
     approvalEvents,
@@ -244,10 +250,11 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   const app = createApp(ctx, [
     toolRoutes(ctx, tools), mcpRoutes(ctx, tools), approvalRoutes(ctx, tools), governanceRoutes(ctx, tools), agentViewRoutes(ctx, tools), auditRoutes(ctx, audit),
     chatRoutes(ctx, providers), providerRoutes(ctx, providers), redactionRoutes(ctx, providers), privacyRoutes(ctx, providers, tools, audit),
-    alertRoutes(ctx, alerts),
+    alertRoutes(ctx, alerts), mcpServerRoutes(ctx, upstream),
     metricsRoutes(ctx, metrics, { workers: workerHealth, approvalsPending: () => tools.approvals.pendingCount() }),
     consoleRoutes(),
   ]);
+  void upstream.startAll(); // stored servers come back in the background (a slow one never delays the start)
   return {
     app, ctx, tools, audit, providers, alerts,
     close: async () => {
@@ -255,7 +262,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
       while (tools.background.size > 0) await Promise.allSettled([...tools.background]);
       await draining;
       await drainOutbox(db, audit.sink);
-      await Promise.all([alerts.monitor.stop(), shipper?.stop()]);
+      await Promise.all([alerts.monitor.stop(), shipper?.stop(), upstream.close()]);
       await Promise.all([backends.isolate?.close(), backends.docker?.close(), providers.close()]);
       await audit.close();
       db.close();
