@@ -13,6 +13,8 @@ import { parseDockerQuotas } from '../../sandbox/docker/quotas.ts';
 import type { JsonValue } from '../../sandbox/json.ts';
 import type { WorkerBackend, WorkerResult } from '../../sandbox/worker-backend.ts';
 import { CONTAINER_ID_HANDLER, dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
+import { DOCKER_TEST_RUNTIMES, isGvisor } from '../support/docker-runtimes.ts';
+import type { DockerRuntime } from '../../sandbox/docker/runtime.ts';
 
 const skip = await dockerSkipReason();
 const LIMITS = { timeoutMs: 20_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
@@ -34,7 +36,22 @@ function value(result: WorkerResult): JsonValue {
 const FS = `const fs = process.getBuiltinModule('node:fs');`;
 const CONTAINER_ID = CONTAINER_ID_HANDLER;
 
-describe('docker worker: restrictions proven from inside the container', { skip, timeout: 600_000 }, () => {
+/**
+ * The id of the container the next job runs in. Under runc read from inside the container;
+ * gVisor shows no host path or cgroup inside the sandbox, so under runsc it comes from the
+ * daemon: the one running container of this test process's pool (poolSize 1, no spare), after a
+ * job has answered in it.
+ */
+async function containerIdOf(backend: WorkerBackend, runtime: DockerRuntime): Promise<string> {
+  if (!isGvisor(runtime)) return String(value(await call(backend, CONTAINER_ID)));
+  assert.equal(value(await call(backend, 'return 1;')), 1);
+  const list = await new Docker().listContainers({ filters: { label: [`palisade.supervisor-pid=${process.pid}`], status: ['running'] } });
+  assert.equal(list.length, 1, `one running pool container, got ${list.length}`);
+  return list[0]!.Id;
+}
+
+// issue 20: every case runs under each runtime the daemon has (runc, and runsc = gVisor; both in CI)
+for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker: restrictions proven from inside the container`, { skip, timeout: 600_000 }, () => {
   let backend: WorkerBackend;
   const supervisorErrors: unknown[] = [];
   const onError = (reason: unknown): void => void supervisorErrors.push(reason);
@@ -43,7 +60,7 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     process.on('unhandledRejection', onError);
     process.on('uncaughtException', onError);
     process.env[SECRET_NAME] = SECRET_VALUE;
-    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, maxJobsPerContainer: 1000 });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, maxJobsPerContainer: 1000, runtime });
     await backend.start();
     assert.equal(backend.health().state, 'healthy', JSON.stringify(backend.health()));
   });
@@ -84,7 +101,9 @@ describe('docker worker: restrictions proven from inside the container', { skip,
       }
       const root = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').find((l) => l.split(' ')[4] === '/');
       return { tried, rootOptions: root.split(' ')[5] };`)) as { tried: Record<string, string>; rootOptions: string };
-    for (const [file, code] of Object.entries(out.tried)) assert.equal(code, 'EROFS', file);
+    // gVisor checks file permissions before the read-only mount: uid 65534 gets EACCES there,
+    // the root is still mounted ro (below; with --overlay2=none, without it a write succeeded)
+    for (const [file, code] of Object.entries(out.tried)) assert.equal(code, isGvisor(runtime) ? 'EACCES' : 'EROFS', file);
     assert.ok(out.rootOptions.split(',').includes('ro'), out.rootOptions);
   });
 
@@ -111,7 +130,9 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     const line = value(await call(backend, `${FS} return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').find((l) => l.split(' ')[4] === '/tmp');`));
     assert.equal(typeof line, 'string');
     const options = String(line).split(' ')[5]?.split(',') ?? [];
-    for (const flag of ['noexec', 'nosuid', 'nodev']) assert.ok(options.includes(flag), `${flag} in ${String(line)}`);
+    // gVisor's mountinfo lists noexec but not nosuid/nodev for the tmpfs (its Sentry owns the
+    // mount; mknod and set-id are refused by the profile and no_new_privs anyway)
+    for (const flag of isGvisor(runtime) ? ['noexec'] : ['noexec', 'nosuid', 'nodev']) assert.ok(options.includes(flag), `${flag} in ${String(line)}`);
   });
 
   test('native code dropped into /tmp cannot be loaded (noexec): process.dlopen fails', async () => {
@@ -121,6 +142,13 @@ describe('docker worker: restrictions proven from inside the container', { skip,
       try { process.dlopen({ exports: {} }, '/tmp/evil.so'); return 'loaded'; }
       catch (e) { return String(e.message).slice(0, 200); } finally { fs.rmSync('/tmp/evil.so'); }`));
     assert.notEqual(out, 'loaded');
+    if (isGvisor(runtime)) {
+      // KNOWN DIFFERENCE (SECURITY.md): this gVisor maps a library from the noexec /tmp
+      // (dlopen gets as far as Node's module registration), so noexec does not stop native code
+      // under runsc; that code still runs behind the profile inside the Sentry (syscalls test)
+      assert.match(String(out), /did not self-register/);
+      return;
+    }
     assert.match(String(out), /failed to map segment|operation not permitted|permission denied/i);
   });
 
@@ -142,8 +170,12 @@ describe('docker worker: restrictions proven from inside the container', { skip,
     const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
     assert.equal(field('Uid'), '65534\t65534\t65534\t65534');
     assert.equal(field('Gid'), '65534\t65534\t65534\t65534');
-    for (const caps of ['CapEff', 'CapPrm', 'CapInh', 'CapBnd', 'CapAmb']) assert.equal(field(caps), '0000000000000000', caps);
-    assert.equal(field('NoNewPrivs'), '1');
+    // gVisor's /proc/self/status has no CapAmb line (no ambient capabilities to show)
+    for (const caps of ['CapEff', 'CapPrm', 'CapInh', 'CapBnd', ...(isGvisor(runtime) ? [] : ['CapAmb'])]) assert.equal(field(caps), '0000000000000000', caps);
+    if (isGvisor(runtime)) assert.equal(field('CapAmb'), '');
+    // gVisor's /proc/self/status has no NoNewPrivs line: not observable from inside under runsc
+    // (the spec sets it, container-config.ts; docker-syscalls proves the filter itself there)
+    assert.equal(field('NoNewPrivs'), isGvisor(runtime) ? '' : '1');
     assert.equal(field('Seccomp'), '2');
   });
 
@@ -164,41 +196,50 @@ describe('docker worker: restrictions proven from inside the container', { skip,
   });
 
   test('a flood written straight to stdout is a protocol violation: the container is replaced', async () => {
-    const before = value(await call(backend, CONTAINER_ID));
+    const before = await containerIdOf(backend, runtime);
     const flood = await call(backend, `process.stdout.write(Buffer.alloc(4 << 20, 0x41)); await new Promise((r) => setTimeout(r, 5000)); return 'unreachable';`);
     assert.ok(!flood.ok && (flood.code === 'SBX_ERR_OUTPUT_TOO_LARGE' || flood.code === 'SBX_ERR_BAD_OUTPUT'), JSON.stringify(flood));
-    const afterId = value(await call(backend, CONTAINER_ID));
+    const afterId = await containerIdOf(backend, runtime);
     assert.notEqual(afterId, before);
   });
 
   test('a container that writes a malformed frame is replaced and the next call works', async () => {
-    const before = value(await call(backend, CONTAINER_ID));
+    const before = await containerIdOf(backend, runtime);
     const body = Buffer.from('{not json');
     const garbage = await call(backend, `const h = Buffer.alloc(4); h.writeUInt32BE(${body.length}); process.stdout.write(Buffer.concat([h, Buffer.from(${JSON.stringify(body.toString())})])); await new Promise((r) => setTimeout(r, 5000)); return 'late';`);
     assert.ok(!garbage.ok && garbage.code === 'SBX_ERR_BAD_OUTPUT', JSON.stringify(garbage));
-    assert.notEqual(value(await call(backend, CONTAINER_ID)), before);
+    assert.notEqual(await containerIdOf(backend, runtime), before);
   });
 
   test('an infinite loop ends with SBX_ERR_TIMEOUT and that container is killed and removed', async () => {
-    const id = value(await call(backend, CONTAINER_ID));
-    assert.equal(typeof id, 'string');
+    const id = await containerIdOf(backend, runtime);
+    assert.match(id, /^[0-9a-f]{64}$/);
     const looped = await call(backend, 'for (;;) {}', { timeoutMs: 1_500 });
     assert.ok(!looped.ok && looped.code === 'SBX_ERR_TIMEOUT', JSON.stringify(looped));
     await assert.rejects(new Docker().getContainer(String(id)).inspect(), /no such container/i);
     assert.equal(value(await call(backend, 'return "next";')), 'next');
   });
 
-  test('a handler cannot SIGKILL its own PID-1 worker (so a SIGKILL exit we did not cause is the OOM killer)', async () => {
-    const out = value(await call(backend, `process.kill(1, 'SIGKILL'); await new Promise((r) => setTimeout(r, 300)); return process.pid;`));
-    assert.equal(out, 1);
+  test(isGvisor(runtime)
+    ? 'KNOWN DIFFERENCE: under gVisor a handler CAN SIGKILL its own PID-1 worker; the call fails, the container is replaced and the next call works'
+    : 'a handler cannot SIGKILL its own PID-1 worker (so a SIGKILL exit we did not cause is the OOM killer)', async () => {
+    const killed = await call(backend, `process.kill(1, 'SIGKILL'); await new Promise((r) => setTimeout(r, 300)); return process.pid;`);
+    if (isGvisor(runtime)) {
+      // gVisor does not shield PID 1 from its own SIGKILL, so the exit (137) reads as a memory
+      // kill (worker-container.ts infers OOM from 137): still a fault charged to the agent
+      assert.ok(!killed.ok, JSON.stringify(killed));
+      assert.equal(value(await call(backend, 'return "next";')), 'next');
+      return;
+    }
+    assert.equal(value(killed), 1);
   });
 
   test('a memory balloon is OOM-killed: SBX_ERR_MEMORY_LIMIT, the container is replaced, the next call works', async () => {
-    const id = value(await call(backend, CONTAINER_ID));
+    const id = await containerIdOf(backend, runtime);
     const balloon = await call(backend, 'const hold = []; for (;;) hold.push(Buffer.alloc(1 << 20, 1));');
     assert.ok(!balloon.ok && balloon.code === 'SBX_ERR_MEMORY_LIMIT', JSON.stringify(balloon));
-    const next = value(await call(backend, CONTAINER_ID));
-    assert.equal(typeof next, 'string');
+    const next = await containerIdOf(backend, runtime);
+    assert.match(next, /^[0-9a-f]{64}$/);
     assert.notEqual(next, id);
   });
 
@@ -220,10 +261,10 @@ describe('docker worker: restrictions proven from inside the container', { skip,
   });
 });
 
-describe('docker worker, process layer (plain Node, the outer layer alone): single-use containers', { skip, timeout: 300_000 }, () => {
+for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker, process layer (plain Node, the outer layer alone): single-use containers`, { skip, timeout: 300_000 }, () => {
   let backend: WorkerBackend;
   before(async () => {
-    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 2 });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 2, runtime });
     await backend.start();
   });
   after(async () => {
@@ -245,13 +286,16 @@ describe('docker worker, process layer (plain Node, the outer layer alone): sing
   });
 });
 
-describe('docker worker: pids limit', { skip, timeout: 300_000 }, () => {
+// OPEN under runsc (issue 20, reported): there the same bomb ends with the worker exiting (code 2,
+// SBX_ERR_WORKER_CRASHED) after ~35 s instead of thread starts failing at the pids cap; marked
+// `todo` (listed in every run, not silently skipped) until the cause is found
+for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker: pids limit`, { skip, timeout: 300_000, todo: isGvisor(runtime) ? 'under gVisor the thread bomb crashes the worker instead of hitting the pids cap: open' : false }, () => {
   // memory raised to 2g so that the pids cgroup, not the memory limit, is what stops the bomb
   let backend: WorkerBackend;
   before(async () => {
     const quotas = parseDockerQuotas({ memory: '2g', pids: '64' });
     assert.ok(quotas.ok);
-    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, quotas });
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, quotas, runtime });
     await backend.start();
   });
   after(async () => {
