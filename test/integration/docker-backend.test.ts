@@ -69,7 +69,8 @@ describe('docker backend pool', { skip, timeout: 600_000 }, () => {
   const changes: HealthChange[] = [];
 
   before(async () => {
-    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, maxQueue: 1, maxJobsPerContainer: 3 });
+    // runc: CONTAINER_ID reads the id from inside, which gVisor hides (the matrix files cover runsc)
+    backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, maxQueue: 1, maxJobsPerContainer: 3, runtime: 'runc' });
     backend.onHealthChange((c) => changes.push(c));
     await backend.start();
   });
