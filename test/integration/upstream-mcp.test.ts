@@ -156,8 +156,12 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     }, 60_000, 'the restarted server');
     assert.match(JSON.stringify(good.body.result), /inside the mount/);
     assert.notEqual(await containerOf('fs'), before, 'a new container');
-    const alerts = await call(gw.url, 'GET', '/admin/audit?event=mcp_server.crashed', { token: admin });
-    assert.ok(alerts.body.entries.length >= 1);
+    const crashed = await call(gw.url, 'GET', '/admin/audit?event=mcp_server.crashed', { token: admin });
+    assert.ok(crashed.body.entries.length >= 1);
+    await eventually(async () => {
+      const fired = await call(gw.url, 'GET', '/admin/audit?event=alert.fired', { token: admin });
+      return (fired.body.entries as Array<{ data: { alert: string } }>).find((e) => e.data.alert === 'upstream.crashed');
+    }, 10_000, 'the crash alert');
   });
 
   test('fixture server: no network inside (a connect attempt fails); a rug pull disables the tool with an alert and a diff; re-pin enables it', async () => {
@@ -194,8 +198,11 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     const audit = await call(gw.url, 'GET', '/admin/audit?event=mcp_server.definition_changed', { token: admin });
     assert.equal(audit.body.entries.length, 1);
     assert.match(audit.body.entries[0].data.diff, /id_rsa/);
-    const alert = await call(gw.url, 'GET', '/admin/audit?event=alert.fired', { token: admin });
-    assert.ok(alert.text.includes('upstream.definition_changed') || alert.body.entries !== undefined);
+    await eventually(async () => {
+      const fired = await call(gw.url, 'GET', '/admin/audit?event=alert.fired', { token: admin });
+      return (fired.body.entries as Array<{ data: { alert: string; severity: string } }>)
+        .find((e) => e.data.alert === 'upstream.definition_changed' && e.data.severity === 'critical');
+    }, 10_000, 'the definition-changed alert');
 
     const pin = await call(gw.url, 'POST', '/admin/mcp-servers/fx/pin', { token: admin, body: { tools: ['notes'] } });
     assert.equal(pin.status, 200, pin.text);
@@ -233,6 +240,24 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
       return r.body?.status === 'ok' ? r.body : undefined;
     }, 20_000, 'the approved wipe');
     assert.deepEqual(rec.result, { wiped: 'exact-target-42' });
+  });
+
+  test('a message line over 256 KiB from the server ends its container: the call fails clearly, the server restarts', async () => {
+    const fx = await createAgent(gw.url, admin, 'flooder', ['fx.flood', 'fx.echo']);
+    const run = (tool: string, args: unknown) => call(gw.url, 'POST', '/tools/call', { token: fx, body: { tool, args } });
+    const small = await run('fx.flood', { kib: 8 });
+    assert.equal(small.body.status, 'ok', small.text);
+    const before = await containerOf('fx');
+    const big = await run('fx.flood', { kib: 300 });
+    assert.equal(big.status, 200, big.text);
+    assert.equal(big.body.status, 'error', big.text);
+    assert.equal(big.body.error.code, 'SBX_ERR_WORKER_CRASHED');
+    const back = await eventually(async () => {
+      const r = await run('fx.echo', { text: 'back' });
+      return r.body?.status === 'ok' ? r : undefined;
+    }, 60_000, 'the restarted fixture');
+    assert.deepEqual(back.body.result, { text: 'back' });
+    assert.notEqual(await containerOf('fx'), before);
   });
 
   test('DELETE stops the server and its tools disappear', async () => {
