@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { BUILTIN_ACTIONS_DIR, readToolDir } from '../../sandbox/actions/load.ts';
 import { imageTag } from '../../sandbox/docker/image.ts';
+import { chooseRuntime, type DockerRuntimeSetting, type RegisteredRuntimes } from '../../sandbox/docker/runtime.ts';
 import { createIsolateBackend } from '../../sandbox/isolate/backend.ts';
 import { describeRouting, type SandboxMode, type ToolBackendPreference } from '../../sandbox/select-backend.ts';
 import { DEFAULT_WORKER_LIMITS } from '../../sandbox/limits.ts';
@@ -56,6 +57,8 @@ export interface DockerProbe {
   readonly reachable: boolean;
   readonly detail: string;
   readonly securityOptions: readonly string[];
+  /** runtimes the daemon registers, with their runtimeArgs (issue 20) */
+  readonly runtimes?: RegisteredRuntimes;
 }
 
 export async function probeDocker(): Promise<DockerProbe> {
@@ -66,10 +69,30 @@ export async function probeDocker(): Promise<DockerProbe> {
     const rec = typeof info === 'object' && info !== null ? (info as Record<string, unknown>) : {};
     const opts = Array.isArray(rec['SecurityOptions']) ? rec['SecurityOptions'].filter((o): o is string => typeof o === 'string') : [];
     const version = typeof rec['ServerVersion'] === 'string' ? rec['ServerVersion'].slice(0, 40) : 'unknown';
-    return { reachable: true, detail: `Docker daemon ${version} reachable`, securityOptions: opts };
+    const runtimes: Record<string, readonly string[]> = {};
+    const listed = typeof rec['Runtimes'] === 'object' && rec['Runtimes'] !== null ? (rec['Runtimes'] as Record<string, unknown>) : {};
+    for (const [name, entry] of Object.entries(listed)) {
+      const args = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['runtimeArgs'] : undefined;
+      runtimes[name] = Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [];
+    }
+    return { reachable: true, detail: `Docker daemon ${version} reachable`, securityOptions: opts, runtimes };
   } catch (error) {
-    return { reachable: false, detail: (error as Error).message.slice(0, 200), securityOptions: [] };
+    return { reachable: false, detail: (error as Error).message.slice(0, 200), securityOptions: [], runtimes: {} };
   }
+}
+
+/**
+ * Which OCI runtime the Docker workers would get (PALISADE_DOCKER_RUNTIME against the daemon,
+ * the same decision as the backend's): runsc (gVisor) ok; runc under auto a warning (the third
+ * layer is missing); a configured runtime the daemon cannot give fails when Docker is required.
+ */
+export function runtimeCheck(setting: DockerRuntimeSetting, probe: DockerProbe, dockerRequired: boolean): Check {
+  const fix = 'run scripts/ensure-docker.sh (installs runsc and registers it with --oci-seccomp --overlay2=none), or set PALISADE_DOCKER_RUNTIME=runc';
+  const choice = chooseRuntime(setting, probe.runtimes ?? {});
+  if (!choice.ok) return { name: 'runtime', status: dockerRequired ? 'fail' : 'warn', detail: choice.reason, fix };
+  if (choice.runtime === 'runsc') return { name: 'runtime', status: 'ok', detail: `Docker workers run under runsc (gVisor): ${choice.reason}` };
+  if (setting === 'runc') return { name: 'runtime', status: 'ok', detail: 'Docker workers run under runc (PALISADE_DOCKER_RUNTIME=runc; no gVisor layer)' };
+  return { name: 'runtime', status: 'warn', detail: `Docker workers run under runc: ${choice.reason}`, fix };
 }
 
 export function dockerChecks(probe: DockerProbe, dockerRequired: boolean, kernel: boolean | null): Check[] {

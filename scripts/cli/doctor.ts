@@ -2,7 +2,7 @@
 import { parseConfig } from '../../agent-gateway/config.ts';
 import { parse } from './args.ts';
 import { checkAuditKey, checkConfig, checkDataDir, checkNodeVersion, type Check } from './doctor-checks.ts';
-import { dockerChecks, kernelSeccomp, probeDocker, probeIsolate, routingCheck } from './doctor-probes.ts';
+import { dockerChecks, kernelSeccomp, probeDocker, probeIsolate, routingCheck, runtimeCheck } from './doctor-probes.ts';
 import { escapeControls } from './terminal.ts';
 import { EXIT, type Command } from './types.ts';
 
@@ -14,6 +14,7 @@ Checks, with a one-line fix for each problem:
   isolate    an isolate host child starts and runs the echo action
   docker     the Docker daemon is reachable (a warning unless PALISADE_SANDBOX_BACKEND=docker)
   seccomp    the daemon reports seccomp support and the kernel has it (when Docker is there)
+  runtime    runc or runsc (gVisor) for the workers, per PALISADE_DOCKER_RUNTIME (when Docker is there)
   routing    where each risk class's tools run with this mode, and whether the worker image exists
   data dir   PALISADE_DATA_DIR and audit/ are 0700; database, key and log files 0600, not symlinks
   audit key  PALISADE_AUDIT_KEY is set or <data>/audit.key exists (required once a log exists)
@@ -47,6 +48,7 @@ export const doctor: Command = {
     const mode = parsed.ok ? parsed.config.sandboxBackend : 'auto';
     const dockerProbe = await probeDocker();
     more.push(...dockerChecks(dockerProbe, mode === 'docker', kernelSeccomp()));
+    if (dockerProbe.reachable && mode !== 'isolate') more.push(runtimeCheck(parsed.ok ? parsed.config.dockerRuntime : 'auto', dockerProbe, mode === 'docker'));
     more.push(await routingCheck(mode, dockerProbe, more[0]?.status === 'ok'));
     if (parsed.ok) more.push(checkDataDir(parsed.config.dataDir), checkAuditKey(parsed.config.dataDir, parsed.config.auditKeyHex !== undefined));
     more.forEach(print);
