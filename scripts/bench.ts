@@ -25,6 +25,7 @@ import { formatTable, machine, ratios, type Row } from './bench/report.ts';
 import { addEvalTool, BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER_BODY, EVAL_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
 import { runSoak } from './bench/soak.ts';
 import { governanceRows } from './bench/governance-row.ts';
+import { dockerRuntimeRows } from './bench/docker-runtimes.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
 const ROOT = here('../');
@@ -282,6 +283,10 @@ async function main(): Promise<void> {
       skipped.push(`docker-cold: ${(error as Error).message}`);
     }
   }
+  // issue 20: runc vs runsc (gVisor), cold start and warm echo / js.eval, same run, with the ratio
+  const runtimeBench = wantDocker ? await dockerRuntimeRows().catch((e: Error) => ({ rows: [], lines: [], skipped: [`docker runtimes: ${e.message}`] })) : undefined;
+  rows.push(...(runtimeBench?.rows ?? []));
+  skipped.push(...(runtimeBench?.skipped ?? []));
   await cleanup();
 
   const table = formatTable(rows);
@@ -324,6 +329,7 @@ async function main(): Promise<void> {
     `|---|${CALL_STAGES.map(() => '---:').join('|')}|---:|---:|---:|`,
     ...stageRows.filter((s) => Object.keys(s.stages).length > 0 || s.id === 'echo-isolate').map((s) =>
       `| ${s.id} | ${CALL_STAGES.map((st) => (s.stages[st] === undefined ? '' : s.stages[st].meanUs.toFixed(0))).join(' | ')} | ${(s.eldMs['p50'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['p99'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['max'] ?? Number.NaN).toFixed(2)} |`),
+    ...(runtimeBench?.lines ?? []),
     ...skipped.map((s) => `skipped: ${s}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
