@@ -59,6 +59,7 @@ import { GovernanceState } from './governance/state.ts';
 import { loadReceiptSigner } from './receipts/receipt.ts';
 import { mcpServerRoutes } from './http/routes/mcp-servers.ts';
 import { openUpstream } from './upstream/open.ts';
+import { toolRuntimeProblems } from '../sandbox/docker/runtime.ts';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
@@ -91,6 +92,9 @@ export function loadRegistry(config: Config): ToolRegistry {
   const raw = [...readToolDir(BUILTIN_ACTIONS_DIR), ...(config.toolsDir === undefined ? [] : readToolDir(config.toolsDir))];
   const built = buildRegistry(raw);
   if (!built.ok) throw new Error(`invalid tool manifests:\n${built.problems.map((p) => `  - ${p}`).join('\n')}`);
+  const manifests = built.registry.list().map((t) => built.registry.get(t.name)!.manifest);
+  const runtimeProblems = toolRuntimeProblems(manifests, config.dockerRuntime); // issue 20: only towards the stronger runtime
+  if (runtimeProblems.length > 0) throw new Error(`invalid tool manifests:\n${runtimeProblems.map((p) => `  - ${p}`).join('\n')}`);
   return built.registry;
 }
 

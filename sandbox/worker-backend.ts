@@ -27,6 +27,11 @@ export interface WorkerJob {
   /** docker only: run in a fresh container instead of the warm pool */
   readonly fresh?: boolean;
   /**
+   * docker only, from the manifest: the runtime this job's container must use (issue 20); a
+   * runtime stronger than the pool's runs the job in a fresh container of that runtime
+   */
+  readonly dockerRuntime?: 'runc' | 'runsc';
+  /**
    * who sent the job (the agent id): one principal may use at most the pool's nominal size,
    * so the standby spares stay free for others
    */

@@ -90,6 +90,7 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
       const job = {
         callId, tool: tool.manifest.name, handler: tool.handler, args, ...(agentId === undefined ? {} : { principal: agentId }),
         ...(tool.manifest.trusted ? { trusted: true } : {}), // from the manifest only, never from the caller
+        ...(tool.manifest.docker_runtime === undefined ? {} : { dockerRuntime: tool.manifest.docker_runtime }), // issue 20, manifest only
       };
       const inSandbox = performance.now();
       const result = await backend.run(job, callLimits(tool, opts.limits), signal);

@@ -56,6 +56,11 @@ export interface ToolManifest {
    * Never for a tool that runs caller-supplied code (js.eval). Default false. (issue 12)
    */
   readonly trusted: boolean;
+  /**
+   * docker only: the OCI runtime this tool's containers must use (issue 20); only towards the
+   * stronger runtime than PALISADE_DOCKER_RUNTIME (checked at load, gateway.ts loadRegistry)
+   */
+  readonly docker_runtime?: 'runc' | 'runsc';
   readonly timeout_ms: number;
   readonly memory_mb: number;
   readonly annotations: ToolAnnotations;
@@ -100,6 +105,7 @@ const MANIFEST_SCHEMA = {
     requires_approval: { type: 'boolean' },
     backend: { type: 'string', enum: ['any', 'isolate', 'docker', 'prefer-docker'] },
     trusted: { type: 'boolean' },
+    docker_runtime: { type: 'string', enum: ['runc', 'runsc'] },
     timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 },
     memory_mb: { type: 'integer', minimum: 8, maximum: 512 },
     tags: { type: 'array', maxItems: 32, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 64 } },
@@ -206,6 +212,7 @@ export function parseManifest(raw: unknown, sourceLabel: string): ManifestResult
     requires_approval: r['requires_approval'] as boolean,
     backend: (r['backend'] ?? 'any') as BackendPreference,
     trusted: r['trusted'] === true,
+    ...(r['docker_runtime'] === undefined ? {} : { docker_runtime: r['docker_runtime'] as 'runc' | 'runsc' }),
     timeout_ms: (r['timeout_ms'] ?? 5000) as number,
     memory_mb: (r['memory_mb'] ?? 64) as number,
     annotations: annotations.annotations,

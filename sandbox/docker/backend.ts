@@ -28,7 +28,7 @@ import { pingDaemon, removeStaleWorkers } from './daemon.ts';
 import { ensureWorkerImage } from './image.ts';
 import { DEFAULT_DOCKER_QUOTAS, type DockerQuotas } from './quotas.ts';
 import { recycleRules, recycleVerdict, type RecycleRules } from './recycle.ts';
-import { chooseRuntime, daemonRuntimes, type DockerRuntime, type DockerRuntimeSetting } from './runtime.ts';
+import { chooseRuntime, daemonRuntimes, isStronger, type DockerRuntime, type DockerRuntimeSetting } from './runtime.ts';
 import { WorkerContainer, type WorkerStartOptions } from './worker-container.ts';
 import type { JobOutcome } from './worker-reply.ts';
 
@@ -96,6 +96,9 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   const instance = randomUUID();
   const fresh = new Map<AbortController, Promise<unknown>>();
   let spec: Docker.ContainerCreateOptions | undefined;
+  /** a manifest asked for a stronger runtime than the pool's: its jobs' fresh-container spec */
+  let strongerSpec: Docker.ContainerCreateOptions | undefined;
+  let registered: Readonly<Record<string, readonly string[]>> = {};
   let closed = false;
   let monitor: NodeJS.Timeout | undefined;
   let checking = false;
@@ -186,8 +189,8 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     }));
   }
 
-  async function runFresh(job: WorkerJob, limits: WorkerLimits, signal: AbortSignal | undefined): Promise<JobOutcome> {
-    if (spec === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend not started' };
+  async function runFresh(job: WorkerJob, limits: WorkerLimits, signal: AbortSignal | undefined, withSpec = spec): Promise<JobOutcome> {
+    if (withSpec === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend not started' };
     if (fresh.size >= maxQueue) return { ok: false, code: 'SBX_ERR_SATURATED', message: 'too many fresh containers' };
     const stop = new AbortController();
     let worker: WorkerContainer | undefined;
@@ -200,7 +203,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     }, { once: true });
     const work = (async (): Promise<JobOutcome> => {
       try {
-        worker = await WorkerContainer.start(docker, spec!, startOptions);
+        worker = await WorkerContainer.start(docker, withSpec, startOptions);
         if (closed || stopped !== undefined) return stopped ?? { ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' };
         const outcome = await worker.run(job.callId, job.handler, job.args, limits);
         return stopped ?? outcome;
@@ -227,11 +230,12 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       return false;
     }
     await removeStaleWorkers(docker, instance).catch(() => 0);
-    const registered = await daemonRuntimes(docker).catch(() => undefined);
-    if (registered === undefined) {
+    const listed = await daemonRuntimes(docker).catch(() => undefined);
+    if (listed === undefined) {
       core.suspend('Docker daemon did not list its runtimes');
       return false;
     }
+    registered = listed;
     const choice = chooseRuntime(options.runtime ?? 'auto', registered);
     if (!choice.ok) {
       core.suspend(choice.reason);
@@ -252,6 +256,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       imageNote = built.built ? `worker image ${image} built at start in ${((Date.now() - began) / 1000).toFixed(1)} s` : `worker image ${image}`;
     }
     spec = containerSpec({ image, quotas, seccomp: loadSeccompProfile(runtime), instance, layer, runtime });
+    strongerSpec = runtime === 'runc' ? containerSpec({ image, quotas, seccomp: loadSeccompProfile('runsc'), instance, layer, runtime: 'runsc' }) : undefined;
     return true;
   }
 
@@ -289,6 +294,15 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     },
     async run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult> {
       if (!options.enabled) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend disabled', durationMs: 0 };
+      if (job.dockerRuntime !== undefined && runtime !== undefined && isStronger(job.dockerRuntime, runtime)) {
+        // the manifest asks for gVisor while the pool runs runc: a fresh runsc container, or a refusal
+        const began = performance.now();
+        const usable = chooseRuntime(job.dockerRuntime, registered);
+        const outcome: JobOutcome = !usable.ok || strongerSpec === undefined || closed
+          ? { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: `tool needs Docker runtime ${job.dockerRuntime}: ${usable.ok ? 'backend not ready' : usable.reason}` }
+          : await runFresh(job, limits, signal, strongerSpec);
+        return { ...outcome, durationMs: Math.round(performance.now() - began) };
+      }
       if (job.fresh !== true || closed || core.health().state === 'down') return core.run(job, limits, signal);
       const began = performance.now();
       const outcome = await runFresh(job, limits, signal);

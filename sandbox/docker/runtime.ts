@@ -94,6 +94,25 @@ export function manifestRuntime(requested: unknown, setting: DockerRuntimeSettin
   return { ok: true, runtime: requested };
 }
 
+/**
+ * Every manifest's `docker_runtime` checked at load: only towards the stronger runtime, and only
+ * on a docker-only tool (elsewhere the job could run in the isolate, where it means nothing).
+ */
+export function toolRuntimeProblems(
+  tools: ReadonlyArray<{ readonly name: string; readonly backend: string; readonly docker_runtime?: unknown }>,
+  setting: DockerRuntimeSetting,
+): string[] {
+  const problems: string[] = [];
+  for (const tool of tools) {
+    if (tool.docker_runtime === undefined) continue;
+    const label = `tool ${tool.name}`;
+    if (tool.backend !== 'docker') problems.push(`${label}: /docker_runtime: needs "backend": "docker" (got ${JSON.stringify(tool.backend)})`);
+    const r = manifestRuntime(tool.docker_runtime, setting, label);
+    if (!r.ok) problems.push(r.problem);
+  }
+  return problems;
+}
+
 export function isStronger(a: DockerRuntime, b: DockerRuntime): boolean {
   return STRENGTH[a] > STRENGTH[b];
 }

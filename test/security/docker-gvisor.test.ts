@@ -94,3 +94,23 @@ for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker
     });
   }
 });
+
+if (DOCKER_TEST_RUNTIMES.includes('runsc')) {
+  describe('[runc pool] a manifest asking for runsc gets a fresh gVisor container', { skip, timeout: 300_000 }, () => {
+    let backend: WorkerBackend;
+    before(async () => {
+      backend = createDockerBackend({ enabled: true, layer: 'process', poolSize: 1, runtime: 'runc' });
+      await backend.start();
+    });
+    after(async () => backend?.close());
+
+    test('the same handler: host kernel in the runc pool, gVisor 4.4.0 for the job that asks for runsc', async () => {
+      const limits = { timeoutMs: 20_000, memoryMb: 64, maxOutputBytes: 4096 };
+      const handler = `return process.getBuiltinModule('node:os').release();`;
+      const pool = await backend.run({ callId: 'rt-pool', tool: 't', handler, args: null }, limits);
+      assert.ok(pool.ok && pool.value === HOST_RELEASE, JSON.stringify(pool));
+      const strong = await backend.run({ callId: 'rt-strong', tool: 't', handler, args: null, dockerRuntime: 'runsc' }, limits);
+      assert.ok(strong.ok && strong.value === '4.4.0', JSON.stringify(strong));
+    });
+  });
+}

@@ -87,3 +87,35 @@ test('the runsc profile differs from the runc one only in the clone3 rule: ERRNO
   assert.equal(runc.syscalls.find((r) => r.names.includes('clone3'))?.errnoRet, 38);
   assert.equal(loadSeccompProfile(), loadSeccompProfile('runc'));
 });
+
+test('tool manifests: docker_runtime only towards the stronger runtime and only on docker-only tools, checked at load', async () => {
+  const { toolRuntimeProblems } = await import('../../../sandbox/docker/runtime.ts');
+  assert.deepEqual(toolRuntimeProblems([{ name: 'a', backend: 'docker', docker_runtime: 'runsc' }, { name: 'b', backend: 'any' }], 'runc'), []);
+  const weaker = toolRuntimeProblems([{ name: 'a', backend: 'docker', docker_runtime: 'runc' }], 'runsc');
+  assert.equal(weaker.length, 1);
+  assert.match(weaker[0]!, /tool a: \/docker_runtime: "runc" is weaker than PALISADE_DOCKER_RUNTIME=runsc/);
+  const notDocker = toolRuntimeProblems([{ name: 'c', backend: 'prefer-docker', docker_runtime: 'runsc' }], 'runc');
+  assert.match(notDocker.join(';'), /needs "backend": "docker"/);
+});
+
+test('the gateway refuses to load a tool folder whose manifest asks for runc while runsc is configured', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadRegistry } = await import('../../../agent-gateway/gateway.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-rt-tools-'));
+  try {
+    mkdirSync(join(dir, 'weak.tool'));
+    const manifest = { name: 'weak.tool', description: 'x', input_schema: { type: 'object' }, output_schema: {}, risk: 'high', requires_approval: false, backend: 'docker', docker_runtime: 'runc' };
+    writeFileSync(join(dir, 'weak.tool', 'manifest.json'), JSON.stringify(manifest));
+    writeFileSync(join(dir, 'weak.tool', 'handler.js'), 'return 1;');
+    const withRunsc = parseConfig({ PALISADE_DOCKER_RUNTIME: 'runsc', PALISADE_TOOLS_DIR: dir });
+    assert.ok(withRunsc.ok);
+    if (withRunsc.ok) assert.throws(() => loadRegistry(withRunsc.config), /weak\.tool: \/docker_runtime: "runc" is weaker/);
+    const withRunc = parseConfig({ PALISADE_DOCKER_RUNTIME: 'runc', PALISADE_TOOLS_DIR: dir });
+    assert.ok(withRunc.ok);
+    if (withRunc.ok) assert.equal(loadRegistry(withRunc.config).get('weak.tool')?.manifest.docker_runtime, 'runc');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
