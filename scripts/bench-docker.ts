@@ -10,7 +10,11 @@
  *    callers for `--seconds` each: echo and js.eval throughput and p50/p99, throughput as the
  *    recycle count N (maxJobsPerContainer) changes, and the cost of a recycled container
  *    (container start → ready → first job answered)
- * Usage: node scripts/bench-docker.ts [--warm 300] [--single 30] [--cold 20] [--cli 10] [--starts 10] [--seconds 5] [--only-pool]
+ *    Echo is sent as the manifest marks it (trusted: the worker's hardened realm), js.eval
+ *    untrusted (a fresh context of its agent's isolate); each row also gives the sequential p50
+ *    on the same pool just before the load, and the memory of each container after it.
+ * Usage: node scripts/bench-docker.ts [--warm 300] [--single 30] [--cold 20] [--cli 10] [--starts 10] [--seconds 5]
+ *        [--connections 10] [--pool 2] [--only-pool]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -47,9 +51,49 @@ if (!image.ok) {
 const tag = image.tag;
 const limits = { timeoutMs: 10_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
 
-/** issue 15: 10 concurrent callers against a two-layer pool for `seconds` */
-async function poolLoad(options: { maxJobs: number; handler: string; args: JsonValue; seconds: number; connections: number }): Promise<{ reqPerSec: number; p50: number; p99: number; errors: number }> {
-  const pool = createDockerBackend({ enabled: true, image: tag, maxJobsPerContainer: options.maxJobs });
+interface LoadCase {
+  readonly maxJobs: number;
+  readonly handler: string;
+  readonly args: JsonValue;
+  readonly seconds: number;
+  readonly connections: number;
+  /** as the manifest marks it (echo and the other built-ins but js.eval): the worker's hardened realm */
+  readonly trusted: boolean;
+  /** distinct agents the callers belong to (round robin); untrusted jobs of one agent share an isolate */
+  readonly agents: number;
+}
+
+interface LoadRow {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** the same job one at a time on the same pool, just before the load: p50 ms */
+  sequentialP50: number;
+  memoryMiB: number[];
+}
+
+/** memory of each running worker container of this process (cgroup usage minus page cache), MiB */
+async function containerMemory(): Promise<number[]> {
+  const mem: number[] = [];
+  for (const info of await docker.listContainers({ filters: { label: [`${SUPERVISOR_PID_LABEL}=${process.pid}`], status: ['running'] } })) {
+    if (info.Labels[INSTANCE_LABEL] === 'bench') continue;
+    try {
+      const stats = (await docker.getContainer(info.Id).stats({ stream: false })) as { memory_stats: { usage?: number; stats?: Record<string, number> } };
+      const cache = stats.memory_stats.stats?.['cache'] ?? stats.memory_stats.stats?.['inactive_file'] ?? 0;
+      mem.push(Math.round(((stats.memory_stats.usage ?? 0) - cache) / 104857.6) / 10);
+    } catch {
+      /* replaced (recycled) since it was listed */
+    }
+  }
+  return mem;
+}
+
+const poolSize = arg('pool', 2);
+
+/** issue 15: `connections` concurrent callers against a two-layer pool for `seconds` */
+async function poolLoad(options: LoadCase): Promise<LoadRow> {
+  const pool = createDockerBackend({ enabled: true, image: tag, poolSize, maxJobsPerContainer: options.maxJobs });
   await pool.start();
   let n = 0;
   let errors = 0;
@@ -57,11 +101,18 @@ async function poolLoad(options: { maxJobs: number; handler: string; args: JsonV
   const one = async (): Promise<void> => {
     n += 1;
     const began = performance.now();
-    const r = await pool.run({ callId: `load-${n}`, tool: 'bench', handler: options.handler, args: options.args }, limits);
+    const r = await pool.run({
+      callId: `load-${n}`, tool: 'bench', handler: options.handler, args: options.args, principal: `bench-agent-${n % options.agents}`,
+      ...(options.trusted ? { trusted: true } : {}),
+    }, limits);
     if (r.ok) lat.push(performance.now() - began);
     else errors += 1;
   };
-  for (let i = 0; i < 20; i++) await one(); // warm-up
+  for (let i = 0; i < 40; i++) await one(); // warm-up (the first trusted jobs ask for the realm)
+  await new Promise((resolve) => setTimeout(resolve, 2_000)); // realms built in the background
+  lat.length = 0;
+  for (let i = 0; i < 100; i++) await one();
+  const sequentialP50 = pct(lat, 50);
   lat.length = 0;
   errors = 0;
   const began = performance.now();
@@ -69,48 +120,46 @@ async function poolLoad(options: { maxJobs: number; handler: string; args: JsonV
     while (performance.now() - began < options.seconds * 1000) await one();
   }));
   const elapsed = (performance.now() - began) / 1000;
+  const memoryMiB = await containerMemory();
   await pool.close();
-  return { reqPerSec: Math.round(lat.length / elapsed), p50: pct(lat, 50), p99: pct(lat, 99), errors };
+  return { reqPerSec: Math.round(lat.length / elapsed), p50: pct(lat, 50), p99: pct(lat, 99), errors, sequentialP50, memoryMiB };
 }
 
 const seconds = arg('seconds', 5);
+const connections = arg('connections', 10);
 const jsEvalHandler = readToolDir(BUILTIN_ACTIONS_DIR).find((t) => (t.manifest as { name?: unknown }).name === 'js.eval')?.handler ?? '';
+const echoHandler = readToolDir(BUILTIN_ACTIONS_DIR).find((t) => (t.manifest as { name?: unknown }).name === 'echo')?.handler ?? '';
+const echoCase = { maxJobs: 256, handler: echoHandler, args: { text: 'hello' }, seconds, connections, trusted: true, agents: 1 };
+const evalCase = { maxJobs: 256, handler: jsEvalHandler, args: { code: 'return 1' }, seconds, connections, trusted: false, agents: 1 };
 const two = {
-  echo: await poolLoad({ maxJobs: 256, handler: 'return { text: args.text };', args: { text: 'hello' }, seconds, connections: 10 }),
-  jsEval: await poolLoad({ maxJobs: 256, handler: jsEvalHandler, args: { code: 'return 1' }, seconds, connections: 10 }),
-  byN: {} as Record<string, Awaited<ReturnType<typeof poolLoad>>>,
+  echo: await poolLoad(echoCase),
+  jsEval: await poolLoad(evalCase),
+  // ten agents: no two share an isolate, so most jobs get the spare or a new isolate
+  jsEvalTenAgents: await poolLoad({ ...evalCase, agents: 10 }),
+  // the pre-issue-15-item-1 path for comparison: echo as an untrusted job (a fresh context)
+  echoUntrusted: await poolLoad({ ...echoCase, trusted: false }),
+  byN: {} as Record<string, LoadRow>,
 };
-for (const maxJobs of [1, 16, 256]) two.byN[String(maxJobs)] = await poolLoad({ maxJobs, handler: 'return { text: args.text };', args: { text: 'hello' }, seconds, connections: 10 });
+for (const maxJobs of [1, 16, 256]) two.byN[String(maxJobs)] = await poolLoad({ ...echoCase, maxJobs });
 const recycled: number[] = [];
 const twoLayerSpec = containerSpec({ image: tag, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'bench' });
 for (let i = 0; i < arg('starts', 10); i++) {
   const began = performance.now();
   const worker = await WorkerContainer.start(docker, twoLayerSpec, { startTimeoutMs: 30_000, hardTimeoutGraceMs: 1_000 });
-  const first = await worker.run(`first-${i}`, 'return 1;', null, limits);
+  const first = await worker.run(`first-${i}`, echoHandler, { text: 'hello' }, limits, { trusted: true, principal: 'bench-agent' });
   if (first.ok) recycled.push(performance.now() - began);
   await worker.destroy();
 }
-const poolRow = (r: Awaited<ReturnType<typeof poolLoad>>): string => `${r.reqPerSec} req/s · p50 ${r.p50} ms · p99 ${r.p99} ms · errors ${r.errors}`;
-process.stdout.write(`two-layer echo, 10 callers:    ${poolRow(two.echo)}\n`);
-process.stdout.write(`two-layer js.eval, 10 callers: ${poolRow(two.jsEval)}\n`);
-for (const [maxJobs, r] of Object.entries(two.byN)) process.stdout.write(`two-layer echo, N=${maxJobs.padEnd(4)}:       ${poolRow(r)}\n`);
+const poolRow = (r: LoadRow): string => `${r.reqPerSec} req/s · p50 ${r.p50} ms · p99 ${r.p99} ms · errors ${r.errors} · sequential p50 ${r.sequentialP50} ms · memory ${r.memoryMiB.join('/')} MiB`;
+process.stdout.write(`pool of ${poolSize} containers, ${connections} callers, ${seconds} s per row\n`);
+process.stdout.write(`two-layer echo (trusted realm):       ${poolRow(two.echo)}\n`);
+process.stdout.write(`two-layer js.eval (one agent):        ${poolRow(two.jsEval)}\n`);
+process.stdout.write(`two-layer js.eval (ten agents):       ${poolRow(two.jsEvalTenAgents)}\n`);
+process.stdout.write(`two-layer echo as untrusted:          ${poolRow(two.echoUntrusted)}\n`);
+for (const [maxJobs, r] of Object.entries(two.byN)) process.stdout.write(`two-layer echo, N=${maxJobs.padEnd(4)}:               ${poolRow(r)}\n`);
 process.stdout.write(`recycled container (start → first job): ${summary(recycled)}\n`);
-process.stdout.write(`${JSON.stringify({ twoLayer: two, recycledContainerMs: { p50: pct(recycled, 50), p99: pct(recycled, 99), n: recycled.length } })}\n`);
-if (process.argv.includes('--only-pool')) {
-  // memory per warm two-layer container, then stop
-  const pool = createDockerBackend({ enabled: true, image: tag, poolSize: 2 });
-  await pool.start();
-  for (let i = 0; i < 10; i++) await pool.run({ callId: `mem-${i}`, tool: 'bench', handler: 'return 1;', args: null }, limits);
-  const mem: number[] = [];
-  for (const info of await docker.listContainers({ filters: { label: [`${SUPERVISOR_PID_LABEL}=${process.pid}`] } })) {
-    const stats = (await docker.getContainer(info.Id).stats({ stream: false })) as { memory_stats: { usage?: number; stats?: Record<string, number> } };
-    const cache = stats.memory_stats.stats?.['cache'] ?? stats.memory_stats.stats?.['inactive_file'] ?? 0;
-    mem.push(Math.round(((stats.memory_stats.usage ?? 0) - cache) / 104857.6) / 10);
-  }
-  await pool.close();
-  process.stdout.write(`memory per warm two-layer container: ${mem.join(', ')} MiB (usage − cache)\n`);
-  process.exit(0);
-}
+process.stdout.write(`${JSON.stringify({ poolSize, connections, twoLayer: two, recycledContainerMs: { p50: pct(recycled, 50), p99: pct(recycled, 99), n: recycled.length } })}\n`);
+if (process.argv.includes('--only-pool')) process.exit(0);
 const echo = 'return { text: args.text };';
 const backend = createDockerBackend({ enabled: true, image: image.tag, poolSize: 2, maxJobsPerContainer: 1_000_000 });
 await backend.start();
