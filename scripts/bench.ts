@@ -26,6 +26,7 @@ import { addEvalTool, BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER
 import { runSoak } from './bench/soak.ts';
 import { governanceRows } from './bench/governance-row.ts';
 import { dockerRuntimeRows } from './bench/docker-runtimes.ts';
+import { UPSTREAM_FIXTURES_DIR, upstreamMcpRows } from './bench/upstream-mcp.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
 const ROOT = here('../');
@@ -192,6 +193,7 @@ async function startGateway(withDocker: boolean): Promise<{ server: Server; base
     PALISADE_SANDBOX_BACKEND: withDocker ? 'auto' : 'isolate',
     // the crash-load case keeps its crasher crashing for the whole run instead of being throttled after 5 faults
     PALISADE_SANDBOX_FAULT_THRESHOLD: '1000',
+    PALISADE_MCP_SERVERS_DIR: UPSTREAM_FIXTURES_DIR, // issue 16: the fixture upstream MCP server
   };
   const tools = withDocker ? makeDockerToolsDir() : mkdtempSync(join(tmpdir(), 'palisade-bench-tools-'));
   addEvalTool(tools);
@@ -268,6 +270,8 @@ async function main(): Promise<void> {
   }
   rows.push(...await governanceRows({ base: gw.base, adminToken: prepared.adminToken, agentToken: prepared.echoAgentToken, connections, durationSeconds: duration, // issue 14
     measure: async (spec) => { const m = await measured(gw.server, spec); return { ...m.r, rssBeforeMiB: m.before, rssAfterMiB: m.after, treeRssAfterMiB: m.tree }; } }));
+  if (wantDocker) rows.push(...await upstreamMcpRows({ base: gw.base, adminToken: prepared.adminToken, connections, durationSeconds: duration, // issue 16
+    measure: async (spec) => { const m = await measured(gw.server, spec); return { ...m.r, rssBeforeMiB: m.before, rssAfterMiB: m.after, treeRssAfterMiB: m.tree }; } }).catch((e: Error) => { skipped.push(`upstream-mcp: ${e.message}`); return []; }));
   const rssEnd = rssMiB(gw.server.pid);
   if (wantDocker) {
     log('docker cold: fresh container per call');
