@@ -22,6 +22,9 @@ test('delegated_from matches only a delegated agent with an ancestor matching a 
   assert.deepEqual(evaluate(d, call({ chain: [] })), { effect: 'allow', ruleId: 'default:allow' });
   assert.deepEqual(evaluate(d, call({ chain: ['other', 'mid'] })), { effect: 'allow', ruleId: 'default:allow' });
   assert.deepEqual(evaluate(d, call({ chain: ['other', 'root-7'] })), { effect: 'deny', ruleId: 'sub' }, 'any ancestor');
+  const anyAncestor = doc([{ id: 'any-sub', effect: 'deny', agents: ['*'], tools: ['*'], delegated_from: ['*'] }]);
+  assert.deepEqual(evaluate(anyAncestor, call()), { effect: 'allow', ruleId: 'default:allow' }, 'a non-delegated agent has no ancestor, not even for *');
+  assert.deepEqual(evaluate(anyAncestor, call({ chain: ['r'] })), { effect: 'deny', ruleId: 'any-sub' });
   const plain = doc([{ id: 'all', effect: 'deny', agents: ['bot-*'], tools: ['fs.*'] }]);
   assert.deepEqual(evaluate(plain, call({ chain: ['x'] })), { effect: 'deny', ruleId: 'all' }, 'no delegated_from: chain ignored');
   assert.deepEqual(evaluate(plain, call({ agentId: 'cat-1' })), { effect: 'allow', ruleId: 'default:allow' });
