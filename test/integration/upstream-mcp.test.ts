@@ -47,7 +47,7 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     admin = (await loginAdmin(gw.url)).token;
   });
   after(async () => {
-    await client?.close();
+    await client?.close().catch(() => undefined);
     await gw?.stop(true);
   });
 
@@ -265,5 +265,21 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     assert.equal((await call(gw.url, 'GET', '/admin/mcp-servers/fx', { token: admin })).status, 404);
     const list = await docker.listContainers({ filters: { label: ['palisade.mcp-server=fx'] } });
     assert.equal(list.length, 0);
+  });
+
+  test('a restart brings the stored server back (sqlite) with its pins: its tools work again without re-pinning', async () => {
+    await client.close();
+    const dataDir = gw.dataDir;
+    await gw.stop();
+    assert.equal((await docker.listContainers({ filters: { label: ['palisade.mcp-server=fs', `palisade.supervisor-pid=${process.pid}`] } })).length, 0, 'stopped with the gateway');
+    gw = await startGateway({ dataDir, env: { PALISADE_MCP_SERVERS_DIR: FIXTURES } });
+    const r = await eventually(async () => {
+      const res = await call(gw.url, 'POST', '/tools/call', { token, body: { tool: 'fs.read_text_file', args: { path: '/data/inside.txt' } } });
+      return res.status === 200 && res.body.status === 'ok' ? res : undefined;
+    }, 60_000, 'the stored server after the restart');
+    assert.match(JSON.stringify(r.body.result), /inside the mount/);
+    const view = await call(gw.url, 'GET', '/admin/mcp-servers/fs', { token: admin });
+    assert.equal(view.body.status, 'running');
+    assert.ok(view.body.tools.every((t: { state: string }) => t.state === 'enabled'));
   });
 });
