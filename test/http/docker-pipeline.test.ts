@@ -35,8 +35,8 @@ describe('tool calls through the Docker backend', { skip, timeout: 600_000 }, ()
     // v1 `healthy` kept; `state` and worker counts added (issue 22: healthy | degraded | down)
     assert.deepEqual(ready.body.backends.docker, { healthy: true, state: 'healthy', ready: 3, total: 3 });
     assert.equal(ready.body.backends.isolate, 'disabled', 'PALISADE_SANDBOX_BACKEND=docker starts no isolate hosts');
-    // no silent degradation: where each risk class runs, and the worker image (built at start or present)
-    assert.match(ready.body.routing.summary, /^docker: available \(worker image palisade-worker:[0-9a-f]{12}( built at start in [\d.]+ s)?\) → low-risk tools run in docker, high-risk tools run in docker$/);
+    // no silent degradation: where each risk class runs, the worker image (built at start or present) and the OCI runtime (issue 20)
+    assert.match(ready.body.routing.summary, /^docker: available \(worker image palisade-worker:[0-9a-f]{12}( built at start in [\d.]+ s)?, runtime (runc|runsc \(gVisor\))\) → low-risk tools run in docker, high-risk tools run in docker$/);
   });
 
   test('echo runs in a container (PALISADE_SANDBOX_BACKEND=docker) and the audit line names the docker backend', async () => {
