@@ -4,16 +4,18 @@
  * This is the only module that knows environment variable names; main.ts hands it
  * `process.env`.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PROVIDER_ENV_KEYS, providerConfigFromEnv, type ProviderConfig } from '../providers/config.ts';
 import { DEFAULT_DOCKER_QUOTAS, parseDockerQuotas, type DockerQuotas } from '../sandbox/docker/quotas.ts';
 import { DOCKER_POOL_VARIABLES, parseDockerPoolConfig, type DockerPoolConfig } from '../sandbox/docker/pool-config.ts';
 import { parseRuntimeSetting, type DockerRuntimeSetting } from '../sandbox/docker/runtime.ts';
 import { LIMITS } from '../sandbox/limits.ts';
+import { deepFreeze, envReader, type Env } from './env-reader.ts';
 
 import type { SandboxMode } from '../sandbox/select-backend.ts';
 
 export type { SandboxMode };
+export { deepFreeze };
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Config {
@@ -135,8 +137,6 @@ export function parseRateLimit(raw: string): { ok: true; burst: number; perSecon
   return { ok: true, burst, perSecond };
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** Reads the environment; returns every problem at once. */
 export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult {
   const problems: string[] = [];
@@ -144,54 +144,12 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   for (const name of Object.keys(env)) {
     if (name.startsWith('PALISADE_') && !KNOWN.has(name)) problems.push(`${name}: unknown PALISADE_* variable`);
   }
-  const get = (name: string): string | undefined => {
-    const v = env[`PALISADE_${name}`];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-      problems.push(`PALISADE_${name}: must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-      return fallback;
-    }
-    return n;
-  };
-  const list = (name: string): string[] =>
-    (get(name) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const hex64 = (name: string): string | undefined => {
-    const raw = get(name);
-    if (raw !== undefined && !/^[0-9a-fA-F]{64}$/.test(raw)) {
-      problems.push(`PALISADE_${name}: must be 64 hex characters (32 bytes)`);
-      return undefined;
-    }
-    return raw?.toLowerCase();
-  };
-  const origin = (name: string, value: string, schemes: readonly string[]): string | undefined => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      problems.push(`${name}: ${JSON.stringify(value)} is not a URL`);
-      return undefined;
-    }
-    if (!schemes.includes(url.protocol)) {
-      problems.push(`${name}: ${JSON.stringify(value)} must use ${schemes.join(' or ')}`);
-      return undefined;
-    }
-    if (url.username !== '' || url.password !== '') {
-      problems.push(`${name}: ${JSON.stringify(value)} must not contain credentials`);
-      return undefined;
-    }
-    return url.protocol === 'chrome-extension:' || url.protocol === 'moz-extension:' ? `${url.protocol}//${url.host}` : url.origin;
-  };
+  const { get, int, list, hex64, origin, path } = envReader(env, cwd, problems);
 
   const host = get('HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(host)) problems.push('PALISADE_HOST: not a valid host or address');
   const port = int('PORT', 8080, 0, 65535);
-  const dataDirRaw = get('DATA_DIR') ?? './data';
-  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const dataDir = path('DATA_DIR') ?? resolve(cwd, './data');
 
   const adminPassword = env['PALISADE_ADMIN_PASSWORD'] === '' ? undefined : env['PALISADE_ADMIN_PASSWORD'];
   if (adminPassword !== undefined && (adminPassword.length < 12 || adminPassword.length > 1024)) {
@@ -230,11 +188,9 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   if (!runtimeParsed.ok) problems.push(runtimeParsed.problem);
   const dockerRuntime: DockerRuntimeSetting = runtimeParsed.ok ? runtimeParsed.setting : 'auto';
 
-  const toolsDirRaw = get('TOOLS_DIR');
-  const toolsDir = toolsDirRaw === undefined ? undefined : isAbsolute(toolsDirRaw) ? toolsDirRaw : resolve(cwd, toolsDirRaw);
+  const toolsDir = path('TOOLS_DIR');
   // issue 16: a node_modules-like folder of upstream MCP server packages (besides the gateway's own)
-  const mcpServersDirRaw = get('MCP_SERVERS_DIR');
-  const mcpServersDir = mcpServersDirRaw === undefined ? undefined : isAbsolute(mcpServersDirRaw) ? mcpServersDirRaw : resolve(cwd, mcpServersDirRaw);
+  const mcpServersDir = path('MCP_SERVERS_DIR');
 
   const egressAllowlist = list('EGRESS_ALLOWLIST')
     .map((o) => origin('PALISADE_EGRESS_ALLOWLIST', o, ['http:', 'https:']))
@@ -305,12 +261,4 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
     },
   };
   return { ok: true, config: deepFreeze(config), warnings };
-}
-
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
