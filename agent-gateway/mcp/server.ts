@@ -5,25 +5,17 @@
  * and the outcomes are mapped by result.ts. No tool logic, policy or validation lives here.
  */
 import { Server, type CallToolResult, type McpRequestContext, type ServerContext } from '@modelcontextprotocol/server';
-import type { AgentPrincipal } from '../auth/agents.ts';
 import { callTool } from '../tools/pipeline.ts';
 import type { ToolServices } from '../tools/services.ts';
 import {
   callBodyResult, decidedResult, errorResult, pendingResult, refusalResult, toMcpTool, type McpToolResult, type PendingBody,
 } from './result.ts';
 import { waitForDecision } from './wait.ts';
+import { CALLER_KEY, type McpCaller, type McpCallOutcome } from './caller.ts';
+
+export { CALLER_KEY, type McpCaller, type McpCallOutcome };
 
 export const SERVER_INFO = Object.freeze({ name: 'palisade', version: '0.1.0' });
-
-/** What the route hands the factory, through the SDK's pass-through authInfo. */
-export interface McpCaller {
-  readonly agent: AgentPrincipal;
-  readonly requestId: string;
-  /** set by the tools/call handler so the route can label its metric */
-  outcome?: McpCallOutcome;
-}
-
-export type McpCallOutcome = 'ok' | 'error' | 'pending' | 'rejected' | 'expired';
 
 export interface McpServerOptions {
   /** PALISADE_MCP_APPROVAL_WAIT_SECONDS: 0 answers a pending call at once */
@@ -32,7 +24,6 @@ export interface McpServerOptions {
   readonly progressIntervalMs?: number;
 }
 
-export const CALLER_KEY = 'palisade_caller';
 /** progress notifications while a call waits for approval (when the client asked for progress) */
 export const PROGRESS_INTERVAL_MS = 5_000;
 

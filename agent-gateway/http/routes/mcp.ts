@@ -9,14 +9,13 @@
  * that is not JSON gets a JSON-RPC parse error, never a problem+json or a 5xx. GET and DELETE
  * (2025 session operations) are 405: nothing here is sessionful.
  */
-import { createMcpHandler } from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { requestIdOf } from '../locals.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError, GatewayError } from '../../errors.ts';
 import { fromFrameworkError } from '../problem.ts';
-import { CALLER_KEY, createMcpServerFactory, type McpCaller } from '../../mcp/server.ts';
+import { CALLER_KEY, type McpCaller } from '../../mcp/caller.ts';
+import type { McpNodeHandler } from '../../mcp/handler.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { principalOf, requirePrincipal } from '../auth.ts';
 
@@ -48,14 +47,16 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
 export function mcpRoutes(ctx: CoreContext, svc: ToolServices, options: McpRouteOptions = {}): Router {
   const limit = ctx.config.limits.bodyBytes;
   const onerror = (error: Error): void => ctx.logger.warn('mcp request failed', { error: error.message.slice(0, 200) });
-  const handler = createMcpHandler(
-    createMcpServerFactory(svc, {
-      approvalWaitSeconds: ctx.config.mcpApprovalWaitSeconds,
-      ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
-    }),
-    { legacy: 'stateless', responseMode: 'auto', maxRequestBodySize: limit, onerror },
-  );
-  const serve = toNodeHandler(handler, { maxRequestBodySize: limit, onerror });
+  const serverOptions = {
+    approvalWaitSeconds: ctx.config.mcpApprovalWaitSeconds,
+    ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
+  };
+  // the MCP SDK is loaded on the first /mcp request, not at start (issue 12)
+  let serving: Promise<McpNodeHandler> | undefined;
+  const serve = (): Promise<McpNodeHandler> => {
+    serving ??= import('../../mcp/handler.ts').then((m) => m.mcpNodeHandler(svc, serverOptions, limit, onerror));
+    return serving;
+  };
   const r = Router();
   // the caller this request's MCP handler runs as, read back for the metrics when it finishes
   const callers = new WeakMap<Response, McpCaller>();
@@ -75,7 +76,7 @@ export function mcpRoutes(ctx: CoreContext, svc: ToolServices, options: McpRoute
     callers.set(res, caller);
     // the SDK's pass-through authInfo: the handler never derives it from headers
     (req as Request & { auth?: unknown }).auth = { token: 'verified', clientId: p.agentId, scopes: [], extra: { [CALLER_KEY]: caller } };
-    await serve(req, res, req.body);
+    await (await serve())(req, res, req.body);
   });
 
   r.all('/mcp', (_req, res, next) => {
