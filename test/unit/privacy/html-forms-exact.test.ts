@@ -108,3 +108,28 @@ test('srcdoc documents are redacted three levels deep; a fourth level is masked 
   assert.deepEqual(redactHtml('<iframe srcdoc="<input type=password value=N3>"></iframe>', createRedactor(undefined)),
     { html: `<iframe srcdoc="&lt;input type=&quot;password&quot; value=&quot;${R}&quot;&gt;"></iframe>`, redacted: ['(input)'] });
 });
+
+test('cc-exp itself is a secret autocomplete token', () => {
+  check([['<input value="12/29" autocomplete="cc-exp">', `<input value="${R}" autocomplete="cc-exp">`, ['(input)']]]);
+});
+
+test('a masked option attribute reports the option; masked text at the top level reports nothing', () => {
+  check([
+    ['<select><option value="CUST-1">a</option></select>', `<select><option value="${R}">a</option></select>`, ['(option)']],
+    ['CUST-2 plain', `${R} plain`, []],
+  ], SSN);
+});
+
+test('the document check reads only the first 1024 characters', () => {
+  const padded = `${' '.repeat(1100)}<html>x`;
+  const out = redactHtml(padded, createRedactor(undefined));
+  assert.equal(out.html, `${' '.repeat(1100)}x`);
+});
+
+test('a srcdoc past the depth limit is masked whole without naming a control', () => {
+  let html = '<input type=password value=Z>';
+  for (let i = 0; i < 4; i += 1) html = `<iframe srcdoc="${html.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"></iframe>`;
+  const out = redactHtml(html, createRedactor(undefined));
+  assert.deepEqual(out.redacted, []);
+  assert.equal(out.html.includes('Z'), false, out.html);
+});
