@@ -121,18 +121,40 @@ for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker
     });
   }
 
-  // gVisor has no IA-32 syscall entry whatever the host kernel has: under runsc int 0x80 faults
-  // (SIGSEGV, checked by hand in the control run too), as on a host kernel without IA-32
-  const int80Runs = kernelRuns32 && !isGvisor(runtime);
-  test(isGvisor(runtime) ? '32-bit (int 0x80) syscalls: gVisor has no IA-32 entry → the sandboxed probe faults (SIGSEGV) in the control run and under the worker spec, answers nothing' : int80Title, async () => {
+  // int 0x80 under runsc (ptrace platform): the host never runs it. On a kernel with IA-32
+  // emulation (this one: the host probe answers) the ptrace stop catches the entry and the Sentry
+  // runs the number as a NATIVE x86_64 syscall with the x86_64 argument registers, under the same
+  // profile as any native call; the probe sets both register sets apart, so each answer names its
+  // table (see docker-probe.c). Without IA-32 the entry faults (SIGSEGV) as on the host.
+  const sentryInt80 = isGvisor(runtime) && kernelRuns32;
+  const int80Name = sentryInt80
+    ? '32-bit (int 0x80) syscalls: no answer from the host kernel: gVisor runs each number as its x86_64 syscall (i386 getpid → writev EBADF, i386 time → rt_sigaction EINVAL, nr 39 → getpid), and the profile refuses nr 41 as socket(AF_INET) with EPERM'
+    : isGvisor(runtime) ? '32-bit (int 0x80) syscalls: no IA-32 entry on this kernel → the sandboxed probe faults (SIGSEGV) in the control run and under the worker spec, answers nothing' : int80Title;
+  test(int80Name, async () => {
     const control = await runProbe(docker, image, 'int80', 'control', runtime);
     const worker = await runProbe(docker, image, 'int80', 'worker', runtime);
-    assert.equal(worker.results.has('int80_getpid'), false, 'a 32-bit syscall answered inside the sandbox');
-    if (int80Runs) {
+    if (sentryInt80) {
+      const host = hostInt80?.results;
+      assert.ok((host?.get('int80_time')?.ret ?? -1) > 1_000_000_000 && host?.get('int80_nr39')?.errno === 14, 'host: the IA-32 table answers (time, mkdir EFAULT)');
+      const seccompOnly = await runProbe(docker, image, 'int80', 'seccomp-only', runtime);
+      for (const [variant, run] of [['control', control], ['seccomp-only', seccompOnly], ['worker', worker]] as const) {
+        assert.equal(run.exitCode, 0, `${variant}: every int 0x80 returns`);
+        assert.deepEqual(run.results.get('int80_getpid'), { ret: -1, errno: 9 }, `${variant}: i386 getpid ran as writev(-1), not as the host's getpid`);
+        assert.deepEqual(run.results.get('int80_time'), { ret: -1, errno: 22 }, `${variant}: i386 time ran as rt_sigaction(-1), not as the host's time`);
+        assert.ok((run.results.get('int80_nr39')?.ret ?? -1) > 0, `${variant}: nr 39 ran as getpid (the host's IA-32 mkdir would give EFAULT)`);
+      }
+      assert.ok((control.results.get('int80_nr41')?.ret ?? -1) >= 0, 'control: nr 41 ran as socket(AF_INET) and succeeded (IA-32 dup(-1) would give EBADF)');
+      assert.deepEqual(seccompOnly.results.get('int80_nr41'), { ret: -1, errno: EPERM }, 'seccomp-only: the profile refuses it');
+      assert.deepEqual(worker.results.get('int80_nr41'), { ret: -1, errno: EPERM }, 'worker: the profile refuses it');
+      return;
+    }
+    assert.equal(worker.results.size, 0, 'a 32-bit syscall answered inside the sandbox');
+    if (kernelRuns32) {
       assert.ok((control.results.get('int80_getpid')?.ret ?? -1) > 0, 'control: the kernel runs 32-bit syscalls, so unconfined getpid must answer');
+      assert.equal(control.results.get('int80_nr39')?.errno, 14, 'control: the IA-32 table answered (mkdir EFAULT)');
       assert.equal(worker.exitCode, SIGSYS_EXIT);
     } else {
-      if (!isGvisor(runtime)) assert.equal(hostInt80?.signal, 'SIGSEGV', 'host probe: a kernel without IA-32 entry faults on int 0x80');
+      assert.equal(hostInt80?.signal, 'SIGSEGV', 'host probe: a kernel without IA-32 entry faults on int 0x80');
       assert.equal(control.exitCode, 128 + 11, 'control (unconfined): the same fault, so seccomp is never consulted');
       assert.equal(control.results.size, 0);
       assert.ok(worker.exitCode === 128 + 11 || worker.exitCode === SIGSYS_EXIT, `worker exit ${worker.exitCode}`);

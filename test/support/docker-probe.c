@@ -20,6 +20,15 @@ static void reap_if_child(long ret) {
   if (ret > 0) waitpid((pid_t)ret, NULL, 0);
 }
 static void *thread_main(void *arg) { return arg; }
+static long int80(long nr, long ebx, long ecx, long rdi, long rsi) {
+  long ret;
+  __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(ebx), "c"(ecx), "d"(0L), "D"(rdi), "S"(rsi) : "memory");
+  return ret;
+}
+static void report_int80(const char *name, long ret) {
+  printf("{\"probe\":\"%s\",\"ret\":%ld,\"errno\":%ld}\n", name, ret < 0 ? -1 : ret, ret < 0 ? -ret : 0L);
+  fflush(stdout);
+}
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "x32") == 0) {
@@ -27,9 +36,13 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc > 1 && strcmp(argv[1], "int80") == 0) {
-    long ret;
-    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory"); /* i386 getpid */
-    printf("{\"probe\":\"int80_getpid\",\"ret\":%ld,\"errno\":%ld}\n", ret < 0 ? -1 : ret, ret < 0 ? -ret : 0L);
+    /* Each int 0x80 sets the i386 argument registers (ebx, ecx, edx) AND the x86_64 ones (rdi,
+     * rsi, rdx) to different values, so the answer tells which table ran it: the host's IA-32
+     * table, or a native x86_64 interpretation of the same number (gVisor's Sentry). */
+    report_int80("int80_getpid", int80(20, 0, 0, -1, 0)); /* i386 getpid | x86_64 writev(-1) EBADF */
+    report_int80("int80_time", int80(13, 0, 0, -1, 0)); /* i386 time(NULL) | x86_64 rt_sigaction(-1) EINVAL */
+    report_int80("int80_nr39", int80(39, 0, 0, 0, 0)); /* i386 mkdir(NULL) EFAULT | x86_64 getpid */
+    report_int80("int80_nr41", int80(41, -1, 0, 2, 1)); /* i386 dup(-1) EBADF | x86_64 socket(AF_INET) */
     return 0;
   }
   char buf[64] = {0};
