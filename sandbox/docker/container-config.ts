@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { LIMITS, MIB } from '../limits.ts';
 import type { DockerQuotas } from './quotas.ts';
-import type { DockerRuntime } from './runtime.ts';
+import { taskLimits, type DockerRuntime } from './runtime.ts';
 
 export const WORKER_LABEL = 'palisade.worker';
 export const SUPERVISOR_PID_LABEL = 'palisade.supervisor-pid';
@@ -76,6 +76,7 @@ export type WorkerLayer = 'isolate' | 'process';
 export const WORKER_ENV: readonly string[] = Object.freeze(['MALLOC_MMAP_THRESHOLD_=131072']);
 
 export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
+  const tasks = taskLimits(input.runtime ?? 'runc', input.quotas.pids);
   return {
     Image: input.image,
     Cmd: [`--layer=${input.layer ?? 'isolate'}`],
@@ -100,7 +101,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
       Memory: input.quotas.memoryBytes,
       MemorySwap: input.quotas.memoryBytes,
       NanoCpus: input.quotas.nanoCpus,
-      PidsLimit: input.quotas.pids,
+      PidsLimit: tasks.pidsLimit,
       CapDrop: ['ALL'],
       CapAdd: [],
       Privileged: false,
@@ -109,6 +110,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
         { Name: 'nofile', Soft: 256, Hard: 256 },
         { Name: 'fsize', Soft: 2 * LIMITS.tmpfsBytes, Hard: 2 * LIMITS.tmpfsBytes },
         { Name: 'core', Soft: 0, Hard: 0 },
+        ...(tasks.nproc === undefined ? [] : [{ Name: 'nproc', Soft: tasks.nproc, Hard: tasks.nproc }]),
       ],
       Init: false,
       Binds: [],

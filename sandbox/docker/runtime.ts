@@ -127,3 +127,28 @@ export async function daemonRuntimes(docker: Docker): Promise<RegisteredRuntimes
   }
   return out;
 }
+
+/**
+ * How the container's task cap (`pids`, the threads a worker may have) is enforced per runtime.
+ * runc: the host pids cgroup counts the worker's own threads, PidsLimit = pids.
+ * runsc: the host pids cgroup holds the whole sandbox: the Sentry's Go runtime threads and the
+ * ptrace platform's tracer and stub threads besides the worker's. With PidsLimit = pids a thread
+ * bomb (or a second process) filled it and the Sentry itself died ("runtime: failed to create
+ * new OS thread ... fatal error: newosproc", a Go fatal error, exit status 2: the "worker exited
+ * (code 2)" and "containerManager.WaitPID failed: EOF" of issues 15 and 20). So under runsc the
+ * cap is RLIMIT_NPROC = pids, which the Sentry enforces on the sandbox's own tasks (its own user
+ * namespace: not shared with the host's uid 65534, where an nproc limit would count every
+ * container of that uid), and the host cgroup keeps a bound with room for the Sentry:
+ * 2 × pids + RUNSC_SENTRY_TASKS (still finite, so a Sentry bug cannot fork the host out).
+ */
+export const RUNSC_SENTRY_TASKS = 64;
+
+export interface TaskLimits {
+  readonly pidsLimit: number;
+  readonly nproc: number | undefined;
+}
+
+export function taskLimits(runtime: DockerRuntime, pids: number): TaskLimits {
+  if (runtime === 'runsc') return { pidsLimit: 2 * pids + RUNSC_SENTRY_TASKS, nproc: pids };
+  return { pidsLimit: pids, nproc: undefined };
+}

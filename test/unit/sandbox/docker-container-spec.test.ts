@@ -33,7 +33,14 @@ test('applies the configured quotas with swap equal to memory', () => {
   assert.equal(host.NanoCpus, 250_000_000);
   assert.equal(host.PidsLimit, 48);
   const names = (host.Ulimits ?? []).map((u) => u.Name).sort();
-  assert.deepEqual(names, ['core', 'fsize', 'nofile']);
+  assert.deepEqual(names, ['core', 'fsize', 'nofile'], 'no nproc under runc: it would count every process of the host uid 65534');
+});
+
+test('under runsc the task cap is RLIMIT_NPROC (the Sentry enforces it) and the host pids cgroup leaves room for the Sentry', () => {
+  const gvisor = containerSpec({ image: 'palisade-worker:test', quotas, seccomp: loadSeccompProfile('runsc'), instance: 'i-2', runtime: 'runsc' }).HostConfig!;
+  assert.equal(gvisor.Runtime, 'runsc');
+  assert.deepEqual(gvisor.Ulimits?.find((u) => u.Name === 'nproc'), { Name: 'nproc', Soft: 48, Hard: 48 });
+  assert.equal(gvisor.PidsLimit, 2 * 48 + 64, 'finite, above the worker cap by the Sentry headroom');
 });
 
 test('passes no-new-privileges and the seccomp profile text inline (not a path)', () => {
