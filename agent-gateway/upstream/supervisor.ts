@@ -1,0 +1,210 @@
+/**
+ * The running upstream MCP servers (issue 16): one entry per server, its container process and
+ * its reconciled tools. Starts a server (package closure → hardened container spec → MCP
+ * handshake → first tools/list), stops it, and restarts a crashed one with exponential backoff
+ * (250 ms doubling to 30 s, reset after a minute up), reporting each crash (alert
+ * `upstream.crashed`, audit `mcp_server.crashed`). Every listing it gets (at start, on the
+ * server's list_changed notification, on refresh) goes through applyListing (apply-listing.ts).
+ */
+import type Docker from 'dockerode';
+import { loadSeccompProfile } from '../../sandbox/docker/container-config.ts';
+import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
+import { mcpContainerSpec, type McpBind } from '../../sandbox/docker/mcp-container.ts';
+import type { DockerQuotas } from '../../sandbox/docker/quotas.ts';
+import type { Alert } from '../alerts/types.ts';
+import { gwError } from '../errors.ts';
+import type { EventSink, GatewayEvent } from '../events.ts';
+import type { Logger } from '../logger.ts';
+import type { RegisteredTool } from '../tools/registry.ts';
+import { applyListing } from './apply-listing.ts';
+import { inContainer, resolvePackage } from './package-closure.ts';
+import type { ToolState, UpstreamToolDefinition } from './pin.ts';
+import { UpstreamProcess } from './process.ts';
+import type { ServerRecord, UpstreamStore } from './store.ts';
+
+export interface UpstreamOptions {
+  readonly store: UpstreamStore;
+  readonly docker: () => Docker;
+  readonly roots: readonly string[];
+  readonly dataDir: string;
+  readonly quotas: DockerQuotas;
+  readonly events: EventSink;
+  readonly logger: Logger;
+  readonly raise: (alert: Alert) => void;
+  readonly builtinNames: readonly string[];
+  readonly limits: { readonly callTimeoutMs: number; readonly isolateMemoryMb: number; readonly outputBytes: number };
+  readonly now: () => number;
+  /** handshake + first tools/list, ms */
+  readonly startTimeoutMs?: number;
+  readonly instance?: string;
+}
+
+export interface Running {
+  record: ServerRecord;
+  proc: UpstreamProcess | undefined;
+  status: 'starting' | 'running' | 'restarting' | 'stopped';
+  states: readonly ToolState[];
+  /** full name → tool, enabled or carrying `unavailable` */
+  tools: Map<string, RegisteredTool>;
+  problems: Map<string, string>;
+  attempt: number;
+  upSince: number;
+  timer: NodeJS.Timeout | undefined;
+  restarts: number;
+}
+
+export interface Booted {
+  readonly proc: UpstreamProcess;
+  readonly listed: readonly UpstreamToolDefinition[];
+}
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+
+export class UpstreamSupervisor {
+  readonly #o: UpstreamOptions;
+  readonly servers = new Map<string, Running>();
+  #image: Promise<string> | undefined;
+  #closed = false;
+
+  constructor(options: UpstreamOptions) {
+    this.#o = options;
+  }
+
+  get startTimeoutMs(): number {
+    return this.#o.startTimeoutMs ?? 30_000;
+  }
+
+  /** Starts every stored server (gateway start). Failures are logged and retried with backoff. */
+  async startAll(): Promise<void> {
+    await Promise.all(this.#o.store.list().map(async (record) => {
+      const s = this.entry(record);
+      await this.#launch(s).catch((error: unknown) => {
+        this.#o.logger.warn('upstream MCP server did not start; retrying', { server: record.name, error: String(error).slice(0, 300) });
+        this.#scheduleRestart(s);
+      });
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.servers.values()].map((s) => this.stop(s)));
+  }
+
+  entry(record: ServerRecord): Running {
+    const s: Running = {
+      record, proc: undefined, status: 'starting', states: [], tools: new Map(), problems: new Map(),
+      attempt: 0, upSince: 0, timer: undefined, restarts: 0,
+    };
+    this.servers.set(record.name, s);
+    return s;
+  }
+
+  async stop(s: Running): Promise<void> {
+    s.status = 'stopped';
+    if (s.timer !== undefined) clearTimeout(s.timer);
+    s.timer = undefined;
+    const proc = s.proc;
+    s.proc = undefined;
+    await proc?.stop();
+  }
+
+  /** A booted process becomes the server's; its listing is reconciled. */
+  async adopt(s: Running, booted: Booted): Promise<void> {
+    s.proc = booted.proc;
+    s.status = 'running';
+    s.upSince = this.#o.now();
+    await this.apply(s, booted.listed);
+  }
+
+  apply(s: Running, listed: readonly UpstreamToolDefinition[]): Promise<void> {
+    return applyListing(s, listed, this.#o);
+  }
+
+  /** tools/list now and reconcile; the server's current state */
+  async refresh(name: string): Promise<void> {
+    const s = this.servers.get(name);
+    if (s === undefined || s.proc === undefined || s.status !== 'running') return;
+    await this.apply(s, await s.proc.listTools(this.startTimeoutMs));
+  }
+
+  #imageTag(): Promise<string> {
+    this.#image ??= ensureWorkerImage(this.#o.docker()).then((r) => {
+      if (!r.ok) {
+        this.#image = undefined;
+        throw new Error(r.reason);
+      }
+      return r.tag;
+    });
+    return this.#image;
+  }
+
+  async #spec(record: ServerRecord, env: Readonly<Record<string, string>>): Promise<Docker.ContainerCreateOptions> {
+    const closure = resolvePackage(this.#o.roots, record.package, record.version);
+    if (!closure.ok) throw gwError(closure.code, closure.reason);
+    const binds: McpBind[] = [
+      ...closure.closure.dirs.map((d) => ({ hostPath: d, containerPath: inContainer(d), readOnly: true })),
+      ...record.mounts.map((m) => ({ hostPath: m.host_path, containerPath: m.container_path, readOnly: m.read_only })),
+    ];
+    return mcpContainerSpec({
+      image: await this.#imageTag(), quotas: this.#o.quotas, seccomp: loadSeccompProfile(), instance: this.#o.instance ?? 'upstream',
+      server: record.name, entry: inContainer(closure.closure.entry), args: record.args,
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`), binds,
+    });
+  }
+
+  /** Starts the container, connects, lists tools; returns the listing (not yet reconciled). */
+  async boot(record: ServerRecord, env: Readonly<Record<string, string>>, s: Running | undefined): Promise<Booted> {
+    const timeout = this.startTimeoutMs;
+    const spec = await this.#spec(record, env);
+    const proc = await UpstreamProcess.start(this.#o.docker(), spec, {
+      onCrash: (reason, stderr) => { if (s !== undefined) this.#crashed(s, reason, stderr); },
+      onListChanged: () => { if (s !== undefined) void this.refresh(record.name).catch(() => undefined); },
+    }, timeout);
+    try {
+      return { proc, listed: await proc.listTools(timeout) };
+    } catch (error) {
+      await proc.stop();
+      throw error;
+    }
+  }
+
+  async #launch(s: Running): Promise<void> {
+    s.status = 'starting';
+    const booted = await this.boot(s.record, this.#o.store.env(s.record.name), s);
+    if (this.#closed || (s.status as Running['status']) === 'stopped') {
+      await booted.proc.stop();
+      return;
+    }
+    await this.adopt(s, booted);
+  }
+
+  #crashed(s: Running, reason: string, stderr: string): void {
+    if (this.#closed || s.status === 'stopped') return;
+    s.proc = undefined;
+    s.status = 'restarting';
+    s.restarts += 1;
+    const details = { server: s.record.name, reason: reason.slice(0, 200), restarts: s.restarts };
+    this.#o.logger.warn('upstream MCP server crashed; restarting', { ...details, stderr: stderr.slice(-500) });
+    this.#o.raise({ type: 'upstream.crashed', severity: 'warning', message: `upstream MCP server ${s.record.name} ended (${details.reason}); restarting`, details });
+    void this.#o.events.record({ type: 'mcp_server.crashed', actor: 'system', outcome: 'error', data: details } satisfies GatewayEvent)
+      .catch((error: unknown) => this.#o.logger.error('audit write failed for an upstream crash', { error: String(error) }));
+    this.#scheduleRestart(s);
+  }
+
+  #scheduleRestart(s: Running): void {
+    if (this.#closed || s.status === 'stopped' || s.timer !== undefined) return;
+    s.status = 'restarting';
+    if (s.upSince > 0 && this.#o.now() - s.upSince > 60_000) s.attempt = 0;
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** s.attempt);
+    s.attempt += 1;
+    s.timer = setTimeout(() => {
+      s.timer = undefined;
+      this.#launch(s).catch((error: unknown) => {
+        this.#o.logger.warn('upstream MCP server restart failed', { server: s.record.name, error: String(error).slice(0, 300) });
+        this.#scheduleRestart(s);
+      });
+    }, delay);
+    s.timer.unref();
+  }
+}
