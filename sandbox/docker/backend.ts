@@ -15,20 +15,22 @@
  * retires idle containers past their age and probes idle ones (a wedged worker that does not
  * answer a probe is replaced), and the daemon watch: an unreachable daemon suspends the pool
  * (down), a reachable one resumes it. Containers left by a dead supervisor (kill -9) are removed
- * by label before the pool starts. `fresh: true` jobs run in a brand-new container that is
- * removed afterwards. Container failures become result values; they never throw into the caller.
+ * by label before the pool starts. The runtime, image and container specs come from
+ * worker-specs.ts; `fresh: true` jobs and jobs asking for a stronger runtime run in a brand-new
+ * container (fresh-runs.ts). Container failures become result values; they never throw.
  */
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import { createPoolCore } from '../pool-core.ts';
 import type { HealthChange, WorkerBackend, WorkerJob, WorkerResult } from '../worker-backend.ts';
 import type { WorkerLimits } from '../limits.ts';
-import { containerSpec, loadSeccompProfile, type WorkerLayer } from './container-config.ts';
+import type { WorkerLayer } from './container-config.ts';
 import { pingDaemon, removeStaleWorkers } from './daemon.ts';
-import { ensureWorkerImage } from './image.ts';
+import { createFreshRuns } from './fresh-runs.ts';
 import { DEFAULT_DOCKER_QUOTAS, type DockerQuotas } from './quotas.ts';
 import { recycleRules, recycleVerdict, type RecycleRules } from './recycle.ts';
-import { chooseRuntime, daemonRuntimes, isStronger, type DockerRuntime, type DockerRuntimeSetting } from './runtime.ts';
+import { chooseRuntime, isStronger, type DockerRuntime, type DockerRuntimeSetting } from './runtime.ts';
+import { prepareWorkerSpecs } from './worker-specs.ts';
 import { WorkerContainer, type WorkerStartOptions } from './worker-container.ts';
 import type { JobOutcome } from './worker-reply.ts';
 
@@ -94,7 +96,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   const stopRequested = new WeakMap<WorkerContainer, number>();
   const log = options.log ?? ((): void => undefined);
   const instance = randomUUID();
-  const fresh = new Map<AbortController, Promise<unknown>>();
+  const fresh = createFreshRuns(docker, startOptions, maxQueue);
   let spec: Docker.ContainerCreateOptions | undefined;
   /** a manifest asked for a stronger runtime than the pool's: its jobs' fresh-container spec */
   let strongerSpec: Docker.ContainerCreateOptions | undefined;
@@ -189,39 +191,6 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     }));
   }
 
-  async function runFresh(job: WorkerJob, limits: WorkerLimits, signal: AbortSignal | undefined, withSpec = spec): Promise<JobOutcome> {
-    if (withSpec === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend not started' };
-    if (fresh.size >= maxQueue) return { ok: false, code: 'SBX_ERR_SATURATED', message: 'too many fresh containers' };
-    const stop = new AbortController();
-    let worker: WorkerContainer | undefined;
-    let stopped: JobOutcome | undefined;
-    const onAbort = (): void => stop.abort({ code: 'SBX_ERR_ABORTED', message: 'call aborted' });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    stop.signal.addEventListener('abort', () => {
-      stopped = stop.signal.reason as JobOutcome;
-      void worker?.destroy();
-    }, { once: true });
-    const work = (async (): Promise<JobOutcome> => {
-      try {
-        worker = await WorkerContainer.start(docker, withSpec, startOptions);
-        if (closed || stopped !== undefined) return stopped ?? { ok: false, code: 'SBX_ERR_ABORTED', message: 'call aborted' };
-        const outcome = await worker.run(job.callId, job.handler, job.args, limits);
-        return stopped ?? outcome;
-      } catch {
-        return stopped ?? { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'could not start a fresh container' };
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        await worker?.destroy();
-      }
-    })();
-    fresh.set(stop, work);
-    try {
-      return await work;
-    } finally {
-      fresh.delete(stop);
-    }
-  }
-
   /** daemon reachable → stale containers removed, image present, container spec ready */
   async function initialise(): Promise<boolean> {
     const ping = await pingDaemon(docker);
@@ -230,33 +199,15 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       return false;
     }
     await removeStaleWorkers(docker, instance).catch(() => 0);
-    const listed = await daemonRuntimes(docker).catch(() => undefined);
-    if (listed === undefined) {
-      core.suspend('Docker daemon did not list its runtimes');
+    const ready = await prepareWorkerSpecs(docker, { setting: options.runtime ?? 'auto', image: options.image, quotas, instance, layer, log });
+    if (!ready.ok) {
+      core.suspend(ready.detail);
       return false;
     }
-    registered = listed;
-    const choice = chooseRuntime(options.runtime ?? 'auto', registered);
-    if (!choice.ok) {
-      core.suspend(choice.reason);
-      return false;
-    }
-    if (runtime === undefined) log(`docker worker runtime ${choice.runtime} (${choice.reason})`);
-    runtime = choice.runtime;
-    runtimeNote = `runtime ${choice.runtime}${choice.runtime === 'runsc' ? ' (gVisor)' : ''}`;
-    let image = options.image;
-    if (image === undefined) {
-      const began = Date.now();
-      const built = await ensureWorkerImage(docker, false, log);
-      if (!built.ok) {
-        core.suspend(built.reason);
-        return false;
-      }
-      image = built.tag;
-      imageNote = built.built ? `worker image ${image} built at start in ${((Date.now() - began) / 1000).toFixed(1)} s` : `worker image ${image}`;
-    }
-    spec = containerSpec({ image, quotas, seccomp: loadSeccompProfile(runtime), instance, layer, runtime });
-    strongerSpec = runtime === 'runc' ? containerSpec({ image, quotas, seccomp: loadSeccompProfile('runsc'), instance, layer, runtime: 'runsc' }) : undefined;
+    if (runtime === undefined) log(`docker worker runtime ${ready.runtime} (${ready.runtimeReason})`);
+    ({ registered, runtime, spec, strongerSpec } = ready);
+    runtimeNote = `runtime ${runtime}${runtime === 'runsc' ? ' (gVisor)' : ''}`;
+    imageNote = ready.imageNote ?? imageNote;
     return true;
   }
 
@@ -300,17 +251,16 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
         const usable = chooseRuntime(job.dockerRuntime, registered);
         const outcome: JobOutcome = !usable.ok || strongerSpec === undefined || closed
           ? { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: `tool needs Docker runtime ${job.dockerRuntime}: ${usable.ok ? 'backend not ready' : usable.reason}` }
-          : await runFresh(job, limits, signal, strongerSpec);
+          : await fresh.run(job, limits, signal, strongerSpec);
         return { ...outcome, durationMs: Math.round(performance.now() - began) };
       }
       if (job.fresh !== true || closed || core.health().state === 'down') return core.run(job, limits, signal);
       const began = performance.now();
-      const outcome = await runFresh(job, limits, signal);
+      const outcome = await fresh.run(job, limits, signal, spec);
       return { ...outcome, durationMs: Math.round(performance.now() - began) };
     },
     abortAll(code, message): number {
-      for (const stop of fresh.keys()) stop.abort({ ok: false, code, message });
-      return fresh.size + core.abortAll(code, message);
+      return fresh.abortAll(code, message) + core.abortAll(code, message);
     },
     describe: () => {
       const image = imageNote ?? (options.image === undefined ? undefined : `worker image ${options.image}`);
@@ -325,8 +275,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     async close(): Promise<void> {
       closed = true;
       if (monitor !== undefined) clearInterval(monitor);
-      for (const stop of fresh.keys()) stop.abort({ ok: false, code: 'SBX_ERR_ABORTED', message: 'backend closed' });
-      await Promise.all([...fresh.values()]);
+      await fresh.close();
       if (options.enabled) await core.close();
     },
   };
