@@ -169,6 +169,8 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     assert.equal(rejected.body.status, 'rejected');
     const item = await call(gw.url, 'GET', `/approvals/${second.approval_id}`, { token: agentToken });
     assert.equal(item.body.note, 'not during the freeze');
+    // The title is set in an effect that runs after the render that showed the badge: wait for it (bounded), then check it exactly.
+    await page.waitForFunction("!document.title.startsWith('(')", null, { timeout: 2_000 }).catch(() => undefined);
     assert.equal(await page.title(), 'Approvals · Palisade console', 'badge gone with the queue empty');
   });
 
