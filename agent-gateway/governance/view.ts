@@ -1,10 +1,10 @@
 /**
  * What session governance holds against a principal right now, for an admin's read
  * (GET /admin/agents/:id): its cumulative risk score within the window and every taint rule
- * it currently trips. Pure: the caller supplies the document, the principal's executed calls
- * (governance/state.ts) and the clock; the numbers are the ones policy/session.ts decides with.
+ * it currently trips. Pure: the caller supplies the document, the summary of the principal's
+ * executed calls (governance/state.ts) and the clock; the numbers are the ones policy/session.ts decides with.
  */
-import { newestTaintingCall, riskOf, type SessionCall } from '../policy/session.ts';
+import { newestTaintingCall, riskOf, type SessionSummary } from '../policy/session.ts';
 import type { PolicyDoc } from '../policy/types.ts';
 
 export interface TaintView {
@@ -28,11 +28,11 @@ export interface SessionView {
   readonly tainted: readonly TaintView[];
 }
 
-export function sessionView(doc: PolicyDoc, history: readonly SessionCall[], now: number): SessionView {
+export function sessionView(doc: PolicyDoc, summary: SessionSummary, now: number): SessionView {
   const r = doc.risk;
   const tainted: TaintView[] = [];
   for (const rule of doc.taint ?? []) {
-    const newest = newestTaintingCall(rule, history, now);
+    const newest = newestTaintingCall(rule, summary, now);
     if (newest === undefined) continue;
     tainted.push({
       rule_id: rule.id, tainted_by: newest.call_id, tool: newest.tool, since: new Date(newest.ts).toISOString(),
@@ -40,7 +40,7 @@ export function sessionView(doc: PolicyDoc, history: readonly SessionCall[], now
     });
   }
   return {
-    risk_score: riskOf(doc, { risk: 'low', history, now }).score,
+    risk_score: riskOf(doc, { risk: 'low', summary }).score,
     risk: r === undefined ? null : { window_seconds: r.window_seconds, escalate_at: r.escalate_at, deny_at: r.deny_at },
     tainted,
   };

@@ -10,7 +10,7 @@ import type { AgentCircuitBreaker } from './circuit-breaker.ts';
 import { evaluate, type PolicyInput } from './evaluate.ts';
 import { killSwitchGate, type KillSwitchState } from './kill-switch.ts';
 import type { AgentRateLimiter } from './rate-limit.ts';
-import { evaluateSession, historyWindowMs, type RiskView, type SessionCall } from './session.ts';
+import { EMPTY_SUMMARY, evaluateSession, summaryWindows, type RiskView, type SessionSummary, type SummaryWindows } from './session.ts';
 import type { PolicyDoc } from './types.ts';
 
 export interface GateDeps {
@@ -40,8 +40,8 @@ export type PolicyGateResult =
 export interface SessionContext {
   readonly tags: readonly string[];
   readonly now: number;
-  /** the principal's executed calls since `sinceMs` */
-  readonly history: (sinceMs: number) => readonly SessionCall[];
+  /** the principal's executed calls, summarised over the windows the document needs (exact, never capped) */
+  readonly summary: (windows: SummaryWindows) => SessionSummary;
 }
 
 export type GateResult = Exclude<PreflightResult, { ok: true }> | PolicyGateResult;
@@ -80,9 +80,9 @@ export function gatePolicy(deps: Pick<GateDeps, 'breaker' | 'policy'>, input: Po
     case 'require_approval': {
       const s = options.session;
       if (s === undefined) return { ok: true, effect: d.effect, ruleId: d.ruleId, policyVersion: version };
-      const windowMs = historyWindowMs(doc);
+      const windows = summaryWindows(doc, s.now);
       const v = evaluateSession(doc, d.effect, {
-        tags: s.tags, risk: input.manifest.risk, now: s.now, history: windowMs === 0 ? [] : s.history(s.now - windowMs),
+        tags: s.tags, risk: input.manifest.risk, now: s.now, summary: windows === undefined ? EMPTY_SUMMARY : s.summary(windows),
       });
       switch (v.kind) {
         case 'pass': return { ok: true, effect: d.effect, ruleId: d.ruleId, policyVersion: version, risk: v.risk };

@@ -16,7 +16,7 @@ import { isPlainObject, type JsonValue } from '../../sandbox/json.ts';
 import { argsSha256 } from '../approvals/canonical.ts';
 import { gwError, type GatewayError } from '../errors.ts';
 import { gatePolicy, gatePreflight, type GateDeps } from '../policy/gate.ts';
-import type { RiskView, SessionCall } from '../policy/session.ts';
+import { EMPTY_SUMMARY, type RiskView, type SessionSummary, type SummaryWindows } from '../policy/session.ts';
 import { policyHash } from '../policy/version.ts';
 import type { RegisteredTool, ToolRegistry } from './registry.ts';
 import { sanitizeArgs } from './sanitize.ts';
@@ -33,8 +33,8 @@ export const DEFAULT_RULE = 'default';
 
 export interface AdmissionDeps extends GateDeps {
   readonly registry: ToolRegistry;
-  /** session state (taint, risk) by principal; absent: session rules see an empty history */
-  readonly governance?: { history(principal: string, sinceMs: number): readonly SessionCall[] };
+  /** session state (taint, risk) by principal; absent: session rules see no past calls */
+  readonly governance?: { summary(principal: string, windows: SummaryWindows): SessionSummary };
   readonly now?: () => number;
 }
 
@@ -174,7 +174,7 @@ export function admit(deps: AdmissionDeps, req: AdmissionRequest): Admission {
     agentId, tool: name, args, chain, manifest: { risk: tool.manifest.risk, requires_approval: tool.manifest.requires_approval },
   }, {
     agentCall,
-    session: { tags: tool.manifest.tags, now, history: (since) => (gov === undefined ? [] : gov.history(principal, since)) },
+    session: { tags: tool.manifest.tags, now, summary: (w) => (gov === undefined ? EMPTY_SUMMARY : gov.summary(principal, w)) },
   });
   stageSince('policy', validated);
   if (!decision.ok) {

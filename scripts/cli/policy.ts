@@ -10,7 +10,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { AgentCircuitBreaker } from '../../agent-gateway/policy/circuit-breaker.ts';
 import { gatePolicy } from '../../agent-gateway/policy/gate.ts';
-import type { SessionCall } from '../../agent-gateway/policy/session.ts';
+import { summarize, type SessionCall } from '../../agent-gateway/policy/session.ts';
 import { validatePolicy } from '../../agent-gateway/policy/validate.ts';
 import { parse } from './args.ts';
 import { CASE_FILE_MAX_BYTES, parseCaseFile, type ToolInfo } from './policy-cases.ts';
@@ -85,7 +85,7 @@ const test: Command = {
       const d = gatePolicy(deps, {
         agentId: c.agent, tool: c.call.tool, args: c.call.args ?? {}, chain: c.chain ?? [],
         manifest: { risk: t.risk ?? 'low', requires_approval: t.requires_approval ?? false },
-      }, { agentCall: false, session: { tags: t.tags ?? [], now, history: (since) => history.filter((h) => h.ts > since) } });
+      }, { agentCall: false, session: { tags: t.tags ?? [], now, summary: (w) => summarize(history, w) } });
       const got = { decision: d.ok ? d.effect : 'deny', rule_id: d.ruleId };
       const ok = got.decision === c.expect && (c.rule_id === undefined || c.rule_id === got.rule_id);
       if (ok) {

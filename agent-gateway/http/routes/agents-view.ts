@@ -9,7 +9,7 @@ import { AGENT_ID_PATTERN } from '../../auth/agents.ts';
 import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import { sessionView } from '../../governance/view.ts';
-import { historyWindowMs } from '../../policy/session.ts';
+import { EMPTY_SUMMARY, summaryWindows } from '../../policy/session.ts';
 import { policyHash } from '../../policy/version.ts';
 import { principalOf } from '../../tools/admission.ts';
 import type { ToolServices } from '../../tools/services.ts';
@@ -29,8 +29,9 @@ export function agentViewRoutes(ctx: CoreContext, svc: ToolServices): Router {
     const { doc } = svc.policy.get();
     const chain = svc.chainOf(id);
     const principal = principalOf(id, chain);
-    const history = svc.governance.history(principal, now - historyWindowMs(doc));
-    res.json({ ...agentListing(ctx, agent), principal, policy_version: policyHash(doc), ...sessionView(doc, history, now) });
+    const windows = summaryWindows(doc, now);
+    const summary = windows === undefined ? EMPTY_SUMMARY : svc.governance.summary(principal, windows);
+    res.json({ ...agentListing(ctx, agent), principal, policy_version: policyHash(doc), ...sessionView(doc, summary, now) });
   });
   return r;
 }

@@ -12,7 +12,7 @@ import { KillSwitchStore } from '../../../agent-gateway/policy/kill-switch.ts';
 import { AgentCircuitBreaker } from '../../../agent-gateway/policy/circuit-breaker.ts';
 import { AgentRateLimiter } from '../../../agent-gateway/policy/rate-limit.ts';
 import { gatePolicy, gatePreflight, type SessionContext } from '../../../agent-gateway/policy/gate.ts';
-import type { SessionCall } from '../../../agent-gateway/policy/session.ts';
+import { summarize, type SessionCall, type SummaryWindows } from '../../../agent-gateway/policy/session.ts';
 import { validatePolicy } from '../../../agent-gateway/policy/validate.ts';
 import type { PolicyDoc } from '../../../agent-gateway/policy/types.ts';
 
@@ -72,8 +72,8 @@ test('a predicate that cannot be evaluated denies with reason predicate_unevalua
 });
 
 const session = (history: readonly SessionCall[], now: number, tags: readonly string[] = []) => {
-  const asked: number[] = [];
-  const s: SessionContext = { tags, now, history: (since) => { asked.push(since); return history.filter((h) => h.ts > since); } };
+  const asked: SummaryWindows[] = [];
+  const s: SessionContext = { tags, now, summary: (w) => { asked.push(w); return summarize(history, w); } };
   return { s, asked };
 };
 const call = (call_id: string, ts: number, risk: SessionCall['risk'], tags: readonly string[] = []): SessionCall => ({ call_id, tool: 't', tags, risk, ts });
@@ -93,14 +93,14 @@ const riskDoc = {
   risk: { scores: { low: 1, medium: 5, high: 10, critical: 50 }, window_seconds: 60, escalate_at: 10, deny_at: 20 },
 };
 
-test('cumulative risk: the history since now - window is asked for; escalate, then deny (counted by the breaker)', (t) => {
+test('cumulative risk: a summary since now - window is asked for; escalate, then deny (counted by the breaker)', (t) => {
   const { deps } = setup(t, riskDoc);
   const now = 1_000_000;
   const input = { agentId: 'a', tool: 'x', args: {}, manifest: low };
   const one = session([call('c1', now - 1000, 'medium')], now);
   assert.deepEqual(gatePolicy(deps, input, { session: one.s }),
     { ok: true, effect: 'allow', ruleId: 'default:allow', policyVersion: 7, risk: { level: 'low', points: 1, score: 5 } }, '5 + 1 is under escalate_at');
-  assert.deepEqual(one.asked, [now - 60_000]);
+  assert.deepEqual(one.asked, [{ riskSinceMs: now - 60_000, riskLevels: ['low', 'medium', 'high', 'critical'] }]);
   // projected 11 > escalate_at 10 → require_approval named risk:escalate
   const two = session([call('c1', now - 1000, 'high'), call('c2', now - 500, 'low')], now);
   assert.deepEqual(gatePolicy(deps, input, { session: two.s }),
@@ -126,7 +126,7 @@ test('taint: a tainting call within the window denies a blocked tool, naming the
     ok: false, code: 'GW_ERR_POLICY_DENIED', ruleId: 'no-exfil', policyVersion: 7, tripped: true, reason: 'taint',
     taintedBy: 'c-new', taintedUntil: now - 10_000 + 30_000, risk: { level: 'low', points: 0, score: 0 },
   });
-  assert.deepEqual(asked, [now - 30_000]);
+  assert.deepEqual(asked, [{ tagsSinceMs: now - 30_000 }]);
   const other = session(h, now, ['writes:local']);
   assert.equal(gatePolicy(deps, { agentId: 'b', tool: 'fs.read', args: {}, manifest: low }, { session: other.s }).ok, true, 'a tool without a blocked tag passes');
 });

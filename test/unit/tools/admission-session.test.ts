@@ -14,7 +14,7 @@ import { POLICY_MIGRATIONS } from '../../../agent-gateway/policy/schema.ts';
 import { PolicyStore } from '../../../agent-gateway/policy/store.ts';
 import { validatePolicy } from '../../../agent-gateway/policy/validate.ts';
 import { policyHash } from '../../../agent-gateway/policy/version.ts';
-import type { SessionCall } from '../../../agent-gateway/policy/session.ts';
+import { summarize, type SessionCall, type SummaryWindows } from '../../../agent-gateway/policy/session.ts';
 import { openDatabase } from '../../../agent-gateway/store/db.ts';
 import { admit, principalOf, type Admission, type AdmissionDeps, type AdmissionRequest } from '../../../agent-gateway/tools/admission.ts';
 import { buildRegistry } from '../../../agent-gateway/tools/registry.ts';
@@ -34,12 +34,12 @@ function setup(t: { after: (fn: () => void) => void }, raw: unknown, history: re
   const doc = validatePolicy(raw);
   assert.ok(doc.ok, JSON.stringify(doc));
   policy.put(doc.doc, 'admin:a');
-  const asked: { principal: string; since: number }[] = [];
+  const asked: { principal: string; windows: SummaryWindows }[] = [];
   const deps: AdmissionDeps = {
     registry: built.registry, policy, killSwitch: new KillSwitchStore(db),
     breaker: new AgentCircuitBreaker({ threshold: 1, windowMs: 60_000, cooldownMs: 45_000 }, { now: () => NOW }),
     rateLimiter: new AgentRateLimiter({ capacity: 1, refillPerSecond: 0.5 }, { now: () => NOW }),
-    governance: { history: (principal, since) => { asked.push({ principal, since }); return history; } },
+    governance: { summary: (principal, windows) => { asked.push({ principal, windows }); return summarize(history, windows); } },
     now: () => NOW,
   };
   return { deps, asked, killSwitch: deps.killSwitch as KillSwitchStore, registry: built.registry, version: policyHash(doc.doc) };
@@ -132,13 +132,13 @@ test('the definition hash is checked only when re-admitting an approval, and a n
   assert.equal(admit(deps, req({ body, definitionSha256: 'f'.repeat(64) })).kind, 'pending', 'a new call has no stored hash to compare');
 });
 
-test('taint: the root principal\'s history is read over the window; the deny names the tainting call and until when', (t) => {
+test('taint: the root principal\'s summary is read over the window; the deny names the tainting call and until when', (t) => {
   const raw = { rules: [], taint: [{ id: 'no-exec-after-exec', on: ['exec:code'], block: ['exec:code'], window_seconds: 60 }] };
   const ran: SessionCall = { call_id: 'call-123', tool: 'js.eval', tags: ['exec:code'], risk: 'high', ts: NOW - 10_000 };
   const { deps, asked } = setup(t, raw, [ran]);
   const body = { tool: 'js.eval', args: { code: 'return 1' } };
   const d = denied(admit(deps, req({ agentId: 'child', chain: ['root', 'mid'], body })));
-  assert.deepEqual(asked, [{ principal: 'root', since: NOW - 60_000 }]);
+  assert.deepEqual(asked, [{ principal: 'root', windows: { tagsSinceMs: NOW - 60_000 } }]);
   assert.equal(d.step, 'policy');
   assert.equal(d.ruleId, 'no-exec-after-exec');
   assert.equal(d.taintedBy, 'call-123');
@@ -163,7 +163,7 @@ test('cumulative risk: escalate makes a call pending with its risk view; past de
   assert.deepEqual(esc.kind === 'pending' ? esc.risk : undefined, { level: 'low', points: 1, score: 3 });
   const { deps, asked } = setup(t, raw, h(6));
   const d = denied(admit(deps, req()));
-  assert.deepEqual(asked, [{ principal: 'a', since: NOW - 30_000 }]);
+  assert.deepEqual(asked, [{ principal: 'a', windows: { riskSinceMs: NOW - 30_000, riskLevels: ['low', 'medium', 'high', 'critical'] } }]);
   assert.equal(d.ruleId, 'risk:deny');
   assert.equal(d.error.detail, 'Denied by risk:deny: this agent\'s cumulative risk is past the policy\'s deny_at; retry after the window slides.');
   assert.deepEqual(d.risk, { level: 'low', points: 1, score: 6 });
