@@ -5,10 +5,11 @@
  *
  *   plain     — the bench policy (rules only): no session state is read at admission.
  *   governed  — the same rules plus a taint rule and a risk budget: every call reads its
- *               principal's executed calls within the window (governance/state.ts; the agent has
- *               just run the plain case, so its history is already as long as a busy agent's)
- *               and sums its risk. Echo carries no tag the taint rule blocks and the thresholds
- *               are out of reach, so every call is still a 200.
+ *               principal's exact session summary (governance/state.ts: the newest call per tag,
+ *               the calls per risk level in the window; the agent has just run the plain case,
+ *               so its history is already as long as a busy agent's) and sums its risk. Echo
+ *               carries no tag the taint rule blocks and the thresholds are out of reach, so
+ *               every call is still a 200.
  * Both sign a receipt on every 200 (receipts are always on) and record the call in session state.
  * The bench policy is put back afterwards.
  */
@@ -62,7 +63,7 @@ export async function governanceRows(input: GovernanceRowInput): Promise<Row[]> 
     { id: 'echo-plain-pair', label: 'echo, plain policy (pair with the next row)', target: 'gateway', connections: input.connections, ...plain,
       note: 'POST /tools/call echo with the bench policy (rules only), measured right before the governed row' },
     { id: 'echo-governed', label: 'echo with taint+risk rules active and receipts', target: 'gateway', connections: input.connections, ...governed,
-      note: `the same agent and body with a taint rule and a risk budget in the policy (history read and summed per call); `
+      note: `the same agent and body with a taint rule and a risk budget in the policy (session summary read and risk summed per call); `
         + `${ratio.toFixed(3)}x req/s of the plain row (${cost.toFixed(1)}% cost, target ≤ 10%), p50 ${governed.p50Ms.toFixed(2)} vs ${plain.p50Ms.toFixed(2)} ms` },
   ];
 }
