@@ -10,8 +10,9 @@
  * documents. A control is SECRET when it is a password input, its autocomplete names a secret,
  * or one of its decoded keys (name, id, aria-label, and for a datalist the inputs listing it)
  * is a built-in secret name or listed in the origin's rule; a secret control has every value
- * it carries masked whole (value attributes and text). Every other attribute value, text node
- * and comment goes through the value masks (cards, tokens, rule patterns).
+ * it carries masked whole (value attributes, text and comments beneath it). Every other
+ * attribute value (those of a secret control and its descendants included), text node and
+ * comment goes through the value masks (cards, tokens, rule patterns).
  */
 import { parse, parseFragment, serialize, type DefaultTreeAdapterTypes as T } from 'parse5';
 import type { Redactor } from './redactor.ts';
@@ -108,11 +109,14 @@ export function redactHtml(html: string, r: Redactor, depth = 0): { html: string
     for (const n of walk(el)) masked.add(n);
   }
 
-  // everything else: value masks over attribute values, text and comments
+  // everything else: value masks over attribute values, text and comments; under a secret
+  // control only its value attributes and text are masked whole, the other attributes (a card
+  // number in a title, a srcdoc document) still go through the masks
   for (const n of walk(root)) {
-    if (masked.has(n)) continue;
+    const inSecret = masked.has(n);
     if (isElement(n)) {
       for (const a of n.attrs) {
+        if (inSecret && VALUE_ATTRS.has(a.name)) continue;
         if (a.name === 'srcdoc') {
           const inner = depth < SRCDOC_DEPTH ? redactHtml(a.value, r, depth + 1) : { html: r.whole(a.value), redacted: [] };
           for (const name of inner.redacted) redacted.add(name);
@@ -125,6 +129,8 @@ export function redactHtml(html: string, r: Redactor, depth = 0): { html: string
           if (CONTROLS.has(n.tagName) || n.tagName === 'option' || isContentEditable(n)) redacted.add(labelOf(n));
         }
       }
+    } else if (inSecret) {
+      continue;
     } else if (n.nodeName === '#text') {
       const t = n as T.TextNode;
       const next = r.mask(t.value);

@@ -133,3 +133,24 @@ test('a srcdoc past the depth limit is masked whole without naming a control', (
   assert.deepEqual(out.redacted, []);
   assert.equal(out.html.includes('Z'), false, out.html);
 });
+
+test('the other attributes of a secret control and of everything under it still go through the value masks, srcdoc included', () => {
+  check([
+    ['<input type="password" value="x" title="4111 1111 1111 1111">', `<input type="password" value="${R}" title="${R}">`, ['(input)']],
+    ['<input name="ssn" value="" title="CUST-1">', `<input name="ssn" value="" title="${R}">`, ['ssn']],
+    ['<div contenteditable name="ssn"><a href="/k/CUST-2">l</a><iframe srcdoc="<input type=password value=hunter2>"></iframe></div>',
+      `<div contenteditable="" name="ssn"><a href="/k/${R}">${R}</a><iframe srcdoc="&lt;input type=&quot;password&quot; value=&quot;${R}&quot;&gt;"></iframe></div>`, ['ssn', '(input)']],
+  ], SSN);
+});
+
+test('type=password makes only an input secret, and only a datalist is secret by the list id of a secret input', () => {
+  check([
+    ['<button type="password">B</button>', '<button type="password">B</button>', []],
+    ['<input name="ssn" list="l"><select id="l"><option>O</option></select>', '<input name="ssn" list="l"><select id="l"><option>O</option></select>', []],
+    ['<textarea name="ssn" list="l">T</textarea><datalist id="l"><option>O</option></datalist>', `<textarea name="ssn" list="l">${R}</textarea><datalist id="l"><option>O</option></datalist>`, ['ssn']],
+  ], SSN);
+});
+
+test('any autocomplete token that starts with cc-exp is secret', () => {
+  check([['<input value="12/29" autocomplete="cc-expiry">', `<input value="${R}" autocomplete="cc-expiry">`, ['(input)']]]);
+});
