@@ -3,7 +3,8 @@
  * stored pins (pin.ts) and the server's registry entries are rebuilt from it. An enabled tool is
  * exposed as built (tools.ts); a changed one carries GW_ERR_TOOL_DEFINITION_CHANGED and a new one
  * GW_ERR_TOOL_NOT_PINNED, so admission refuses it; a definition that cannot be built is kept
- * aside with its problem; a name of a built-in is never shadowed. A tool that has just changed
+ * aside with its problem; a name of a built-in is never shadowed. The admin's overrides of risk,
+ * tags and approval (overrides.ts) apply to every state. A tool that has just changed
  * raises `upstream.definition_changed` (critical, with the diff) and is audited as
  * `mcp_server.definition_changed`.
  */
@@ -17,12 +18,14 @@ export type ListingDeps = Pick<UpstreamOptions, 'store' | 'builtinNames' | 'limi
 
 export async function applyListing(s: Running, listed: readonly UpstreamToolDefinition[], o: ListingDeps): Promise<void> {
   const pins = o.store.pins(s.record.name);
+  const overrides = o.store.overrides(s.record.name);
   const before = new Map(s.states.map((t) => [t.definition.name, t.state]));
   const states = reconcile(pins, listed);
   const tools = new Map<string, RegisteredTool>();
   const problems = new Map<string, string>();
   for (const st of states) {
-    const built = buildUpstreamTool(s.record.name, st.definition, st.state === 'changed' ? st.pinned.sha256 : st.sha256, o.limits.callTimeoutMs);
+    const built = buildUpstreamTool(s.record.name, st.definition, st.state === 'changed' ? st.pinned.sha256 : st.sha256, o.limits.callTimeoutMs,
+      overrides.get(st.definition.name));
     if (!built.ok) {
       problems.set(st.definition.name, built.problem);
       continue;

@@ -9,11 +9,13 @@
  *    directory, so a symlink cannot point the mount elsewhere later) and may not be `/`, nor
  *    contain or sit inside the data dir; the container path is absolute, normalized and outside
  *    the paths the container itself needs; read-only unless `read_only: false`;
+ *  - overrides: the admin's risk / tags / approval per tool, checked in overrides.ts;
  *  - network: `none` only. `egress-allowlist` needs an egress proxy into the container that is
  *    not built yet: refused with GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED, never approximated.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { OVERRIDES_SCHEMA, type OverridesBody } from './overrides.ts';
 
 export const SERVER_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
 const ENV_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -35,6 +37,8 @@ export interface RegisterBody {
   readonly env?: Readonly<Record<string, string>>;
   readonly mounts?: readonly MountSpec[];
   readonly network?: 'none' | 'egress-allowlist';
+  /** the admin's risk / tags / approval per tool (overrides.ts) */
+  readonly overrides?: OverridesBody;
 }
 
 export const REGISTER_SCHEMA = {
@@ -59,6 +63,7 @@ export const REGISTER_SCHEMA = {
       },
     },
     network: { type: 'string', enum: ['none', 'egress-allowlist'] },
+    overrides: OVERRIDES_SCHEMA,
   },
 } as const;
 

@@ -14,6 +14,7 @@ import type { ToolRegistry } from '../tools/registry.ts';
 import { upstreamDispatcher, upstreamRegistry } from './exposure.ts';
 import { resolvePackage } from './package-closure.ts';
 import { definitionSha256, type Pin } from './pin.ts';
+import { checkOverrides, overridesJson, type OverridesBody } from './overrides.ts';
 import { checkEnv, checkMounts, checkNetwork, checkServerName, type RegisterBody } from './register.ts';
 import { scanDescription } from './scan.ts';
 import type { ServerRecord } from './store.ts';
@@ -60,7 +61,7 @@ export class UpstreamService {
   view(name: string): Record<string, JsonValue> | undefined {
     const s = this.#sup.servers.get(name);
     const record = s?.record ?? this.#o.store.get(name);
-    return record === undefined ? undefined : serverView(record, s, this.#o.store.pins(name));
+    return record === undefined ? undefined : serverView(record, s, { pins: this.#o.store.pins(name), overrides: this.#o.store.overrides(name) });
   }
 
   list(): Record<string, JsonValue>[] {
@@ -81,6 +82,8 @@ export class UpstreamService {
     if (!mounts.ok) throw gwError(mounts.code, mounts.reason);
     const pkg = resolvePackage(this.#o.roots, body.package, body.version);
     if (!pkg.ok) throw gwError(pkg.code, pkg.reason);
+    const early = checkOverrides(body.overrides, body.name, undefined); // tags and duplicates, before a container starts
+    if (!early.ok) throw gwError(early.code, early.reason);
     const record: ServerRecord = {
       name: body.name, package: body.package, version: body.version, args: [...(body.args ?? [])], envNames: Object.keys(env.value).sort(),
       mounts: mounts.value, network: 'none', createdBy: actor, createdAt: this.#o.now(),
@@ -98,6 +101,8 @@ export class UpstreamService {
     // first registration pins every tool the server listed (the admin sees the scan flags)
     const pins: Pin[] = booted.listed.map((d) => ({ tool: d.name, sha256: definitionSha256(d), definition: d }));
     try {
+      const overrides = checkOverrides(body.overrides, record.name, booted.listed.map((d) => d.name));
+      if (!overrides.ok) throw gwError(overrides.code, overrides.reason);
       await auditThen(this.#o.events, {
         plan: () => pins,
         event: (p): GatewayEvent => ({
@@ -105,9 +110,10 @@ export class UpstreamService {
           data: {
             server: record.name, package: record.package, version: record.version, env: [...record.envNames],
             mounts: record.mounts.map((m) => ({ ...m })), network: record.network, pinned: p.map((x) => ({ tool: x.tool, sha256: x.sha256 })),
+            overrides: overridesJson(overrides.value),
           },
         }),
-        apply: (p) => this.#o.store.insert(record, env.value, p, this.#o.now()),
+        apply: (p) => this.#o.store.insert(record, env.value, p, this.#o.now(), overrides.value),
       });
     } catch (error) {
       this.#sup.servers.delete(body.name);
@@ -118,20 +124,33 @@ export class UpstreamService {
     return this.view(record.name)!;
   }
 
-  async pin(name: string, only: readonly string[] | undefined, actor: string, requestId: string): Promise<Record<string, JsonValue>> {
+  /**
+   * Pins the current definitions of `only` (every listed tool when absent) and sets `overridesBody`.
+   * Overrides without `tools` are refused: an admin changing a risk must not re-pin (and so accept)
+   * a changed definition by accident; `tools: []` changes the overrides only.
+   */
+  async pin(name: string, only: readonly string[] | undefined, actor: string, requestId: string, overridesBody?: OverridesBody): Promise<Record<string, JsonValue>> {
     const s = this.#sup.servers.get(name);
     if (s === undefined) throw gwError('GW_ERR_NOT_FOUND', 'No MCP server has that name.');
+    if (overridesBody !== undefined && only === undefined) {
+      throw gwError('GW_ERR_VALIDATION', 'With overrides, name the tools to (re-)pin in "tools" ([] to change the overrides only).');
+    }
     if (s.proc === undefined || s.status !== 'running') throw gwError('GW_ERR_BACKEND_UNAVAILABLE', 'The MCP server is not running; pin it once it is back.');
     const listed = await s.proc.listTools(this.#sup.startTimeoutMs);
     const chosen = listed.filter((d) => only === undefined || only.includes(d.name) || only.includes(`${name}.${d.name}`));
     const pins: Pin[] = chosen.map((d) => ({ tool: d.name, sha256: definitionSha256(d), definition: d }));
+    const overrides = checkOverrides(overridesBody, name, listed.map((d) => d.name));
+    if (!overrides.ok) throw gwError(overrides.code, overrides.reason);
     await auditThen(this.#o.events, {
       plan: () => pins,
       event: (p): GatewayEvent => ({
         type: 'mcp_server.pin', actor, outcome: 'ok', requestId,
-        data: { server: name, pinned: p.map((x) => ({ tool: x.tool, sha256: x.sha256, flags: [...scanDescription(x.definition.description)] })) },
+        data: {
+          server: name, pinned: p.map((x) => ({ tool: x.tool, sha256: x.sha256, flags: [...scanDescription(x.definition.description)] })),
+          ...(overridesBody === undefined ? {} : { overrides: overridesJson(overrides.value) }),
+        },
       }),
-      apply: (p) => this.#o.store.pin(name, p, actor, this.#o.now()),
+      apply: (p) => this.#o.store.pin(name, p, actor, this.#o.now(), overrides.value),
     });
     await this.#sup.apply(s, listed);
     return this.view(name)!;

@@ -1,11 +1,13 @@
 /**
  * Upstream MCP servers and their pinned tool definitions in sqlite (they survive a restart).
  * Env values are sealed with the provider master key (AES-256-GCM, bound to server and name as
- * additional data) and never leave this module except to start the container.
+ * additional data) and never leave this module except to start the container. The admin's
+ * per-tool overrides of risk, tags and approval (overrides.ts) are stored beside the pins.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { open, seal } from '../../providers/key-crypto.ts';
 import type { Migration } from '../store/db.ts';
+import { isEmptyOverride, overrideJson, type ToolOverride } from './overrides.ts';
 import type { Pin, UpstreamToolDefinition } from './pin.ts';
 import type { ResolvedMount } from './register.ts';
 
@@ -30,6 +32,18 @@ export const UPSTREAM_MIGRATIONS: readonly Migration[] = [
       definition TEXT NOT NULL,
       pinned_by TEXT NOT NULL,
       pinned_at INTEGER NOT NULL,
+      PRIMARY KEY (server, tool)
+    )`,
+  },
+  {
+    // issue 16 item 3: the admin's risk / tags / approval per upstream tool (overrides.ts)
+    id: 'upstream-002-tool-overrides',
+    sql: `CREATE TABLE mcp_overrides (
+      server TEXT NOT NULL REFERENCES mcp_servers (name) ON DELETE CASCADE,
+      tool TEXT NOT NULL,
+      override TEXT NOT NULL,
+      set_by TEXT NOT NULL,
+      set_at INTEGER NOT NULL,
       PRIMARY KEY (server, tool)
     )`,
   },
@@ -92,7 +106,7 @@ export class UpstreamStore {
     return out;
   }
 
-  insert(rec: Omit<ServerRecord, 'envNames'>, env: Readonly<Record<string, string>>, pins: readonly Pin[], at: number): void {
+  insert(rec: Omit<ServerRecord, 'envNames'>, env: Readonly<Record<string, string>>, pins: readonly Pin[], at: number, overrides: ReadonlyMap<string, ToolOverride> = new Map()): void {
     const sealed: SealedEnv = {};
     for (const [k, v] of Object.entries(env)) {
       const s = seal(this.#key, aadName(rec.name, k), v);
@@ -103,6 +117,7 @@ export class UpstreamStore {
       this.#db.prepare('INSERT INTO mcp_servers (name, package, version, args, env, mounts, network, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(rec.name, rec.package, rec.version, JSON.stringify(rec.args), JSON.stringify(sealed), JSON.stringify(rec.mounts), rec.network, rec.createdBy, rec.createdAt);
       this.#putPins(rec.name, pins, rec.createdBy, at);
+      this.#putOverrides(rec.name, overrides, rec.createdBy, at);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
@@ -119,10 +134,12 @@ export class UpstreamStore {
     return new Map(rows.map((r) => [r.tool, { tool: r.tool, sha256: r.sha256, definition: JSON.parse(r.definition) as UpstreamToolDefinition }]));
   }
 
-  pin(server: string, pins: readonly Pin[], by: string, at: number): void {
+  /** pins and overrides of one admin request, in one transaction */
+  pin(server: string, pins: readonly Pin[], by: string, at: number, overrides: ReadonlyMap<string, ToolOverride> = new Map()): void {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       this.#putPins(server, pins, by, at);
+      this.#putOverrides(server, overrides, by, at);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
@@ -134,5 +151,22 @@ export class UpstreamStore {
     const stmt = this.#db.prepare(`INSERT INTO mcp_pins (server, tool, sha256, definition, pinned_by, pinned_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (server, tool) DO UPDATE SET sha256 = excluded.sha256, definition = excluded.definition, pinned_by = excluded.pinned_by, pinned_at = excluded.pinned_at`);
     for (const p of pins) stmt.run(server, p.tool, p.sha256, JSON.stringify(p.definition), by, at);
+  }
+
+  /** tool (its own name) → the admin's override */
+  overrides(server: string): ReadonlyMap<string, ToolOverride> {
+    const rows = this.#db.prepare('SELECT tool, override FROM mcp_overrides WHERE server = ?').all(server) as { tool: string; override: string }[];
+    return new Map(rows.map((r) => [r.tool, Object.freeze(JSON.parse(r.override) as ToolOverride)]));
+  }
+
+  /** each entry replaces the tool's override whole; an empty one removes it */
+  #putOverrides(server: string, overrides: ReadonlyMap<string, ToolOverride>, by: string, at: number): void {
+    const put = this.#db.prepare(`INSERT INTO mcp_overrides (server, tool, override, set_by, set_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (server, tool) DO UPDATE SET override = excluded.override, set_by = excluded.set_by, set_at = excluded.set_at`);
+    const drop = this.#db.prepare('DELETE FROM mcp_overrides WHERE server = ? AND tool = ?');
+    for (const [tool, o] of overrides) {
+      if (isEmptyOverride(o)) drop.run(server, tool);
+      else put.run(server, tool, JSON.stringify(overrideJson(o)), by, at);
+    }
   }
 }

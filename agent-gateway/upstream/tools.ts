@@ -3,7 +3,9 @@
  * the kill switch, audit and receipts treat it exactly like a built-in. Built once per pinned
  * definition: its inputSchema (and outputSchema, when declared) compiled by the same strict,
  * non-mutating ajv as built-in manifests (createToolAjv). Risk and approval default from the
- * annotations (destructiveHint → high and approval required; readOnlyHint → low). The
+ * annotations (destructiveHint → high and approval required; readOnlyHint → low; tags
+ * reads:private when read-only, else writes:local, plus writes:external when open-world) unless
+ * the admin overrides them (overrides.ts): each overridden field replaces its default. The
  * description agents see has hidden characters stripped (scan.ts). A definition whose schema
  * does not compile, or whose full name is not a valid tool name, is not exposed.
  */
@@ -12,6 +14,7 @@ import {
   createToolAjv, resolveAnnotations, TOOL_NAME_PATTERN, type Risk, type ToolManifest, type ToolTag,
 } from '../tools/manifest.ts';
 import type { RegisteredTool } from '../tools/registry.ts';
+import { withOverride, type ToolOverride } from './overrides.ts';
 import type { UpstreamToolDefinition } from './pin.ts';
 import { visibleText } from './scan.ts';
 
@@ -27,7 +30,7 @@ function hints(annotations: JsonObject): Record<string, boolean> {
   return out;
 }
 
-export function buildUpstreamTool(server: string, def: UpstreamToolDefinition, sha256: string, timeoutMs: number): BuiltTool {
+export function buildUpstreamTool(server: string, def: UpstreamToolDefinition, sha256: string, timeoutMs: number, override?: ToolOverride): BuiltTool {
   const name = `${server}.${def.name}`;
   if (!NAME.test(name)) return { ok: false, problem: `tool name ${JSON.stringify(name.slice(0, 80))} is not a valid Palisade tool name` };
   if (def.inputSchema['type'] !== 'object') return { ok: false, problem: 'inputSchema.type must be "object"' };
@@ -46,19 +49,20 @@ export function buildUpstreamTool(server: string, def: UpstreamToolDefinition, s
   const risk: Risk = a.destructiveHint ? 'high' : a.readOnlyHint ? 'low' : 'medium';
   const tags: ToolTag[] = a.readOnlyHint ? ['reads:private'] : ['writes:local'];
   if (a.openWorldHint && !a.readOnlyHint) tags.push('writes:external');
+  const decided = withOverride({ risk, tags: Object.freeze(tags.sort()), requires_approval: a.destructiveHint }, override);
   const manifest: ToolManifest = Object.freeze({
     name,
     description: visibleText(def.description) || def.name,
     input_schema: Object.freeze(def.inputSchema),
     output_schema: Object.freeze(def.outputSchema ?? {}),
-    risk,
-    requires_approval: a.destructiveHint,
+    risk: decided.risk,
+    requires_approval: decided.requires_approval,
     backend: 'docker',
     trusted: false,
     timeout_ms: timeoutMs,
     memory_mb: 64,
     annotations: a,
-    tags: Object.freeze(tags.sort()),
+    tags: Object.freeze([...decided.tags]),
   });
   return {
     ok: true,
