@@ -10,6 +10,9 @@
  * No read is capped, so a principal cannot wash a tainting or high-risk call out by running
  * many harmless ones after it. The decision itself is the pure policy/session.ts.
  *
+ * The newest (ts, seq) per (principal, level) is also kept in memory (this process is the only
+ * writer; bounded, a miss reads sqlite), so a level the principal never ran costs no query.
+ *
  * Times are kept non-decreasing per (principal, level): a call recorded while the clock is set
  * back is stored at the newest time already there, which keeps it in its windows longer (fail
  * closed) and keeps seq in time order. Rows older than the longest window allowed (7 days) are
@@ -22,6 +25,10 @@ import { POLICY_LIMITS } from '../policy/validate.ts';
 
 const LEVELS: readonly RiskLevel[] = ['low', 'medium', 'high', 'critical'];
 const KEEP_MS = POLICY_LIMITS.windowSeconds * 1000;
+/** (principal, level) pairs whose newest row is remembered; beyond it the oldest is forgotten */
+const LAST_CACHE_MAX = 50_000;
+
+interface Last { readonly ts: number; readonly seq: number }
 
 export interface RecordedCall extends SessionCall {
   readonly principal: string;
@@ -37,6 +44,8 @@ export class GovernanceState {
   readonly #marks: StatementSync;
   readonly #prune: StatementSync;
   readonly #pruneMarks: StatementSync;
+  /** `${level} ${principal}` → its newest row (null: none) */
+  readonly #lastCache = new Map<string, Last | null>();
   #writes = 0;
 
   constructor(db: DatabaseSync) {
@@ -58,9 +67,9 @@ export class GovernanceState {
     const own = !this.#db.isTransaction;
     if (own) this.#db.exec('BEGIN IMMEDIATE');
     try {
-      const last = this.#last.get(c.principal, c.risk);
-      const ts = last === undefined ? c.ts : Math.max(c.ts, Number(last['ts']));
-      const seq = last === undefined ? 1 : Number(last['seq']) + 1;
+      const last = this.#newest(c.principal, c.risk);
+      const ts = last === null ? c.ts : Math.max(c.ts, last.ts);
+      const seq = last === null ? 1 : last.seq + 1;
       this.#insert.run(c.principal, c.call_id, c.agent_id, c.tool, JSON.stringify(c.tags), c.risk, ts, seq);
       for (const tag of new Set(c.tags)) this.#mark.run(c.principal, tag, c.call_id, c.tool, ts);
       if (++this.#writes % 256 === 1) {
@@ -68,10 +77,28 @@ export class GovernanceState {
         this.#pruneMarks.run(ts - KEEP_MS);
       }
       if (own) this.#db.exec('COMMIT');
+      this.#remember(`${c.risk} ${c.principal}`, { ts, seq });
     } catch (err) {
       if (own && this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw err;
     }
+  }
+
+  /** The principal's newest row of a level (null: none), from memory or sqlite. */
+  #newest(principal: string, level: RiskLevel): Last | null {
+    const key = `${level} ${principal}`;
+    const known = this.#lastCache.get(key);
+    if (known !== undefined) return known;
+    const r = this.#last.get(principal, level);
+    const last = r === undefined ? null : { ts: Number(r['ts']), seq: Number(r['seq']) };
+    this.#remember(key, last);
+    return last;
+  }
+
+  #remember(key: string, last: Last | null): void {
+    this.#lastCache.delete(key);
+    this.#lastCache.set(key, last);
+    if (this.#lastCache.size > LAST_CACHE_MAX) this.#lastCache.delete(this.#lastCache.keys().next().value as string);
   }
 
   /** What the principal ran, over the windows one decision needs (policy/session.ts summaryWindows). */
@@ -85,9 +112,10 @@ export class GovernanceState {
     const riskCounts: Record<RiskLevel, number> = { low: 0, medium: 0, high: 0, critical: 0 };
     if (w.riskSinceMs !== undefined) {
       for (const level of w.riskLevels ?? LEVELS) {
+        const last = this.#newest(principal, level);
+        if (last === null || last.ts <= w.riskSinceMs) continue;
         const first = this.#firstAfter.get(principal, level, w.riskSinceMs);
-        const last = first === undefined ? undefined : this.#last.get(principal, level);
-        if (first !== undefined && last !== undefined) riskCounts[level] = Number(last['seq']) - Number(first['seq']) + 1;
+        if (first !== undefined) riskCounts[level] = last.seq - Number(first['seq']) + 1;
       }
     }
     return { newestByTag, riskCounts };
