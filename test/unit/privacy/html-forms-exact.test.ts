@@ -154,3 +154,10 @@ test('type=password makes only an input secret, and only a datalist is secret by
 test('any autocomplete token that starts with cc-exp is secret', () => {
   check([['<input value="12/29" autocomplete="cc-expiry">', `<input value="${R}" autocomplete="cc-expiry">`, ['(input)']]]);
 });
+
+test('what a secret control had masked whole is not masked again by a rule pattern that matches the mask', () => {
+  check([
+    ['<input name="ssn" value="v" title="t"><p>REDACTED</p>', `<input name="ssn" value="${R}" title="t"><p>${R}</p>`, ['ssn']],
+    ['<textarea name="ssn">T</textarea>', `<textarea name="ssn">${R}</textarea>`, ['ssn']],
+  ], rule(['ssn'], ['REDACTED']));
+});
