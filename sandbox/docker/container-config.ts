@@ -75,6 +75,22 @@ export type WorkerLayer = 'isolate' | 'process';
  */
 export const WORKER_ENV: readonly string[] = Object.freeze(['MALLOC_MMAP_THRESHOLD_=131072']);
 
+/**
+ * The /tmp tmpfs options. Under runc: writable, 16 MiB, noexec (the kernel refuses exec and
+ * mmap(PROT_EXEC) of its files, so native code dropped there cannot be loaded).
+ *
+ * Under runsc: read-only. gVisor refuses execve on a noexec mount but, before release-20250203.0
+ * (upstream commit 191b53da2, "Fix EXEC permission of the volume mount when calling mmap with
+ * PROT_EXEC"), its mmap() ignores the mount's noexec: the Debian runsc (release-20221219.0)
+ * lets dlopen() map a library copied to /tmp. Since any writable mount inside this gVisor is
+ * an exec path, the worker gets none: nothing in a worker needs /tmp (jobs run in isolates with
+ * no filesystem; the worker only empties it), and an isolate escape then has nowhere to drop a
+ * library. test/security/docker-hostile.test.ts proves both runtimes.
+ */
+export function tmpfsOptions(runtime: DockerRuntime): string {
+  return `${runtime === 'runsc' ? 'ro' : 'rw'},size=${LIMITS.tmpfsBytes / MIB}m,noexec,nosuid,nodev,mode=1777`;
+}
+
 export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
   const tasks = taskLimits(input.runtime ?? 'runc', input.quotas.pids);
   return {
@@ -95,7 +111,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
     HostConfig: {
       Runtime: input.runtime ?? 'runc',
       ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': `rw,size=${LIMITS.tmpfsBytes / MIB}m,noexec,nosuid,nodev,mode=1777` },
+      Tmpfs: { '/tmp': tmpfsOptions(input.runtime ?? 'runc') },
       NetworkMode: 'none',
       IpcMode: 'none',
       Memory: input.quotas.memoryBytes,

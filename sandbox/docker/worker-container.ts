@@ -15,7 +15,11 @@ import type { JsonValue } from '../json.ts';
 import { LIMITS, KIB } from '../limits.ts';
 import type { WorkerLimits } from '../limits.ts';
 import { DockerDemuxer } from './demux.ts';
-import { judgeReply, reportedHeap, type Expectation, type JobOutcome } from './worker-reply.ts';
+import { exitOutcome, judgeReply, reportedHeap, type Expectation, type JobOutcome } from './worker-reply.ts';
+
+/** re-inspections of a 137 exit for a late OOM event, and the wait between them (ms) */
+const OOM_EVENT_CHECKS = 4;
+const OOM_EVENT_WAIT_MS = 250;
 
 interface Current {
   readonly id: string;
@@ -219,23 +223,21 @@ export class WorkerContainer {
   }
 
   /**
-   * Why the container stopped mid-job. Docker records OOMKilled from a separate event that can
-   * land just after the exit, so a SIGKILL exit (137) is re-inspected once. Node is PID 1 in its
-   * namespace, so nothing inside the container can SIGKILL it: a 137 we did not cause comes
-   * from the kernel's OOM killer (or an operator).
+   * Why the container stopped mid-job. Only the daemon's OOMKilled (the kernel's OOM kill in
+   * the container's cgroup, recorded from a separate event) says "memory"; the exit code does
+   * not: a handler can `process.exit(137)`, and under gVisor PID 1 can SIGKILL itself, both
+   * exit 137 with no OOM kill (measured under runc and runsc). Since the OOM event can land just
+   * after the exit, a 137 is re-inspected a few times before it is called a crash.
    */
   async #exitReason(): Promise<JobOutcome> {
-    const oom: JobOutcome = { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the container ran out of memory' };
     try {
       await Promise.race([this.#container.wait(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       let info = await this.#container.inspect();
-      if (info.State.OOMKilled || /heap out of memory/i.test(this.#demux.stderr)) return oom;
-      if (info.State.ExitCode === 137) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
+      for (let attempt = 0; !info.State.OOMKilled && info.State.ExitCode === 137 && attempt < OOM_EVENT_CHECKS; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, OOM_EVENT_WAIT_MS));
         info = await this.#container.inspect();
-        if (info.State.OOMKilled || info.State.ExitCode === 137) return oom;
       }
-      return { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: `worker exited (code ${info.State.ExitCode})` };
+      return exitOutcome({ oomKilled: info.State.OOMKilled, exitCode: info.State.ExitCode, stderr: this.#demux.stderr });
     } catch {
       return { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'worker exited' };
     }

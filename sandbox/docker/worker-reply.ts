@@ -58,3 +58,23 @@ export function reportedHeap(raw: unknown): number | undefined {
   const value = raw.heapBytes;
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
+
+export interface ContainerExit {
+  /** the daemon's State.OOMKilled: the kernel OOM-killed a task in the container's cgroup */
+  readonly oomKilled: boolean;
+  readonly exitCode: number;
+  /** the first bytes the container wrote on stderr */
+  readonly stderr: string;
+}
+
+/**
+ * What a container that stopped mid-job gets reported as. SBX_ERR_MEMORY_LIMIT only on the
+ * kernel's word (OOMKilled) or V8's own fatal heap message (the worker's heap limit, before the
+ * cgroup's); never on exit code 137 alone, which `process.exit(137)` or (under gVisor) a
+ * self-SIGKILL of PID 1 produce as well. Everything else is a crash, with its exit code.
+ */
+export function exitOutcome(exit: ContainerExit): JobOutcome {
+  if (exit.oomKilled) return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the container ran out of memory' };
+  if (/JavaScript heap out of memory/.test(exit.stderr)) return { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the worker ran out of heap' };
+  return { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: `worker exited (code ${exit.exitCode})` };
+}

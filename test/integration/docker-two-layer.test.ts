@@ -21,6 +21,7 @@ import { parseDockerQuotas } from '../../sandbox/docker/quotas.ts';
 import type { JsonValue } from '../../sandbox/json.ts';
 import type { WorkerBackend, WorkerResult } from '../../sandbox/worker-backend.ts';
 import { dockerSkipReason, leftoverContainers } from '../support/docker-env.ts';
+import { DOCKER_TEST_RUNTIMES, isGvisor } from '../support/docker-runtimes.ts';
 
 const skip = await dockerSkipReason();
 const LIMITS = { timeoutMs: 10_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
@@ -138,13 +139,22 @@ describe('docker two layers: the inner layer and cross-job isolation in one reus
   });
 });
 
-describe('docker two layers: /tmp between jobs', { skip, timeout: 300_000 }, () => {
-  test('/tmp is empty for every job: a file left there (as by an isolate escape) is gone before the next job, of another agent', async () => {
+for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker two layers: /tmp between jobs`, { skip, timeout: 300_000 }, () => {
+  test(isGvisor(runtime)
+    ? 'under gVisor /tmp is read-only: a process in the container (as by an isolate escape) cannot leave a file there (EROFS)'
+    : '/tmp is empty for every job: a file left there (as by an isolate escape) is gone before the next job, of another agent', async () => {
     // 256 MiB: the second node process that plays the escaped job needs room beside the worker
     const quotas = parseDockerQuotas({ memory: '256m' });
     assert.ok(quotas.ok);
-    await withBackend({ quotas }, async (backend) => {
+    await withBackend({ quotas, runtime }, async (backend) => {
       const container = await theContainer();
+      if (isGvisor(runtime)) {
+        // container-config.ts tmpfsOptions: this gVisor would map a dropped library PROT_EXEC
+        assert.equal(execInContainer(container, `try { require('fs').writeFileSync('/tmp/left-by-agent-a', 'secret'); process.stdout.write('wrote'); } catch (e) { process.stdout.write(e.code); }`), 'EROFS');
+        assert.equal(value(await call(backend, 'return 1;', { principal: 'agent-b' })), 1);
+        assert.equal(execInContainer(container, `process.stdout.write(JSON.stringify(require('fs').readdirSync('/tmp')))`), '[]');
+        return;
+      }
       execInContainer(container, `require('fs').writeFileSync('/tmp/left-by-agent-a', 'secret'); require('fs').mkdirSync('/tmp/dir'); require('fs').writeFileSync('/tmp/dir/f', 'x')`);
       assert.match(execInContainer(container, `process.stdout.write(JSON.stringify(require('fs').readdirSync('/tmp')))`), /left-by-agent-a/);
       assert.equal(value(await call(backend, 'return 1;', { principal: 'agent-b' })), 1);

@@ -117,36 +117,42 @@ for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker
     for (const [file, code] of Object.entries(out)) assert.notEqual(code, 'written', file);
   });
 
-  test('writing more than 16 MiB to /tmp fails with ENOSPC', async () => {
+  test(isGvisor(runtime) ? 'under gVisor /tmp is read-only: writing there fails with EROFS' : 'writing more than 16 MiB to /tmp fails with ENOSPC', async () => {
     const out = value(await call(backend, `${FS}
-      const chunk = Buffer.alloc(1 << 20, 7); const fd = fs.openSync('/tmp/big', 'w'); let written = 0;
+      let fd; try { fd = fs.openSync('/tmp/big', 'w'); } catch (e) { return { written: 0, code: e.code, opened: false }; }
+      const chunk = Buffer.alloc(1 << 20, 7); let written = 0;
       try { for (let i = 0; i < 20; i++) { fs.writeSync(fd, chunk); written++; } return { written }; }
-      catch (e) { return { written, code: e.code }; } finally { fs.closeSync(fd); fs.rmSync('/tmp/big'); }`)) as { written: number; code?: string };
+      catch (e) { return { written, code: e.code }; } finally { fs.closeSync(fd); fs.rmSync('/tmp/big'); }`)) as { written: number; code?: string; opened?: boolean };
+    if (isGvisor(runtime)) {
+      assert.deepEqual(out, { written: 0, code: 'EROFS', opened: false });
+      return;
+    }
     assert.equal(out.code, 'ENOSPC');
     assert.ok(out.written <= 16, `wrote ${out.written} MiB`);
   });
 
-  test('/tmp is mounted noexec, nosuid and nodev', async () => {
+  test(isGvisor(runtime) ? '/tmp is mounted ro and noexec' : '/tmp is mounted noexec, nosuid and nodev', async () => {
     const line = value(await call(backend, `${FS} return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').find((l) => l.split(' ')[4] === '/tmp');`));
     assert.equal(typeof line, 'string');
     const options = String(line).split(' ')[5]?.split(',') ?? [];
-    // gVisor's mountinfo lists noexec but not nosuid/nodev for the tmpfs (its Sentry owns the
+    // gVisor's mountinfo lists ro/noexec but not nosuid/nodev for the tmpfs (its Sentry owns the
     // mount; mknod and set-id are refused by the profile and no_new_privs anyway)
-    for (const flag of isGvisor(runtime) ? ['noexec'] : ['noexec', 'nosuid', 'nodev']) assert.ok(options.includes(flag), `${flag} in ${String(line)}`);
+    for (const flag of isGvisor(runtime) ? ['ro', 'noexec'] : ['rw', 'noexec', 'nosuid', 'nodev']) assert.ok(options.includes(flag), `${flag} in ${String(line)}`);
   });
 
-  test('native code dropped into /tmp cannot be loaded (noexec): process.dlopen fails', async () => {
+  test(isGvisor(runtime)
+    ? 'native code cannot be dropped anywhere to load: under gVisor (whose mmap ignores noexec before release-20250203) every mount is read-only, the copy to /tmp fails EROFS'
+    : 'native code dropped into /tmp cannot be loaded (noexec): process.dlopen fails', async () => {
     const out = value(await call(backend, `${FS}
       const lib = fs.readdirSync('/lib/x86_64-linux-gnu').find((n) => n.startsWith('libm.so'));
-      fs.copyFileSync('/lib/x86_64-linux-gnu/' + lib, '/tmp/evil.so');
+      try { fs.copyFileSync('/lib/x86_64-linux-gnu/' + lib, '/tmp/evil.so'); } catch (e) { return 'copy ' + e.code; }
       try { process.dlopen({ exports: {} }, '/tmp/evil.so'); return 'loaded'; }
       catch (e) { return String(e.message).slice(0, 200); } finally { fs.rmSync('/tmp/evil.so'); }`));
     assert.notEqual(out, 'loaded');
     if (isGvisor(runtime)) {
-      // KNOWN DIFFERENCE (SECURITY.md): this gVisor maps a library from the noexec /tmp
-      // (dlopen gets as far as Node's module registration), so noexec does not stop native code
-      // under runsc; that code still runs behind the profile inside the Sentry (syscalls test)
-      assert.match(String(out), /did not self-register/);
+      // with a writable /tmp this gVisor maps the copy (dlopen gets as far as Node's module
+      // registration: "did not self-register"); container-config.ts tmpfsOptions
+      assert.equal(out, 'copy EROFS');
       return;
     }
     assert.match(String(out), /failed to map segment|operation not permitted|permission denied/i);
@@ -221,17 +227,24 @@ for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker
   });
 
   test(isGvisor(runtime)
-    ? 'KNOWN DIFFERENCE: under gVisor a handler CAN SIGKILL its own PID-1 worker; the call fails, the container is replaced and the next call works'
-    : 'a handler cannot SIGKILL its own PID-1 worker (so a SIGKILL exit we did not cause is the OOM killer)', async () => {
+    ? 'KNOWN DIFFERENCE: under gVisor a handler CAN SIGKILL its own PID-1 worker: the call ends SBX_ERR_WORKER_CRASHED (not the memory limit), the container is replaced and the next call works'
+    : 'a handler cannot SIGKILL its own PID-1 worker', async () => {
     const killed = await call(backend, `process.kill(1, 'SIGKILL'); await new Promise((r) => setTimeout(r, 300)); return process.pid;`);
     if (isGvisor(runtime)) {
-      // gVisor does not shield PID 1 from its own SIGKILL, so the exit (137) reads as a memory
-      // kill (worker-container.ts infers OOM from 137): still a fault charged to the agent
-      assert.ok(!killed.ok, JSON.stringify(killed));
+      // gVisor does not shield PID 1 from its own SIGKILL: exit 137 with no OOM kill recorded,
+      // a crash (worker-reply.ts exitOutcome: 137 alone never reads as memory)
+      assert.ok(!killed.ok && killed.code === 'SBX_ERR_WORKER_CRASHED', JSON.stringify(killed));
       assert.equal(value(await call(backend, 'return "next";')), 'next');
       return;
     }
     assert.equal(value(killed), 1);
+  });
+
+  test('a handler that exits with code 137 (what an OOM kill looks like) is a crash, SBX_ERR_WORKER_CRASHED, not the memory limit', async () => {
+    const id = await containerIdOf(backend, runtime);
+    const exited = await call(backend, 'process.exit(137);');
+    assert.deepEqual(exited.ok ? exited : { code: exited.code, message: exited.message }, { code: 'SBX_ERR_WORKER_CRASHED', message: 'worker exited (code 137)' });
+    assert.notEqual(await containerIdOf(backend, runtime), id);
   });
 
   test('a memory balloon is OOM-killed: SBX_ERR_MEMORY_LIMIT, the container is replaced, the next call works', async () => {
@@ -244,8 +257,8 @@ for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker
   });
 
   test('files written in one fresh-container call are gone in the next fresh container', async () => {
-    const first = value(await call(backend, `${FS} fs.writeFileSync('/tmp/left-behind', 'secret'); return fs.existsSync('/tmp/left-behind');`, { fresh: true }));
-    assert.equal(first, true);
+    const first = value(await call(backend, `${FS} try { fs.writeFileSync('/tmp/left-behind', 'secret'); } catch (e) { return e.code; } return fs.existsSync('/tmp/left-behind');`, { fresh: true }));
+    assert.equal(first, isGvisor(runtime) ? 'EROFS' : true);
     const second = value(await call(backend, `${FS} return fs.existsSync('/tmp/left-behind');`, { fresh: true }));
     assert.equal(second, false);
   });
@@ -276,9 +289,9 @@ for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker
       globalThis.stolen = []; const parse = JSON.parse;
       JSON.parse = (text, ...rest) => { globalThis.stolen.push(text); return parse(text, ...rest); };
       setInterval(() => { try { fs.writeFileSync('/tmp/spy', String(globalThis.stolen.length)); } catch {} }, 5);
-      fs.writeFileSync('/tmp/planted', 'x');
+      try { fs.writeFileSync('/tmp/planted', 'x'); } catch (e) { return e.code; }
       return 'planted';`));
-    assert.equal(planted, 'planted');
+    assert.equal(planted, isGvisor(runtime) ? 'EROFS' : 'planted'); // under gVisor /tmp is read-only
     for (let i = 0; i < 3; i++) {
       const seen = value(await call(backend, `${FS} return { stolen: typeof globalThis.stolen, patched: JSON.parse.toString().includes('stolen'), files: fs.readdirSync('/tmp') };`));
       assert.deepEqual(seen, { stolen: 'undefined', patched: false, files: [] });

@@ -9,6 +9,7 @@ assert.ok(quotas.ok);
 const seccomp = loadSeccompProfile();
 const spec = containerSpec({ image: 'palisade-worker:test', quotas, seccomp, instance: 'i-1' });
 const host = spec.HostConfig!;
+const tmpfs = (): string | undefined => host.Tmpfs?.['/tmp'];
 
 test('locks the container down as DESIGN §5 requires', () => {
   assert.equal(host.ReadonlyRootfs, true);
@@ -25,6 +26,15 @@ test('locks the container down as DESIGN §5 requires', () => {
   assert.deepEqual(host.Binds, []);
   assert.deepEqual(host.Mounts, []);
   assert.deepEqual(spec.Env, ['MALLOC_MMAP_THRESHOLD_=131072'], 'only the fixed malloc setting, nothing from the host');
+});
+
+test('under runsc /tmp is read-only: this gVisor maps files of a noexec mount PROT_EXEC, so no writable mount is left to drop a library in', () => {
+  assert.equal(tmpfs(), 'rw,size=16m,noexec,nosuid,nodev,mode=1777');
+  const gvisor = containerSpec({ image: 'palisade-worker:test', quotas, seccomp: loadSeccompProfile('runsc'), instance: 'i-3', runtime: 'runsc' }).HostConfig!;
+  assert.equal(gvisor.Tmpfs?.['/tmp'], 'ro,size=16m,noexec,nosuid,nodev,mode=1777');
+  assert.equal(gvisor.ReadonlyRootfs, true);
+  assert.deepEqual(gvisor.Binds, []);
+  assert.deepEqual(gvisor.Mounts, []);
 });
 
 test('applies the configured quotas with swap equal to memory', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeReply } from '../../../sandbox/docker/worker-reply.ts';
+import { exitOutcome, judgeReply } from '../../../sandbox/docker/worker-reply.ts';
 
 const busy = { phase: 'busy', id: 'job-1', maxOutputBytes: 64 } as const;
 
@@ -62,4 +62,13 @@ test('rebuilds the accepted value so it shares nothing with the parsed message',
     assert.deepEqual(judged.outcome.value, value);
     assert.notEqual(judged.outcome.value, value);
   }
+});
+
+test('a container that stopped mid-job is the memory limit only on the kernel OOM kill or V8\'s heap message, never on exit code 137 alone', () => {
+  assert.deepEqual(exitOutcome({ oomKilled: true, exitCode: 137, stderr: '' }), { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the container ran out of memory' });
+  assert.deepEqual(exitOutcome({ oomKilled: false, exitCode: 134, stderr: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' }),
+    { ok: false, code: 'SBX_ERR_MEMORY_LIMIT', message: 'the worker ran out of heap' });
+  // process.exit(137), or a self-SIGKILL of PID 1 under gVisor: a crash, with its code
+  assert.deepEqual(exitOutcome({ oomKilled: false, exitCode: 137, stderr: '' }), { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'worker exited (code 137)' });
+  assert.deepEqual(exitOutcome({ oomKilled: false, exitCode: 2, stderr: 'heap' }), { ok: false, code: 'SBX_ERR_WORKER_CRASHED', message: 'worker exited (code 2)' });
 });
