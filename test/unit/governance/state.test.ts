@@ -6,49 +6,32 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { BUILTIN_ACTIONS_DIR, readToolDir } from '../../../sandbox/actions/load.ts';
 import { GovernanceState } from '../../../agent-gateway/governance/state.ts';
 import { summarize, type SessionCall, type SummaryWindows } from '../../../agent-gateway/policy/session.ts';
 import { MIGRATIONS } from '../../../agent-gateway/migrations.ts';
-import { AgentCircuitBreaker } from '../../../agent-gateway/policy/circuit-breaker.ts';
-import { KillSwitchStore } from '../../../agent-gateway/policy/kill-switch.ts';
-import { AgentRateLimiter } from '../../../agent-gateway/policy/rate-limit.ts';
-import { PolicyStore } from '../../../agent-gateway/policy/store.ts';
-import { validatePolicy } from '../../../agent-gateway/policy/validate.ts';
 import { openDatabase } from '../../../agent-gateway/store/db.ts';
-import { admit, type AdmissionDeps } from '../../../agent-gateway/tools/admission.ts';
-import { buildRegistry } from '../../../agent-gateway/tools/registry.ts';
+import { admit } from '../../../agent-gateway/tools/admission.ts';
+import { admissionFixture } from '../tools/admission-fixture.ts';
 
 const NOW = 1_800_000_000_000;
 /** more harmless calls than any cap a history read could have had (it was 10,000 rows) */
 const WASH = 12_000;
 
 function setup(t: { after: (fn: () => void) => void }, raw: unknown) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-gov-volume-'));
-  const db = openDatabase(dir, MIGRATIONS);
-  t.after(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+  let governance: GovernanceState | undefined;
+  const { deps, db } = admissionFixture(t, {
+    policy: raw, migrations: MIGRATIONS, now: NOW,
+    breaker: { threshold: 1_000, windowMs: 60_000, cooldownMs: 45_000 }, rate: { capacity: 1_000, refillPerSecond: 1_000 },
+    governance: (open) => (governance = new GovernanceState(open)),
   });
-  const built = buildRegistry(readToolDir(BUILTIN_ACTIONS_DIR));
-  assert.ok(built.ok);
-  const policy = new PolicyStore(db);
-  const doc = validatePolicy(raw);
-  assert.ok(doc.ok, JSON.stringify(doc));
-  policy.put(doc.doc, 'admin:a');
-  const governance = new GovernanceState(db);
-  const deps: AdmissionDeps = {
-    registry: built.registry, policy, killSwitch: new KillSwitchStore(db),
-    breaker: new AgentCircuitBreaker({ threshold: 1_000, windowMs: 60_000, cooldownMs: 45_000 }, { now: () => NOW }),
-    rateLimiter: new AgentRateLimiter({ capacity: 1_000, refillPerSecond: 1_000 }, { now: () => NOW }),
-    governance, now: () => NOW,
-  };
+  assert.ok(governance !== undefined);
+  const state = governance;
   /** one js.eval (exec:code, high) at NOW - 100 s, then WASH echo calls (no tags, low) after it */
   const washAfterOneEval = (principal: string) => {
     db.exec('BEGIN');
-    governance.record({ principal, agent_id: principal, call_id: 'call_eval', tool: 'js.eval', tags: ['exec:code'], risk: 'high', ts: NOW - 100_000 });
+    state.record({ principal, agent_id: principal, call_id: 'call_eval', tool: 'js.eval', tags: ['exec:code'], risk: 'high', ts: NOW - 100_000 });
     for (let i = 0; i < WASH; i++) {
-      governance.record({ principal, agent_id: principal, call_id: `call_echo_${i}`, tool: 'echo', tags: [], risk: 'low', ts: NOW - 90_000 + i });
+      state.record({ principal, agent_id: principal, call_id: `call_echo_${i}`, tool: 'echo', tags: [], risk: 'low', ts: NOW - 90_000 + i });
     }
     db.exec('COMMIT');
   };

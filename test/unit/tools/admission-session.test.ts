@@ -2,47 +2,20 @@
 // (Retry-After, rule_id, errors, tool label), body shapes, approval-mode definition hash, the
 // policy version, and session state (taint, cumulative risk) read for the root principal.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { BUILTIN_ACTIONS_DIR, readToolDir } from '../../../sandbox/actions/load.ts';
-import { AgentCircuitBreaker } from '../../../agent-gateway/policy/circuit-breaker.ts';
-import { KillSwitchStore } from '../../../agent-gateway/policy/kill-switch.ts';
-import { AgentRateLimiter } from '../../../agent-gateway/policy/rate-limit.ts';
-import { POLICY_MIGRATIONS } from '../../../agent-gateway/policy/schema.ts';
-import { PolicyStore } from '../../../agent-gateway/policy/store.ts';
-import { validatePolicy } from '../../../agent-gateway/policy/validate.ts';
-import { policyHash } from '../../../agent-gateway/policy/version.ts';
 import { summarize, type SessionCall, type SummaryWindows } from '../../../agent-gateway/policy/session.ts';
-import { openDatabase } from '../../../agent-gateway/store/db.ts';
-import { admit, principalOf, type Admission, type AdmissionDeps, type AdmissionRequest } from '../../../agent-gateway/tools/admission.ts';
-import { buildRegistry } from '../../../agent-gateway/tools/registry.ts';
+import { admit, principalOf, type Admission, type AdmissionRequest } from '../../../agent-gateway/tools/admission.ts';
+import { admissionFixture } from './admission-fixture.ts';
 
 const NOW = 1_800_000_000_000;
 
 function setup(t: { after: (fn: () => void) => void }, raw: unknown, history: readonly SessionCall[] = []) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-admission-session-'));
-  const db = openDatabase(dir, POLICY_MIGRATIONS);
-  t.after(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const built = buildRegistry(readToolDir(BUILTIN_ACTIONS_DIR));
-  assert.ok(built.ok);
-  const policy = new PolicyStore(db);
-  const doc = validatePolicy(raw);
-  assert.ok(doc.ok, JSON.stringify(doc));
-  policy.put(doc.doc, 'admin:a');
   const asked: { principal: string; windows: SummaryWindows }[] = [];
-  const deps: AdmissionDeps = {
-    registry: built.registry, policy, killSwitch: new KillSwitchStore(db),
-    breaker: new AgentCircuitBreaker({ threshold: 1, windowMs: 60_000, cooldownMs: 45_000 }, { now: () => NOW }),
-    rateLimiter: new AgentRateLimiter({ capacity: 1, refillPerSecond: 0.5 }, { now: () => NOW }),
-    governance: { summary: (principal, windows) => { asked.push({ principal, windows }); return summarize(history, windows); } },
-    now: () => NOW,
-  };
-  return { deps, asked, killSwitch: deps.killSwitch as KillSwitchStore, registry: built.registry, version: policyHash(doc.doc) };
+  const f = admissionFixture(t, {
+    policy: raw, now: NOW, breaker: { threshold: 1, windowMs: 60_000, cooldownMs: 45_000 }, rate: { capacity: 1, refillPerSecond: 0.5 },
+    governance: () => ({ summary: (principal, windows) => { asked.push({ principal, windows }); return summarize(history, windows); } }),
+  });
+  return { deps: f.deps, asked, killSwitch: f.killSwitch, registry: f.registry, version: f.version };
 }
 const req = (over: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
   agentId: 'a', scope: ['*'], body: { tool: 'echo', args: { text: 'hi' } }, mode: 'call', ...over,

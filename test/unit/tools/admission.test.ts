@@ -1,39 +1,15 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { BUILTIN_ACTIONS_DIR, readToolDir } from '../../../sandbox/actions/load.ts';
 import { argsSha256 } from '../../../agent-gateway/approvals/canonical.ts';
-import { AgentCircuitBreaker } from '../../../agent-gateway/policy/circuit-breaker.ts';
-import { KillSwitchStore } from '../../../agent-gateway/policy/kill-switch.ts';
-import { AgentRateLimiter } from '../../../agent-gateway/policy/rate-limit.ts';
-import { POLICY_MIGRATIONS } from '../../../agent-gateway/policy/schema.ts';
-import { PolicyStore } from '../../../agent-gateway/policy/store.ts';
-import { validatePolicy } from '../../../agent-gateway/policy/validate.ts';
-import { openDatabase } from '../../../agent-gateway/store/db.ts';
-import { admit, type AdmissionDeps, type AdmissionRequest } from '../../../agent-gateway/tools/admission.ts';
-import { buildRegistry } from '../../../agent-gateway/tools/registry.ts';
+import { admit, type AdmissionRequest } from '../../../agent-gateway/tools/admission.ts';
+import { admissionFixture } from './admission-fixture.ts';
 
 function setup(t: { after: (fn: () => void) => void }) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-admission-'));
-  const db = openDatabase(dir, POLICY_MIGRATIONS);
-  t.after(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+  const { deps, killSwitch, registry } = admissionFixture(t, {
+    policy: { rules: [{ id: 'no-secret', effect: 'deny', agents: ['*'], tools: ['echo'], when: { arg: 'text', prefix: 'secret' } }] },
+    breaker: { threshold: 2, windowMs: 60_000, cooldownMs: 60_000 }, rate: { capacity: 3, refillPerSecond: 0.001 },
   });
-  const built = buildRegistry(readToolDir(BUILTIN_ACTIONS_DIR));
-  assert.ok(built.ok);
-  const policy = new PolicyStore(db);
-  const doc = validatePolicy({ rules: [{ id: 'no-secret', effect: 'deny', agents: ['*'], tools: ['echo'], when: { arg: 'text', prefix: 'secret' } }] });
-  assert.ok(doc.ok);
-  policy.put(doc.doc, 'admin:a');
-  const deps: AdmissionDeps = {
-    registry: built.registry, policy, killSwitch: new KillSwitchStore(db),
-    breaker: new AgentCircuitBreaker({ threshold: 2, windowMs: 60_000, cooldownMs: 60_000 }, { now: () => 0 }),
-    rateLimiter: new AgentRateLimiter({ capacity: 3, refillPerSecond: 0.001 }, { now: () => 0 }),
-  };
-  return { deps, killSwitch: deps.killSwitch as KillSwitchStore, registry: built.registry };
+  return { deps, killSwitch, registry };
 }
 const req = (over: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
   agentId: 'a', scope: ['echo', 'text.*', 'js.eval'], body: { tool: 'echo', args: { text: 'hi' } }, mode: 'call', ...over,
