@@ -17,6 +17,7 @@ import { actorOf, resolvePrincipal } from '../../../agent-gateway/auth/principal
 import { bearerToken, hashToken, newToken, sameHash, tokenKind } from '../../../agent-gateway/auth/tokens.ts';
 import { actor, principalOf, requirePrincipal } from '../../../agent-gateway/http/auth.ts';
 import { GatewayError } from '../../../agent-gateway/errors.ts';
+import { setStageSink, type CallStage } from '../../../agent-gateway/metrics/stages.ts';
 
 function stores(t: { after: (fn: () => void) => void }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-principal-'));
@@ -141,4 +142,20 @@ test('requirePrincipal: 401 missing and invalid with their WWW-Authenticate, 403
   assert.deepEqual(await get('/admin', `Bearer ${admin.token}`), { status: 200, www: null, body: { actor: 'admin:alice', kind: 'admin' } });
   assert.deepEqual((await get('/any', `Bearer ${user.token}`)).body, { actor: 'user:bob' });
   assert.deepEqual((await get('/open')).body, { actor: 'anonymous', thrown: 'GW_ERR_INTERNAL' }, 'a route without the middleware gets no principal');
+});
+
+test('resolvePrincipal times each token lookup as the auth stage; a missing or malformed header is refused before any lookup', (t) => {
+  const s = stores(t);
+  const seen: CallStage[] = [];
+  setStageSink((stage, seconds) => { assert.ok(seconds >= 0); seen.push(stage); });
+  t.after(() => setStageSink(undefined));
+  const now = 1_000_000;
+  assert.deepEqual(resolvePrincipal(undefined, s, now), { ok: false, reason: 'missing' });
+  assert.deepEqual(resolvePrincipal('Basic dXNlcg==', s, now), { ok: false, reason: 'invalid' });
+  assert.deepEqual(resolvePrincipal('Bearer ', s, now), { ok: false, reason: 'invalid' });
+  assert.deepEqual(seen, []);
+  const admin = s.sessions.issue('alice', 'admin', now);
+  assert.equal(resolvePrincipal(`Bearer ${admin.token}`, s, now).ok, true);
+  assert.deepEqual(resolvePrincipal(`Bearer ${newToken('agent')}`, s, now), { ok: false, reason: 'invalid' });
+  assert.deepEqual(seen, ['auth', 'auth']);
 });
