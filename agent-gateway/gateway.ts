@@ -130,22 +130,36 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   if (!dataDir.ok) throw new Error(dataDirMessage(dataDir));
   const registry = loadRegistry(config);
   const db = openDatabase(config.dataDir, MIGRATIONS);
+  // the worker hosts (child processes, the slowest part of a start) come up while the rest opens;
+  // openGateway still returns only once they are ready (or have failed to start)
+  const backends = options.backends ?? startBackends(config, logger, registry);
+  const backendsStarted = Promise.all([backends.isolate?.start(), backends.docker?.start()]);
   const users = new UserStore(db);
   const setup = new SetupTokenStore(db);
-  await bootstrapAdmin(config, users, setup, now(), logger, options.print ?? ((l) => logger.warn(l)));
+  // a start that fails from here on leaves no worker host behind
+  const abandon = async (error: unknown): Promise<never> => {
+    await Promise.all([backends.isolate?.close(), backends.docker?.close()]);
+    throw error;
+  };
+  await bootstrapAdmin(config, users, setup, now(), logger, options.print ?? ((l) => logger.warn(l))).catch(abandon);
   let alerts: AlertServices | undefined;
-  const audit = openAudit({
-    dataDir: config.dataDir, db, logger,
-    ...(config.auditKeyHex === undefined ? {} : { configKeyHex: config.auditKeyHex }),
-    onFailure: (error) => {
-      logger.error('audit write failed', { code: error.code });
-      alerts?.monitor.recordAuditFailure();
-    },
-    onDamage: (result) => alerts?.monitor.raise(damageAlertFromVerify(result)),
-  });
+  let audit: ReturnType<typeof openAudit>;
+  try {
+    audit = openAudit({
+      dataDir: config.dataDir, db, logger,
+      ...(config.auditKeyHex === undefined ? {} : { configKeyHex: config.auditKeyHex }),
+      onFailure: (error) => {
+        logger.error('audit write failed', { code: error.code });
+        alerts?.monitor.recordAuditFailure();
+      },
+      onDamage: (result) => alerts?.monitor.raise(damageAlertFromVerify(result)),
+    });
+  } catch (error) {
+    return abandon(error);
+  }
 
   // events the CLI queued while no gateway (the audit log's one writer) was running
-  await drainOutbox(db, audit.sink);
+  await drainOutbox(db, audit.sink).catch(abandon);
   let draining: Promise<unknown> = Promise.resolve();
   const outboxTimer = setInterval(() => {
     draining = draining.then(() => drainOutbox(db, audit.sink))
@@ -153,8 +167,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   }, 2_000);
   outboxTimer.unref();
 
-  const backends = options.backends ?? startBackends(config, logger, registry);
-  await Promise.all([backends.isolate?.start(), backends.docker?.start()]);
+  await backendsStarted;
   const sb = config.sandbox;
   const dispatcher = createDispatcher({
     mode: config.sandboxBackend, isolate: backends.isolate, docker: backends.docker,
