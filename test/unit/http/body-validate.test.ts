@@ -40,7 +40,7 @@ async function serve(t: { after: (fn: () => Promise<void>) => void }, limit: num
   const validate = bodyValidator<{ name: string }>({
     type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', maxLength: 8 } },
   }, 'POST /v', 'PUT /v');
-  app.post('/raw', ...jsonBody(limit), (req, res) => { res.json({ body: req.body === undefined ? 'none' : req.body }); });
+  app.all('/raw', ...jsonBody(limit), (req, res) => { res.json({ body: req.body === undefined ? 'none' : req.body }); });
   app.post('/v', ...jsonBody(limit), (req, res) => { res.json(validate(req)); });
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (err instanceof GatewayError) res.status(err.status).json({ code: err.code, detail: err.detail, ...err.extras });
@@ -52,9 +52,9 @@ async function serve(t: { after: (fn: () => Promise<void>) => void }, limit: num
   return (server.address() as AddressInfo).port;
 }
 
-function send(port: number, p: string, headers: Record<string, string>, chunks: readonly string[]): Promise<{ status: number; body: Record<string, unknown> }> {
+function send(port: number, p: string, headers: Record<string, string>, chunks: readonly string[], method = 'POST'): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const r = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', headers }, (res) => {
+    const r = http.request({ host: '127.0.0.1', port, path: p, method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });
@@ -74,7 +74,8 @@ test('jsonBody: no body passes as undefined; JSON only (charset utf-8 allowed); 
   assert.deepEqual(await send(port, '/raw', json('{"a":1}'), ['{"a":1}']), { status: 200, body: { body: { a: 1 } } });
   assert.deepEqual(await send(port, '/raw', json('[1]', 'Application/JSON; charset=UTF-8'), ['[1]']), { status: 200, body: { body: [1] } });
   assert.deepEqual(await send(port, '/raw', json('"s"', 'application/json ;  charset=utf-8 '), ['"s"']), { status: 200, body: { body: 's' } }, 'strict: false accepts a scalar');
-  for (const type of ['text/plain', 'application/json; charset=latin1', 'application/jsonx', 'xapplication/json', 'application/x-www-form-urlencoded']) {
+  assert.deepEqual(await send(port, '/raw', {}, [], 'GET'), { status: 200, body: { body: 'none' } }, 'neither Content-Length nor Transfer-Encoding: no body');
+  for (const type of ['text/plain', 'application/json; charset=latin1', 'application/json; charset=utf-8x', 'application/json; charset=utf-8;', 'application/jsonx', 'xapplication/json', 'application/x-www-form-urlencoded']) {
     const r = await send(port, '/raw', json('{}', type), ['{}']);
     assert.deepEqual(r, { status: 415, body: { code: 'GW_ERR_UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as application/json (UTF-8).' } }, type);
   }
@@ -114,4 +115,17 @@ test('bodyValidator: a valid body is returned as is; a bad one is a 422 with fie
   assert.deepEqual(none.body['errors'], [{ instancePath: '', message: 'must have required property \'name\'' }], 'no body is validated as {}');
   assert.ok(ROUTE_BODY_SCHEMAS.has('POST /v') && ROUTE_BODY_SCHEMAS.has('PUT /v'));
   assert.deepEqual(ROUTE_BODY_SCHEMAS.get('POST /v')?.['required'], ['name']);
+});
+
+test('bodyValidator: ajv runs strict (a schema with an untyped keyword is refused when built), stops at the first error and fills no defaults', () => {
+  assert.throws(() => bodyValidator({ properties: { a: { type: 'string' } } }), /strict mode: missing type "object" for keyword "properties"/);
+  const validate = bodyValidator<{ a?: string; b?: string }>({
+    type: 'object', additionalProperties: false, properties: { a: { type: 'string', default: 'filled' }, b: { type: 'string' } },
+  });
+  const req = (body: unknown) => ({ body }) as unknown as express.Request;
+  const empty = {};
+  assert.equal(validate(req(empty)), empty);
+  assert.deepEqual(empty, {}, 'no default written into the body');
+  assert.throws(() => validate(req({ a: 1, b: 2 })), (e: unknown) => e instanceof GatewayError
+    && JSON.stringify(e.extras['errors']) === JSON.stringify([{ instancePath: '/a', message: 'must be string' }]));
 });

@@ -2,7 +2,10 @@
 // and the two middlewares in a real express app on port 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { GatewayError } from '../../../agent-gateway/errors.ts';
@@ -26,6 +29,7 @@ test('isAllowedHost: loopback names and the listen host with the exact port; not
   assert.equal(isAllowedHost('gw.internal:443', '127.0.0.1', 8080, ['gw.internal:443']), true, 'configured extra host');
   assert.equal(isAllowedHost('GW.internal:443', '127.0.0.1', 8080, ['gw.internal:443']), true, 'compared lower-cased');
   assert.equal(isAllowedHost('gw.internal', '127.0.0.1', 8080, ['gw.internal:443']), false);
+  assert.equal(isAllowedHost('', '127.0.0.1', 8080, ['']), false, 'an empty Host is refused even against an empty extra entry');
   const max = `${'a'.repeat(295)}:8080`; // exactly 300 characters
   assert.equal(max.length, 300);
   assert.equal(isAllowedHost(max, '127.0.0.1', 8080, [max]), true, '300 characters is still read');
@@ -112,4 +116,29 @@ test('cors middleware: Vary Origin always; headers only for a configured origin;
   assert.match(String(foreignPre.headers['vary']), /Origin/);
   const foreign = await request(port, 'POST', { host, origin: 'http://evil.example' });
   assert.deepEqual(JSON.parse(foreign.body), { code: 'GW_ERR_ORIGIN_NOT_ALLOWED', detail: 'This Origin is not configured in PALISADE_CORS_ORIGINS.' });
+});
+
+test('hostCheck middleware: a request on a socket without a port (a unix socket) matches no host:port, not even localhost:80', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-host-'));
+  const socketPath = path.join(dir, 'gw.sock');
+  const app = express();
+  app.use(hostCheck('127.0.0.1', []));
+  app.get('/x', (_req, res) => { res.status(200).send('ok'); });
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(err instanceof GatewayError ? err.status : 500).send(err instanceof GatewayError ? err.code : 'other');
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => { fs.rmSync(dir, { recursive: true, force: true }); resolve(); })));
+  const get = (host: string) => new Promise<string>((resolve, reject) => {
+    const r = http.request({ socketPath, path: '/x', headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve(`${res.statusCode} ${body}`));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+  for (const host of ['localhost', 'localhost:80', 'localhost:1', '127.0.0.1:0']) assert.equal(await get(host), '403 GW_ERR_HOST_NOT_ALLOWED', host);
 });
