@@ -1,6 +1,8 @@
 /** Child servers for the benchmark: start one, wait for READY <port>, read its RSS, stop it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../agent-gateway/node-flags.ts';
 
 export interface Server {
   readonly name: string;
@@ -11,7 +13,9 @@ export interface Server {
 }
 
 export function startServer(name: string, script: string, env: Record<string, string>, readyTimeoutMs = 180_000): Promise<Server> {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // the gateway child runs with the production gateway's V8 flags (agent-gateway/node-flags.ts)
+  const flags = basename(script) === 'gateway-child.ts' ? GATEWAY_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr = (stderr + d).slice(-4000);
