@@ -20,7 +20,7 @@ import { CALL_STAGES } from '../agent-gateway/metrics/stages.ts';
 import { dockerReachable, runCold } from './bench/cold.ts';
 import { formatStatuses, runLoad, type LoadSpec } from './bench/load.ts';
 import { captureMcpEcho, mcpEchoOk, type CapturedRequest } from './bench/mcp.ts';
-import { rssMiB, startServer, treeRssMiB, type Server } from './bench/procs.ts';
+import { pssMiB, rssMiB, startServer, treePssMiB, treeRssMiB, type Server } from './bench/procs.ts';
 import { formatTable, machine, ratios, type Row } from './bench/report.ts';
 import { addEvalTool, BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER_BODY, EVAL_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
 import { runSoak } from './bench/soak.ts';
@@ -181,7 +181,7 @@ const CASES: readonly GatewayCase[] = [
     spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.denyAgentToken}` }, body: ECHO_BODY, connections: 32, expectStatus: 403 }) },
 ];
 
-let startup: { healthMs: number; idleRssMiB: number; idleTreeRssMiB: number } | undefined;
+let startup: { healthMs: number; idleRssMiB: number; idleTreeRssMiB: number; idlePssMiB: number; idleTreePssMiB: number } | undefined;
 const stageRows: Array<{ id: string; eldMs: Record<string, number>; stages: Record<string, { meanUs: number; count: number }> }> = [];
 
 async function startGateway(withDocker: boolean): Promise<{ server: Server; base: string; prepared: Prepared; dockerOk: boolean; dockerDetail: string }> {
@@ -208,7 +208,9 @@ async function startGateway(withDocker: boolean): Promise<{ server: Server; base
     if (ok) break;
     await new Promise((r) => setTimeout(r, 5));
   }
-  startup = { healthMs: performance.now() - spawned, idleRssMiB: rssMiB(server.pid), idleTreeRssMiB: treeRssMiB(server.pid) };
+  startup = {
+    healthMs: performance.now() - spawned, idleRssMiB: rssMiB(server.pid), idleTreeRssMiB: treeRssMiB(server.pid), idlePssMiB: pssMiB(server.pid), idleTreePssMiB: treePssMiB(server.pid),
+  };
   const prepared = await prepareGateway(base);
   const docker = withDocker ? await waitForDocker(base, 180_000) : { ok: false, detail: 'not requested' };
   return { server, base, prepared, dockerOk: docker.ok, dockerDetail: docker.detail };
@@ -321,7 +323,7 @@ async function main(): Promise<void> {
     // issue 22: every row that got answers other than the expected one says which (status × count)
     ...rows.filter((r) => r.unexpected > 0 && r.statuses !== undefined)
       .map((r) => `${r.id}: ${r.unexpected} unexpected; all answers by status: ${formatStatuses(r.statuses ?? {})}`),
-    ...(startup === undefined ? [] : [`start → first GET /health 200: ${startup.healthMs.toFixed(0)} ms; idle RSS after start ${startup.idleRssMiB.toFixed(0)} MiB gateway process / ${startup.idleTreeRssMiB.toFixed(0)} MiB process tree`]),
+    ...(startup === undefined ? [] : [`start → first GET /health 200: ${startup.healthMs.toFixed(0)} ms; idle RSS after start ${startup.idleRssMiB.toFixed(0)} MiB gateway process / ${startup.idleTreeRssMiB.toFixed(0)} MiB process tree (sum of RSS: the node binary and libraries shared by the processes count once per process), Pss ${startup.idlePssMiB.toFixed(0)} MiB / ${startup.idleTreePssMiB.toFixed(0)} MiB (shared pages split between them)`]),
     ...((): string[] => {
       const one = rows.find((r) => r.id === 'echo-isolate-1');
       const ex1 = rows.find((r) => r.id === 'baseline-express-1');

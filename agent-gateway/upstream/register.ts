@@ -15,7 +15,9 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { OVERRIDES_SCHEMA, type OverridesBody } from './overrides.ts';
+import { checkOverrides, OVERRIDES_SCHEMA, type OverridesBody } from './overrides.ts';
+import { resolvePackage } from './package-closure.ts';
+import type { ServerRecord } from './store.ts';
 
 export const SERVER_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
 const ENV_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -69,6 +71,19 @@ export const REGISTER_SCHEMA = {
 
 export type Check<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: UpstreamRefusal; readonly reason: string };
 export type UpstreamRefusal = 'GW_ERR_VALIDATION' | 'GW_ERR_UPSTREAM_MOUNT' | 'GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED' | 'GW_ERR_UPSTREAM_PACKAGE';
+
+export interface PlanContext {
+  readonly builtinNames: readonly string[];
+  readonly dataDir: string;
+  /** where packages are looked up (package-closure.ts) */
+  readonly roots: readonly string[];
+}
+
+/** A registration body checked whole: the record to store (without who and when) and the env values. */
+export interface ServerPlan {
+  readonly record: Omit<ServerRecord, 'createdBy' | 'createdAt'>;
+  readonly env: Readonly<Record<string, string>>;
+}
 
 export function checkServerName(name: string, builtinNames: readonly string[]): Check<string> {
   if (!new RegExp(SERVER_NAME_PATTERN).test(name)) return { ok: false, code: 'GW_ERR_VALIDATION', reason: 'name must match [a-z][a-z0-9_-]{0,31}' };
@@ -126,4 +141,34 @@ export function checkMounts(mounts: readonly MountSpec[] | undefined, dataDir: s
     out.push({ host_path: real, container_path: cp, read_only: m.read_only !== false });
   }
   return { ok: true, value: out };
+}
+
+/**
+ * Every check of a registration that needs no running server, in the order the API answers them
+ * (name, network, env, mounts, package, override tags): POST /admin/mcp-servers and the servers
+ * file (declared.ts) use the same one.
+ */
+export function planServer(body: RegisterBody, ctx: PlanContext): Check<ServerPlan> {
+  const name = checkServerName(body.name, ctx.builtinNames);
+  if (!name.ok) return name;
+  const network = checkNetwork(body.network);
+  if (!network.ok) return network;
+  const env = checkEnv(body.env);
+  if (!env.ok) return env;
+  const mounts = checkMounts(body.mounts, ctx.dataDir);
+  if (!mounts.ok) return mounts;
+  const pkg = resolvePackage(ctx.roots, body.package, body.version);
+  if (!pkg.ok) return pkg;
+  const overrides = checkOverrides(body.overrides, body.name, undefined); // tags and duplicates; tool names once it lists
+  if (!overrides.ok) return overrides;
+  return {
+    ok: true,
+    value: {
+      record: {
+        name: body.name, package: body.package, version: body.version, args: [...(body.args ?? [])], envNames: Object.keys(env.value).sort(),
+        mounts: mounts.value, network: network.value,
+      },
+      env: env.value,
+    },
+  };
 }

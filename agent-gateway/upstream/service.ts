@@ -4,7 +4,8 @@
  * reconciled into registry entries with alerts (apply-listing.ts), the registry and dispatcher the
  * gateway sees (exposure.ts), the admin's view (view.ts) — and makes the admin changes here:
  * register, pin, remove, each audit-or-refuse (auditThen: a failing audit sink refuses the change
- * and nothing is stored; a container started for it is stopped).
+ * and nothing is stored; a container started for it is stopped). Servers declared in the servers
+ * file (declared.ts) are applied at start (provision.ts).
  */
 import type { JsonValue } from '../../sandbox/json.ts';
 import { gwError } from '../errors.ts';
@@ -12,10 +13,11 @@ import { auditThen, type GatewayEvent } from '../events.ts';
 import type { ToolDispatcher } from '../tools/dispatch.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import { upstreamDispatcher, upstreamRegistry } from './exposure.ts';
-import { resolvePackage } from './package-closure.ts';
 import { definitionSha256, type Pin } from './pin.ts';
+import type { DeclaredServer } from './declared.ts';
 import { checkOverrides, overridesJson, type OverridesBody } from './overrides.ts';
-import { checkEnv, checkMounts, checkNetwork, checkServerName, type RegisterBody } from './register.ts';
+import { CONFIG_ACTOR, registerDeclared, updateDeclared } from './provision.ts';
+import { checkServerName, planServer, type RegisterBody } from './register.ts';
 import { scanDescription } from './scan.ts';
 import type { ServerRecord } from './store.ts';
 import { UpstreamSupervisor, type Booted, type UpstreamOptions } from './supervisor.ts';
@@ -28,10 +30,14 @@ export class UpstreamService {
   readonly #o: UpstreamOptions;
   readonly #sup: UpstreamSupervisor;
   readonly #inflight = new Set<AbortController>();
+  readonly #declared: readonly DeclaredServer[];
+  readonly #closing = new AbortController();
 
-  constructor(options: UpstreamOptions) {
+  /** `declared`: the servers file, already checked (declared.ts) */
+  constructor(options: UpstreamOptions, declared: readonly DeclaredServer[] = []) {
     this.#o = options;
     this.#sup = new UpstreamSupervisor(options);
+    this.#declared = declared;
   }
 
   /** The one registry: built-ins first (an upstream tool can never shadow one), then upstream tools. */
@@ -44,12 +50,18 @@ export class UpstreamService {
     return upstreamDispatcher(base, this.#sup.servers, this.#o.limits, this.#inflight);
   }
 
-  /** Starts every stored server (gateway start). Failures are logged and retried with backoff. */
-  startAll(): Promise<void> {
-    return this.#sup.startAll();
+  /**
+   * Gateway start: the servers file applied to what is stored, then every stored server started
+   * and every declared one not stored yet registered. Failures are logged and retried with backoff.
+   */
+  async startAll(): Promise<void> {
+    await updateDeclared(this.#declared, this.#o);
+    const register = (d: DeclaredServer): Promise<unknown> => this.register(d.body, CONFIG_ACTOR, `config:${d.body.name}`);
+    await Promise.all([this.#sup.startAll(), registerDeclared(this.#declared, this.#o, register, this.#closing.signal)]);
   }
 
   close(): Promise<void> {
+    this.#closing.abort();
     return this.#sup.close();
   }
 
@@ -74,24 +86,14 @@ export class UpstreamService {
     const name = checkServerName(body.name, this.#o.builtinNames);
     if (!name.ok) throw gwError(name.code, name.reason);
     if (this.#sup.servers.has(body.name) || this.#o.store.get(body.name) !== undefined) throw gwError('GW_ERR_CONFLICT', 'An MCP server with that name exists.');
-    const network = checkNetwork(body.network);
-    if (!network.ok) throw gwError(network.code, network.reason);
-    const env = checkEnv(body.env);
-    if (!env.ok) throw gwError(env.code, env.reason);
-    const mounts = checkMounts(body.mounts, this.#o.dataDir);
-    if (!mounts.ok) throw gwError(mounts.code, mounts.reason);
-    const pkg = resolvePackage(this.#o.roots, body.package, body.version);
-    if (!pkg.ok) throw gwError(pkg.code, pkg.reason);
-    const early = checkOverrides(body.overrides, body.name, undefined); // tags and duplicates, before a container starts
-    if (!early.ok) throw gwError(early.code, early.reason);
-    const record: ServerRecord = {
-      name: body.name, package: body.package, version: body.version, args: [...(body.args ?? [])], envNames: Object.keys(env.value).sort(),
-      mounts: mounts.value, network: 'none', createdBy: actor, createdAt: this.#o.now(),
-    };
+    const plan = planServer(body, this.#o); // every check that needs no container, before one starts
+    if (!plan.ok) throw gwError(plan.code, plan.reason);
+    const env = plan.value.env;
+    const record: ServerRecord = { ...plan.value.record, createdBy: actor, createdAt: this.#o.now() };
     const s = this.#sup.entry(record);
     let booted: Booted;
     try {
-      booted = await this.#sup.boot(record, env.value, s);
+      booted = await this.#sup.boot(record, env, s);
     } catch (error) {
       this.#sup.servers.delete(body.name);
       this.#o.logger.warn('upstream MCP server did not start at registration', { server: body.name, error: String(error).slice(0, 300) });
@@ -113,12 +115,16 @@ export class UpstreamService {
             overrides: overridesJson(overrides.value),
           },
         }),
-        apply: (p) => this.#o.store.insert(record, env.value, p, this.#o.now(), overrides.value),
+        apply: (p) => this.#o.store.insert(record, env, p, this.#o.now(), overrides.value),
       });
     } catch (error) {
       this.#sup.servers.delete(body.name);
       await booted.proc.stop();
       throw error;
+    }
+    if (this.#closing.signal.aborted) {
+      await booted.proc.stop(); // the gateway stopped meanwhile: stored, it starts with the next one
+      return this.view(record.name)!;
     }
     await this.#sup.adopt(s, booted);
     return this.view(record.name)!;

@@ -106,18 +106,42 @@ export class UpstreamStore {
     return out;
   }
 
-  insert(rec: Omit<ServerRecord, 'envNames'>, env: Readonly<Record<string, string>>, pins: readonly Pin[], at: number, overrides: ReadonlyMap<string, ToolOverride> = new Map()): void {
+  #seal(server: string, env: Readonly<Record<string, string>>): SealedEnv {
     const sealed: SealedEnv = {};
     for (const [k, v] of Object.entries(env)) {
-      const s = seal(this.#key, aadName(rec.name, k), v);
+      const s = seal(this.#key, aadName(server, k), v);
       sealed[k] = { iv: Buffer.from(s.iv).toString('base64'), tag: Buffer.from(s.tag).toString('base64'), ct: Buffer.from(s.ciphertext).toString('base64') };
     }
+    return sealed;
+  }
+
+  insert(rec: Omit<ServerRecord, 'envNames'>, env: Readonly<Record<string, string>>, pins: readonly Pin[], at: number, overrides: ReadonlyMap<string, ToolOverride> = new Map()): void {
+    const sealed = this.#seal(rec.name, env);
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       this.#db.prepare('INSERT INTO mcp_servers (name, package, version, args, env, mounts, network, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(rec.name, rec.package, rec.version, JSON.stringify(rec.args), JSON.stringify(sealed), JSON.stringify(rec.mounts), rec.network, rec.createdBy, rec.createdAt);
       this.#putPins(rec.name, pins, rec.createdBy, at);
       this.#putOverrides(rec.name, overrides, rec.createdBy, at);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /**
+   * A stored server brought to a new declaration (the servers file): package, version, args, env,
+   * mounts and network replaced, its overrides replaced whole; its pins and creation kept.
+   */
+  update(rec: Omit<ServerRecord, 'envNames' | 'createdBy' | 'createdAt'>, env: Readonly<Record<string, string>>, overrides: ReadonlyMap<string, ToolOverride>, by: string, at: number): void {
+    const sealed = this.#seal(rec.name, env);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.prepare('UPDATE mcp_servers SET package = ?, version = ?, args = ?, env = ?, mounts = ?, network = ? WHERE name = ?')
+        .run(rec.package, rec.version, JSON.stringify(rec.args), JSON.stringify(sealed), JSON.stringify(rec.mounts), rec.network, rec.name);
+      this.#db.prepare('DELETE FROM mcp_overrides WHERE server = ?').run(rec.name);
+      this.#putOverrides(rec.name, overrides, by, at);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');

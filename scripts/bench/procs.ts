@@ -60,8 +60,18 @@ export function rssMiB(pid: number): number {
   }
 }
 
-/** RSS of a process and all its descendants (the gateway plus its isolate host children), MiB. */
-export function treeRssMiB(root: number): number {
+/** Pss of one process in MiB: its RSS with each shared page (the node binary, libraries) split between the processes mapping it. */
+export function pssMiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m?.[1] === undefined ? Number.NaN : Number(m[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A process and all its descendants (the gateway plus its isolate host children). */
+function treeOf(root: number): Set<number> {
   const parent = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -84,10 +94,24 @@ export function treeRssMiB(root: number): number {
       }
     }
   }
+  return tree;
+}
+
+function sumOver(root: number, of: (pid: number) => number): number {
   let total = 0;
-  for (const pid of tree) {
-    const r = rssMiB(pid);
+  for (const pid of treeOf(root)) {
+    const r = of(pid);
     if (Number.isFinite(r)) total += r;
   }
   return total;
+}
+
+/** Sum of the RSS of a process and its descendants, MiB (shared pages counted once per process). */
+export function treeRssMiB(root: number): number {
+  return sumOver(root, rssMiB);
+}
+
+/** Sum of the Pss of a process and its descendants, MiB (shared pages counted once in all: the memory the tree really holds). */
+export function treePssMiB(root: number): number {
+  return sumOver(root, pssMiB);
 }
