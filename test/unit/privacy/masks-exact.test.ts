@@ -19,6 +19,16 @@ test('short names are secret only as a whole name; longer names by their parts',
 test('luhnValid: checksums with doubled digits over 9, zeros, and non-digits', () => {
   for (const d of ['4111111111111111', '79927398713', '59', '0000000000000', '5555555555554444']) assert.equal(luhnValid(d), true, d);
   for (const d of ['4111111111111112', '79927398710', '58', '4111-1111', '41111111111111:1', '/0', '9']) assert.equal(luhnValid(d), false, d);
+  // '/' and ':' are 48-1 and 48+10: read as digits they would make a checksum that works out
+  for (const d of ['/2', '0:']) assert.equal(luhnValid(d), false, d);
+});
+
+test('a checksum-valid card number is masked at 13 and at 19 digits, spaced or not; 12 and 20 digits are not card numbers', () => {
+  for (const n of ['4222222222222', '1234567890123456785', '1234 5678 9012 3456 785']) assert.equal(masked(`n ${n} e`), `n ${R} e`, n);
+  for (const n of ['422222222222', '12345678901234567894']) {
+    assert.equal(luhnValid(n), true, n);
+    assert.equal(masked(`n ${n} e`), `n ${n} e`, n);
+  }
 });
 
 test('each token shape is masked whole, and only when complete', () => {
@@ -48,6 +58,8 @@ test('long tokens need digits, letters and entropy of at least 3.5 bits per char
   assert.equal(masked('x A9fK2mQ7xL0pR4tV8wZ1bN6cH3jD5gSy7Ee y'), `x ${R} y`);
   assert.equal(masked(`x ${'a1'.repeat(16)} y`), `x ${'a1'.repeat(16)} y`, 'low entropy');
   assert.equal(masked('x 12345678901234567890123456789012 y'), 'x 12345678901234567890123456789012 y', 'no letter');
+  const symbols = '0123456789+/_0123456789+/_0123456789'; // digits and symbols only, about 3.68 bits
+  assert.equal(masked(`x ${symbols} y`), `x ${symbols} y`, 'no letter, high entropy');
 });
 
 test('a rule pattern that may not run masks the value whole and says whether that changed it', () => {

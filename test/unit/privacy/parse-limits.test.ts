@@ -45,6 +45,8 @@ test('compileRule folds field names and ignores non-strings in a stored rule', (
 
 test('normalizeOrigin: exact problems; trailing dots of DNS names are dropped, IPv6 hosts kept', () => {
   for (const input of [undefined, '', 'x'.repeat(2049), 'not a url', 7]) assert.deepEqual(normalizeOrigin(input), refused(['origin must be a URL']), String(input).slice(0, 20));
+  assert.deepEqual(normalizeOrigin(['https://a.example']), refused(['origin must be a URL']), 'an array is not read as its string');
+  assert.deepEqual(normalizeOrigin(`https://a.example/${'p'.repeat(2049 - 'https://a.example/'.length)}`), refused(['origin must be a URL']), 'a valid URL of 2049 characters');
   assert.deepEqual(normalizeOrigin('ftp://bank.example'), refused(['origin must be http or https']));
   assert.deepEqual(normalizeOrigin('https://...'), refused(['origin must have a host']));
   assert.deepEqual(normalizeOrigin('https://Bank.Example.:8443/path?q#f'), { ok: true, origin: 'https://bank.example:8443' });
@@ -56,6 +58,7 @@ test('normalizeOrigin: exact problems; trailing dots of DNS names are dropped, I
 test('parsePageContext: the exact problems of each refusal', () => {
   for (const input of [null, [], 'x']) assert.deepEqual(parsePageContext(input), refused(['page_context must be an object']));
   assert.deepEqual(parsePageContext({ url: 'https://a.example', extra: 1 }), refused(['unknown property "extra"']));
+  assert.deepEqual(parsePageContext({ url: 'https://a.example', ['k'.repeat(50)]: 1 }), refused([`unknown property "${'k'.repeat(40)}"`]), 'the name is cut at 40');
   for (const url of [undefined, 5, 'ftp://a.example', `https://a.example/${'p'.repeat(2048)}`]) {
     assert.deepEqual(parsePageContext({ url }), refused(['url must be an http(s) URL']), String(url).slice(0, 30));
   }
@@ -64,6 +67,8 @@ test('parsePageContext: the exact problems of each refusal', () => {
     refused(['field names must be 1..256 chars', 'field names must be 1..256 chars', 'field "ok" must be a string up to 64 KiB', `field "${'m'.repeat(40)}" must be a string up to 64 KiB`]));
   const many = Object.fromEntries(Array.from({ length: PAGE_CONTEXT_LIMITS.maxFields + 1 }, (_, i) => [`f${i}`, i === 0 ? 5 : 'v']));
   assert.deepEqual(parsePageContext({ url: 'https://a.example', fields: many }), refused(['at most 200 fields', 'field "f0" must be a string up to 64 KiB']));
+  const past = Object.fromEntries(Array.from({ length: PAGE_CONTEXT_LIMITS.maxFields + 1 }, (_, i) => [`f${i}`, i === PAGE_CONTEXT_LIMITS.maxFields ? 5 : 'v']));
+  assert.deepEqual(parsePageContext({ url: 'https://a.example', fields: past }), refused(['at most 200 fields']), 'fields past the cap are not read');
   for (const html of [5, 'h'.repeat(200 * 1024 + 1)]) assert.deepEqual(parsePageContext({ url: 'https://a.example', html }), refused(['html must be a string up to 200 KiB']));
 });
 
