@@ -21,7 +21,7 @@ import { damageAlertFromIncident, damageAlertFromVerify } from './audit/damage.t
 import { drainOutbox } from './audit/outbox.ts';
 import { createShipper, type Shipper } from './audit/shipper.ts';
 import { AgentStore } from './auth/agents.ts';
-import { hashPassword } from './auth/password.ts';
+import { bootstrapAdmin } from './admin-bootstrap.ts';
 import { SessionStore } from './auth/sessions.ts';
 import { SetupTokenStore } from './auth/setup.ts';
 import { UserStore } from './auth/users.ts';
@@ -285,27 +285,4 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
       db.close();
     },
   };
-}
-
-async function bootstrapAdmin(
-  config: Config, users: UserStore, setup: SetupTokenStore, now: number, logger: Logger, print: (line: string) => void,
-): Promise<void> {
-  if (users.count('admin') > 0) {
-    setup.clear();
-    return;
-  }
-  if (config.adminPassword !== undefined) {
-    const pw = await hashPassword(config.adminPassword, config.auth.pbkdf2Iterations);
-    users.create('admin', 'admin', pw, now);
-    setup.clear();
-    logger.info('created the first admin "admin" from PALISADE_ADMIN_PASSWORD');
-    return;
-  }
-  const token = setup.issue(now);
-  print('================================================================');
-  print('Palisade has no admin yet. Create one within this run with:');
-  print(`  curl -sS -X POST http://127.0.0.1:${config.port}/admin/setup -H 'Content-Type: application/json' \\`);
-  print(`    -d '{"setup_token":"${token}","username":"admin","password":"<12+ chars>"}'`);
-  print('This one-time token is shown only now and is replaced at the next start.');
-  print('================================================================');
 }
