@@ -17,12 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AGENT_RATE_LIMIT_MAX } from '../agent-gateway/config.ts';
 import { CALL_STAGES } from '../agent-gateway/metrics/stages.ts';
+import { crashLoad, gatewayCases, scrape, stageMeans, type BenchPrepared, type Scrape } from './bench/cases.ts';
 import { dockerReachable, runCold } from './bench/cold.ts';
 import { formatStatuses, runLoad, type LoadSpec } from './bench/load.ts';
-import { captureMcpEcho, mcpEchoOk, type CapturedRequest } from './bench/mcp.ts';
+import { captureMcpEcho } from './bench/mcp.ts';
 import { pssMiB, rssMiB, startServer, treePssMiB, treeRssMiB, type Server } from './bench/procs.ts';
 import { formatTable, machine, ratios, type Row } from './bench/report.ts';
-import { addEvalTool, BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER_BODY, EVAL_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
+import { addEvalTool, BENCH_ADMIN_PASSWORD, ECHO_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
 import { runSoak } from './bench/soak.ts';
 import { governanceRows } from './bench/governance-row.ts';
 import { dockerRuntimeRows } from './bench/docker-runtimes.ts';
@@ -76,35 +77,6 @@ async function measured(server: Server, spec: LoadSpec, beforeTimed?: () => Prom
   return { r, before, after: rssMiB(server.pid), tree: treeRssMiB(server.pid) };
 }
 
-/** The gateway's own stage histograms and the bench-only event-loop gauge, from /metrics. */
-interface Scrape { readonly stages: Record<string, { sum: number; count: number }>; readonly eld: Record<string, number> }
-async function scrape(base: string, token: string): Promise<Scrape> {
-  const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
-  const stages: Record<string, { sum: number; count: number }> = {};
-  const eld: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    const m = /^palisade_call_stage_seconds_(sum|count)\{stage="([a-z]+)"\} (\S+)$/.exec(line);
-    if (m !== null) {
-      const e = (stages[m[2]!] ??= { sum: 0, count: 0 });
-      e[m[1] as 'sum' | 'count'] = Number(m[3]);
-    }
-    const q = /^bench_event_loop_delay_seconds\{q="([a-z0-9]+)"\} (\S+)$/.exec(line);
-    if (q !== null) eld[q[1]!] = Number(q[2]) * 1000;
-  }
-  return { stages, eld };
-}
-/** mean µs per stage between two scrapes (calls that reached the stage) */
-function stageMeans(a: Scrape, b: Scrape): Record<string, { meanUs: number; count: number }> {
-  const out: Record<string, { meanUs: number; count: number }> = {};
-  for (const st of CALL_STAGES) {
-    const x = a.stages[st] ?? { sum: 0, count: 0 };
-    const y = b.stages[st] ?? { sum: 0, count: 0 };
-    const n = y.count - x.count;
-    if (n > 0) out[st] = { meanUs: ((y.sum - x.sum) / n) * 1e6, count: n };
-  }
-  return out;
-}
-
 async function baseline(id: string, label: string, script: string, conns = connections): Promise<Row> {
   const server = await startServer(label, here(script), baseEnv);
   try {
@@ -116,70 +88,6 @@ async function baseline(id: string, label: string, script: string, conns = conne
     await server.stop();
   }
 }
-
-/** The prepared gateway plus the captured official-client MCP request. */
-type BenchPrepared = Prepared & { readonly mcpEcho: CapturedRequest };
-
-interface GatewayCase {
-  readonly id: string;
-  readonly label: string;
-  readonly spec: (base: string, p: BenchPrepared) => Omit<LoadSpec, 'durationSeconds'>;
-  readonly check: (body: unknown) => boolean;
-  readonly note?: string;
-  /** full runs only (the crash-load case kills workers for its whole duration) */
-  readonly full?: boolean;
-  /** another agent sends worker-killing jobs back to back while this case is measured */
-  readonly crashLoad?: boolean;
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const echoOk = (b: unknown): boolean => isObj(b) && b['status'] === 'ok' && isObj(b['result']) && b['result']['text'] === 'hello';
-const evalOk = (b: unknown): boolean => isObj(b) && b['status'] === 'ok' && b['result'] === 1;
-
-/** Two loops of worker-killing jobs from another agent until the returned stop() (issue 22). */
-function crashLoad(base: string, token: string): () => Promise<number> {
-  let running = true;
-  let sent = 0;
-  const loop = async (offset: number): Promise<void> => {
-    for (let i = offset; running; i++) {
-      sent += 1;
-      await fetch(`${base}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: CRASH_BODIES[i % CRASH_BODIES.length]! })
-        .then((r) => r.arrayBuffer(), () => undefined);
-    }
-  };
-  const loops = [loop(0), loop(1)];
-  return async () => {
-    running = false;
-    await Promise.all(loops);
-    return sent;
-  };
-}
-
-const CASES: readonly GatewayCase[] = [
-  { id: 'health', label: 'gateway GET /health (no auth)', check: (b) => isObj(b) && b['status'] === 'ok',
-    spec: (base) => ({ url: `${base}/health`, method: 'GET', connections, expectStatus: 200 }) },
-  { id: 'auth-noop', label: 'gateway authenticated no-op', check: isObj, note: 'GET /admin/kill-switch with an admin bearer token: host check, helmet, token hash + sqlite session lookup',
-    spec: (base, p) => ({ url: `${base}/admin/kill-switch`, method: 'GET', headers: { authorization: `Bearer ${p.adminToken}` }, connections, expectStatus: 200 }) },
-  { id: 'echo-isolate', label: 'echo via isolate (warm)', check: echoOk, note: 'POST /tools/call: agent auth, checks, ajv, policy, isolate child IPC, result check, fsynced audit line before 200',
-    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_BODY, connections, expectStatus: 200 }) },
-  { id: 'echo-isolate-1', label: 'echo via isolate, 1 connection', check: echoOk, note: 'the same, one connection: p50 minus the 1-connection Express p50 is the added latency',
-    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_BODY, connections: 1, expectStatus: 200 }) },
-  { id: 'echo-mcp', label: 'echo via MCP (official client semantics, stateless)', check: mcpEchoOk,
-    note: 'POST /mcp replaying the official client\'s 2026-07-28 tools/call bytes: agent auth, per-request SDK server, the same pipeline as REST',
-    spec: (base, p) => ({ url: `${base}/mcp`, method: 'POST', headers: p.mcpEcho.headers, body: p.mcpEcho.body, connections, expectStatus: 200 }) },
-  { id: 'echo-docker', label: 'echo via Docker warm pool', check: echoOk, note: 'tool echo.docker (backend "docker"); pool of 2 containers, 4 connections',
-    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_DOCKER_BODY, connections: Math.min(4, connections), expectStatus: 200 }) },
-  { id: 'eval-isolate', label: 'js.eval return 1 via isolate', check: evalOk, full: true,
-    note: 'tool eval.isolate (the js.eval action, backend "isolate"): a fresh isolate context per call',
-    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.evalAgentToken}` }, body: EVAL_BODY, connections, expectStatus: 200 }) },
-  { id: 'eval-crash', label: 'js.eval under crash load', check: evalOk, full: true, crashLoad: true,
-    note: 'the same while another agent sends timeouts, memory bombs and property explosions back to back on 2 loops (fault throttle raised for the bench so the load lasts the whole run)',
-    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.evalAgentToken}` }, body: EVAL_BODY, connections, expectStatus: 200 }) },
-  { id: 'login', label: 'login (PBKDF2 600k)', check: (b) => isObj(b) && typeof b['token'] === 'string', note: 'POST /admin/login, 1 connection: p50 is the cost of one login',
-    spec: (base) => ({ url: `${base}/admin/login`, method: 'POST', body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }), connections: 1, expectStatus: 200 }) },
-  { id: 'audit-burst', label: 'audit burst (policy deny)', check: (b) => isObj(b) && b['status'] === 403, note: '32 connections of calls denied by policy: each writes an fsynced audit line (group commit) and answers 403',
-    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.denyAgentToken}` }, body: ECHO_BODY, connections: 32, expectStatus: 403 }) },
-];
 
 let startup: { healthMs: number; idleRssMiB: number; idleTreeRssMiB: number; idlePssMiB: number; idleTreePssMiB: number } | undefined;
 const stageRows: Array<{ id: string; eldMs: Record<string, number>; stages: Record<string, { meanUs: number; count: number }> }> = [];
@@ -253,7 +161,7 @@ async function main(): Promise<void> {
   if (wantDocker && !gw.dockerOk) skipped.push(`echo-docker: docker backend not healthy (${gw.dockerDetail})`);
   const prepared: BenchPrepared = { ...gw.prepared, mcpEcho: await captureMcpEcho(gw.base, gw.prepared.echoAgentToken) };
   const rssStart = rssMiB(gw.server.pid);
-  for (const c of CASES) {
+  for (const c of gatewayCases(connections)) {
     if (c.id === 'echo-docker' && !(wantDocker && gw.dockerOk)) continue;
     if (c.full === true && quick) continue;
     const spec = { ...c.spec(gw.base, prepared), durationSeconds: duration };
