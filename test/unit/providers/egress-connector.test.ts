@@ -98,7 +98,7 @@ test('pinningConnector: dials the checked IPs in order with SNI, moves on only a
   const dials: { hostname: string; servername: string | undefined }[] = [];
   const real = buildConnector({ timeout: 5_000 });
   const base: buildConnector.connector = (opts, cb) => {
-    dials.push({ hostname: opts.hostname, servername: opts.servername ?? undefined });
+    dials.push({ hostname: opts.hostname, servername: Object.hasOwn(opts, 'servername') ? opts.servername ?? 'null' : 'absent' });
     real(opts, cb);
   };
   // 127.0.0.2 and .3 are loopback but nothing listens there: the dial is refused at once
@@ -121,7 +121,7 @@ test('pinningConnector: dials the checked IPs in order with SNI, moves on only a
   const literal = await run(pinningConnector(list, fixed(), none, base), '127.0.0.1');
   assert.equal(literal.err, null);
   literal.socket?.destroy();
-  assert.deepEqual(dials, [{ hostname: '127.0.0.1', servername: undefined }], 'a literal: no SNI set');
+  assert.deepEqual(dials, [{ hostname: '127.0.0.1', servername: 'absent' }], 'a literal: no SNI key set');
   dials.length = 0;
   const foreign = await run(pinningConnector(list, fixed('127.0.0.1'), trusted, base), 'evil.example');
   assert.deepEqual(dials, []);
