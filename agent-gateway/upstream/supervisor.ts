@@ -7,7 +7,6 @@
  * server's list_changed notification, on refresh) goes through applyListing (apply-listing.ts).
  */
 import type Docker from 'dockerode';
-import { loadSeccompProfile } from '../../sandbox/docker/container-config.ts';
 import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
 import { mcpContainerSpec, type McpBind } from '../../sandbox/docker/mcp-container.ts';
 import type { DockerQuotas } from '../../sandbox/docker/quotas.ts';
@@ -146,8 +145,9 @@ export class UpstreamSupervisor {
       ...closure.closure.dirs.map((d) => ({ hostPath: d, containerPath: inContainer(d), readOnly: true })),
       ...record.mounts.map((m) => ({ hostPath: m.host_path, containerPath: m.container_path, readOnly: m.read_only })),
     ];
+    // runc until server containers fit gVisor's quotas (issue 20; see sandbox/docker/mcp-container.ts)
     return mcpContainerSpec({
-      image: await this.#imageTag(), quotas: this.#o.quotas, seccomp: loadSeccompProfile(), instance: this.#o.instance ?? 'upstream',
+      image: await this.#imageTag(), quotas: this.#o.quotas, runtime: 'runc', instance: this.#o.instance ?? 'upstream',
       server: record.name, entry: inContainer(closure.closure.entry), args: record.args,
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`), binds,
     });

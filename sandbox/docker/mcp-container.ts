@@ -7,6 +7,17 @@
  * are added (read-only unless the admin said otherwise). The image is the local worker image
  * (FROM scratch: the pinned Node binary and its libraries).
  *
+ * The runtime is the workers' (issue 20): PALISADE_DOCKER_RUNTIME chosen against the daemon's
+ * runtimes by the same rule (`mcpRuntime` → runtime.ts chooseRuntime: runsc configured but not
+ * usable is refused, never runc instead), and the seccomp profile in the form that runtime
+ * needs (the runc form under gVisor would refuse clone3 with EPERM and Node could not start).
+ * NOT YET WIRED (agent-gateway/upstream/supervisor.ts passes runc): under runsc the fixture
+ * server runs, but the real server-filesystem (104 read-only bind mounts of its closure) does
+ * not start within the worker quotas: with PidsLimit 2 x 64 + 64 the sandbox fails
+ * ("containerManager.StartRoot failed: EOF"; the gofer and Sentry need host tasks per mount),
+ * with pids 1000 and 64 MiB it is OOM-killed (the Sentry caches the package files in the
+ * container's memory), with pids 1000 and 256 MiB it runs. Measured by hand, 2026-12-03.
+ *
  * Its stdout is newline-delimited JSON-RPC: hostile bytes. The attach stream is demultiplexed
  * with the capped demuxer, every line is capped at `maxLineBytes` (256 KiB), and a longer line
  * ends the container (`SBX_ERR_FRAME_TOO_LARGE`). Nothing here parses MCP: lines go to `onLine`.
@@ -14,9 +25,10 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { LIMITS, KIB } from '../limits.ts';
-import { containerSpec, WORKER_ENV, type ContainerSpecInput } from './container-config.ts';
+import { containerSpec, loadSeccompProfile, WORKER_ENV, type ContainerSpecInput } from './container-config.ts';
 import { DockerDemuxer } from './demux.ts';
 import { NODE_PATH_IN_IMAGE } from './image.ts';
+import { chooseRuntime, daemonRuntimes, type DockerRuntime, type DockerRuntimeSetting, type RuntimeChoice } from './runtime.ts';
 
 export const MCP_SERVER_LABEL = 'palisade.mcp-server';
 
@@ -26,7 +38,9 @@ export interface McpBind {
   readonly readOnly: boolean;
 }
 
-export interface McpContainerInput extends Omit<ContainerSpecInput, 'layer'> {
+export interface McpContainerInput extends Omit<ContainerSpecInput, 'layer' | 'seccomp' | 'runtime'> {
+  /** from `mcpRuntime`; the seccomp profile follows it */
+  readonly runtime: DockerRuntime;
   readonly server: string;
   /** the entry file's path inside the container */
   readonly entry: string;
@@ -37,9 +51,16 @@ export interface McpContainerInput extends Omit<ContainerSpecInput, 'layer'> {
   readonly binds: readonly McpBind[];
 }
 
-/** Pure: the dockerode create options for one upstream server container. */
+/** The runtime upstream server containers get: the workers' setting against the daemon's runtimes. */
+export async function mcpRuntime(docker: Docker, setting: DockerRuntimeSetting): Promise<RuntimeChoice> {
+  const registered = await daemonRuntimes(docker).catch(() => undefined);
+  if (registered === undefined) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', reason: 'Docker daemon did not list its runtimes' };
+  return chooseRuntime(setting, registered);
+}
+
+/** Pure (but for reading the profile file): the dockerode create options for one upstream server container. */
 export function mcpContainerSpec(input: McpContainerInput): Docker.ContainerCreateOptions {
-  const base = containerSpec(input);
+  const base = containerSpec({ ...input, seccomp: loadSeccompProfile(input.runtime) });
   return {
     ...base,
     Entrypoint: [NODE_PATH_IN_IMAGE, '--disable-proto=delete', input.entry, ...input.args],

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { containerSpec, loadSeccompProfile } from '../../../sandbox/docker/container-config.ts';
 import { parseDockerQuotas } from '../../../sandbox/docker/quotas.ts';
 import { contextFiles, contextHash, DOCKERFILE, parseLdd } from '../../../sandbox/docker/image.ts';
+import { mcpContainerSpec } from '../../../sandbox/docker/mcp-container.ts';
 
 const quotas = parseDockerQuotas({ memory: '96m', cpus: '0.25', pids: '48' });
 assert.ok(quotas.ok);
@@ -87,4 +88,18 @@ test('the content hash changes when any worker file changes', () => {
   const changed = files.map((f) => (f.name === 'Dockerfile' ? { ...f, content: Buffer.from(`${DOCKERFILE}# changed\n`) } : f));
   assert.notEqual(contextHash(changed), before);
   assert.equal(contextHash(contextFiles()), before, 'stable for unchanged input');
+});
+
+test('an upstream MCP server container under runsc gets the runsc runtime, the runsc seccomp form and the read-only /tmp', () => {
+  const mcp = mcpContainerSpec({
+    image: 'palisade-worker:test', quotas, instance: 'i-4', runtime: 'runsc', server: 'fx', entry: '/srv/x/index.js', args: [], env: [], binds: [],
+  });
+  const hc = mcp.HostConfig!;
+  assert.equal(hc.Runtime, 'runsc');
+  assert.ok(hc.SecurityOpt!.includes(`seccomp=${loadSeccompProfile('runsc')}`), 'the profile in the form gVisor applies');
+  assert.ok(!hc.SecurityOpt!.includes(`seccomp=${loadSeccompProfile('runc')}`));
+  assert.equal(hc.Tmpfs?.['/tmp'], 'ro,size=16m,noexec,nosuid,nodev,mode=1777');
+  const runc = mcpContainerSpec({ image: 'palisade-worker:test', quotas, instance: 'i-5', runtime: 'runc', server: 'fx', entry: '/srv/x/index.js', args: [], env: [], binds: [] });
+  assert.equal(runc.HostConfig!.Runtime, 'runc');
+  assert.ok(runc.HostConfig!.SecurityOpt!.includes(`seccomp=${loadSeccompProfile('runc')}`));
 });

@@ -144,7 +144,7 @@ test('package closure: exact installed version only, the entry inside the packag
 
 test('the container spec keeps every worker restriction and mounts the closure read-only', () => {
   const spec = mcpContainerSpec({
-    image: 'palisade-worker:test', quotas: DEFAULT_DOCKER_QUOTAS, seccomp: '{}', instance: 'i', server: 'fs', entry: '/srv/pkg/index.js', args: ['/data'],
+    image: 'palisade-worker:test', quotas: DEFAULT_DOCKER_QUOTAS, runtime: 'runc', instance: 'i', server: 'fs', entry: '/srv/pkg/index.js', args: ['/data'],
     env: ['A=b'], binds: [{ hostPath: '/h/pkg', containerPath: '/srv/h/pkg', readOnly: true }, { hostPath: '/h/share', containerPath: '/data', readOnly: true }],
   });
   const hc = spec.HostConfig!;
