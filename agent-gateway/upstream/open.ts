@@ -6,7 +6,8 @@
  * come checked with the config (declared.ts) and are applied at start (provision.ts).
  */
 import type { DatabaseSync } from 'node:sqlite';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { newDockerClient } from '../../sandbox/docker/client.ts';
 import { loadMasterKey } from '../../providers/master-key.ts';
 import type { Alert } from '../alerts/types.ts';
 import type { Config } from '../config.ts';
@@ -34,7 +35,7 @@ export function openUpstream(config: Config, deps: UpstreamDeps): UpstreamServic
   let docker: Docker | undefined;
   return new UpstreamService({
     store: new UpstreamStore(deps.db, master.key),
-    docker: () => (docker ??= new Docker()),
+    docker: () => (docker ??= newDockerClient()),
     roots, dataDir: config.dataDir, quotas: config.docker, events: deps.events, logger: deps.logger, raise: deps.raise,
     builtinNames: deps.builtinNames, limits: config.limits, now: deps.now, instance: `upstream-${process.pid}`,
   }, config.mcpServers);

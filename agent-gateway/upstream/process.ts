@@ -6,12 +6,13 @@
  * into the pipeline.
  */
 import type Docker from 'dockerode';
-import { Client, type CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { isPlainObject, type JsonValue } from '../../sandbox/json.ts';
 import type { WorkerResult } from '../../sandbox/worker-backend.ts';
 import { McpContainer } from '../../sandbox/docker/mcp-container.ts';
 import { toDefinition, type UpstreamToolDefinition } from './pin.ts';
 import { visibleText } from './scan.ts';
+import { loadMcpClientSdk } from './sdk.ts';
 import { ContainerTransport } from './transport.ts';
 
 export const CLIENT_INFO = Object.freeze({ name: 'palisade-upstream', version: '0.1.0' });
@@ -42,7 +43,8 @@ export class UpstreamProcess {
   }
 
   static async start(docker: Docker, spec: Docker.ContainerCreateOptions, events: ProcessEvents, timeoutMs: number): Promise<UpstreamProcess> {
-    const transport = new ContainerTransport();
+    const sdk = await loadMcpClientSdk();
+    const transport = new ContainerTransport(sdk);
     let proc: UpstreamProcess | undefined;
     const container = await McpContainer.start(docker, spec, {
       onLine: (line) => transport.receive(line),
@@ -52,7 +54,7 @@ export class UpstreamProcess {
       },
     });
     transport.attach(container);
-    const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: ['2025-11-25', '2025-06-18'] });
+    const client = new sdk.Client(CLIENT_INFO, { versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: ['2025-11-25', '2025-06-18'] });
     client.setNotificationHandler('notifications/tools/list_changed', () => events.onListChanged());
     proc = new UpstreamProcess(container, client);
     try {

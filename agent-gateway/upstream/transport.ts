@@ -4,7 +4,11 @@
  * here each line must parse as one JSON-RPC message (the SDK's own schema check). A line that
  * does not is a protocol violation: the container is ended, never "skipped".
  */
-import { deserializeMessage, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
+import type { McpClientSdk } from './sdk.ts';
+
+/** The SDK's own line codec (its schema check on the way in). */
+export type LineCodec = Pick<McpClientSdk, 'serializeMessage' | 'deserializeMessage'>;
 
 export interface LineChannel {
   send(line: string): boolean;
@@ -15,8 +19,13 @@ export class ContainerTransport implements Transport {
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
   onmessage?: (<T extends JSONRPCMessage>(message: T) => void) | undefined;
+  readonly #codec: LineCodec;
   #channel: LineChannel | undefined;
   #closed = false;
+
+  constructor(codec: LineCodec) {
+    this.#codec = codec;
+  }
 
   attach(channel: LineChannel): void {
     this.#channel = channel;
@@ -31,7 +40,7 @@ export class ContainerTransport implements Transport {
     if (this.#closed) return;
     let message: JSONRPCMessage;
     try {
-      message = deserializeMessage(line);
+      message = this.#codec.deserializeMessage(line);
     } catch {
       this.onerror?.(new Error('the upstream server sent a line that is not a JSON-RPC message'));
       void this.close();
@@ -41,7 +50,7 @@ export class ContainerTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    if (this.#closed || this.#channel === undefined || !this.#channel.send(serializeMessage(message).trimEnd())) {
+    if (this.#closed || this.#channel === undefined || !this.#channel.send(this.#codec.serializeMessage(message).trimEnd())) {
       throw new Error('the upstream server is not running');
     }
   }

@@ -20,7 +20,8 @@
  * container (fresh-runs.ts). Container failures become result values; they never throw.
  */
 import { randomUUID } from 'node:crypto';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { newDockerClient } from './client.ts';
 import { createPoolCore } from '../pool-core.ts';
 import type { HealthChange, WorkerBackend, WorkerJob, WorkerResult } from '../worker-backend.ts';
 import type { WorkerLimits } from '../limits.ts';
@@ -76,7 +77,7 @@ const MAX_START_FAILURES = 3;
 const WORKER_BASELINE_MIB = 40;
 
 export function createDockerBackend(options: DockerBackendOptions): WorkerBackend {
-  const docker = options.docker ?? new Docker();
+  const docker = options.docker ?? newDockerClient();
   const maxQueue = options.maxQueue ?? 32;
   const layer: WorkerLayer = options.layer ?? 'isolate';
   const quotas = options.quotas ?? DEFAULT_DOCKER_QUOTAS;
