@@ -36,7 +36,8 @@ export class AgentRateLimiter {
   readonly #cfg: RateLimitConfig;
   readonly #now: () => number;
   readonly #maxAgents: number;
-  readonly #buckets = new Map<string, Bucket>();
+  /** each bucket with the limit it was last taken under (an agent's own or the default) */
+  readonly #buckets = new Map<string, { bucket: Bucket; cfg: RateLimitConfig }>();
 
   readonly #limitFor: (agentId: string) => RateLimitConfig | undefined;
 
@@ -51,18 +52,20 @@ export class AgentRateLimiter {
 
   take(agentId: string): RateDecision {
     const now = this.#now();
-    const { bucket, decision } = takeToken(this.#buckets.get(agentId), now, this.#limitFor(agentId) ?? this.#cfg);
+    const cfg = this.#limitFor(agentId) ?? this.#cfg;
+    const { bucket, decision } = takeToken(this.#buckets.get(agentId)?.bucket, now, cfg);
     this.#buckets.delete(agentId);
-    this.#buckets.set(agentId, bucket);
+    this.#buckets.set(agentId, { bucket, cfg });
     if (this.#buckets.size > this.#maxAgents) this.#evict(now);
     return decision;
   }
 
   #evict(now: number): void {
-    for (const [id, b] of this.#buckets) {
+    // a bucket refilled to its own capacity is the same as no bucket: forget those first
+    for (const [id, { bucket: b, cfg }] of this.#buckets) {
       if (this.#buckets.size <= this.#maxAgents) return;
-      const refilled = b.tokens + ((now - b.updatedMs) / 1000) * this.#cfg.refillPerSecond;
-      if (refilled >= this.#cfg.capacity) this.#buckets.delete(id);
+      const refilled = b.tokens + ((now - b.updatedMs) / 1000) * cfg.refillPerSecond;
+      if (refilled >= cfg.capacity) this.#buckets.delete(id);
     }
     // every bucket is still draining: drop the least recently used (map order) ones
     for (const id of this.#buckets.keys()) {
