@@ -11,7 +11,7 @@
 import type { GatewayEvent } from '../events.ts';
 import type { RegisteredTool } from '../tools/registry.ts';
 import { reconcile, type UpstreamToolDefinition } from './pin.ts';
-import type { Running, UpstreamOptions } from './supervisor.ts';
+import type { Running, UpstreamOptions } from './running.ts';
 import { buildUpstreamTool } from './tools.ts';
 
 export type ListingDeps = Pick<UpstreamOptions, 'store' | 'builtinNames' | 'limits' | 'logger' | 'raise' | 'events'>;

@@ -11,7 +11,7 @@ import type { DispatchOutcome, ToolDispatcher } from '../tools/dispatch.ts';
 import { callLimits } from '../tools/dispatch.ts';
 import type { RegisteredTool, ToolListing, ToolRegistry } from '../tools/registry.ts';
 import { inScope } from '../tools/scope.ts';
-import type { Running, UpstreamOptions } from './supervisor.ts';
+import type { Running, UpstreamOptions } from './running.ts';
 
 type Servers = ReadonlyMap<string, Running>;
 

@@ -11,7 +11,7 @@
  * manifest. Every key must name a tool the server lists at that moment.
  */
 import { TOOL_TAGS, isToolTag, type Risk, type ToolTag } from '../tools/manifest.ts';
-import type { Check } from './register.ts';
+import type { Check } from './types.ts';
 
 export interface ToolOverride {
   readonly risk?: Risk;

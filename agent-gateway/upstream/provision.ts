@@ -19,7 +19,7 @@ import { auditThen, type GatewayEvent } from '../events.ts';
 import { checkOverrides, isEmptyOverride, overridesJson, type ToolOverride } from './overrides.ts';
 import type { DeclaredServer } from './declared.ts';
 import type { ServerRecord } from './store.ts';
-import type { UpstreamOptions } from './supervisor.ts';
+import type { UpstreamOptions } from './running.ts';
 
 export const CONFIG_ACTOR = 'config';
 const SOURCE = 'PALISADE_MCP_SERVERS_FILE';

@@ -17,6 +17,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { checkOverrides, OVERRIDES_SCHEMA, type OverridesBody } from './overrides.ts';
 import { resolvePackage } from './package-closure.ts';
+import type { Check, ResolvedMount } from './types.ts';
 import type { ServerRecord } from './store.ts';
 
 export const SERVER_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
@@ -69,8 +70,7 @@ export const REGISTER_SCHEMA = {
   },
 } as const;
 
-export type Check<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: UpstreamRefusal; readonly reason: string };
-export type UpstreamRefusal = 'GW_ERR_VALIDATION' | 'GW_ERR_UPSTREAM_MOUNT' | 'GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED' | 'GW_ERR_UPSTREAM_PACKAGE';
+export type { Check, ResolvedMount, UpstreamRefusal } from './types.ts';
 
 export interface PlanContext {
   readonly builtinNames: readonly string[];
@@ -111,12 +111,6 @@ export function checkEnv(env: Readonly<Record<string, string>> | undefined): Che
     out[k] = v;
   }
   return { ok: true, value: out };
-}
-
-export interface ResolvedMount {
-  readonly host_path: string;
-  readonly container_path: string;
-  readonly read_only: boolean;
 }
 
 const within = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);

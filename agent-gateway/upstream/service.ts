@@ -20,10 +20,11 @@ import { CONFIG_ACTOR, registerDeclared, updateDeclared } from './provision.ts';
 import { checkServerName, planServer, type RegisterBody } from './register.ts';
 import { scanDescription } from './scan.ts';
 import type { ServerRecord } from './store.ts';
-import { UpstreamSupervisor, type Booted, type UpstreamOptions } from './supervisor.ts';
+import type { Booted, UpstreamOptions } from './running.ts';
+import { UpstreamSupervisor } from './supervisor.ts';
 import { serverView } from './view.ts';
 
-export type { UpstreamOptions } from './supervisor.ts';
+export type { UpstreamOptions } from './running.ts';
 export type { ToolView } from './view.ts';
 
 export class UpstreamService {

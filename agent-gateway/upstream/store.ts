@@ -9,7 +9,7 @@ import { open, seal } from '../../providers/key-crypto.ts';
 import type { Migration } from '../store/db.ts';
 import { isEmptyOverride, overrideJson, type ToolOverride } from './overrides.ts';
 import type { Pin, UpstreamToolDefinition } from './pin.ts';
-import type { ResolvedMount } from './register.ts';
+import type { ResolvedMount } from './types.ts';
 
 export const UPSTREAM_MIGRATIONS: readonly Migration[] = [
   {

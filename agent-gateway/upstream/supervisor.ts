@@ -9,53 +9,14 @@
 import type Docker from 'dockerode';
 import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
 import { mcpContainerSpec, type McpBind } from '../../sandbox/docker/mcp-container.ts';
-import type { DockerQuotas } from '../../sandbox/docker/quotas.ts';
-import type { Alert } from '../alerts/types.ts';
 import { gwError } from '../errors.ts';
-import type { EventSink, GatewayEvent } from '../events.ts';
-import type { Logger } from '../logger.ts';
-import type { RegisteredTool } from '../tools/registry.ts';
+import type { GatewayEvent } from '../events.ts';
 import { applyListing } from './apply-listing.ts';
 import { inContainer, resolvePackage } from './package-closure.ts';
-import type { ToolState, UpstreamToolDefinition } from './pin.ts';
+import type { UpstreamToolDefinition } from './pin.ts';
 import { UpstreamProcess } from './process.ts';
-import type { ServerRecord, UpstreamStore } from './store.ts';
-
-export interface UpstreamOptions {
-  readonly store: UpstreamStore;
-  readonly docker: () => Docker;
-  readonly roots: readonly string[];
-  readonly dataDir: string;
-  readonly quotas: DockerQuotas;
-  readonly events: EventSink;
-  readonly logger: Logger;
-  readonly raise: (alert: Alert) => void;
-  readonly builtinNames: readonly string[];
-  readonly limits: { readonly callTimeoutMs: number; readonly isolateMemoryMb: number; readonly outputBytes: number };
-  readonly now: () => number;
-  /** handshake + first tools/list, ms */
-  readonly startTimeoutMs?: number;
-  readonly instance?: string;
-}
-
-export interface Running {
-  record: ServerRecord;
-  proc: UpstreamProcess | undefined;
-  status: 'starting' | 'running' | 'restarting' | 'stopped';
-  states: readonly ToolState[];
-  /** full name → tool, enabled or carrying `unavailable` */
-  tools: Map<string, RegisteredTool>;
-  problems: Map<string, string>;
-  attempt: number;
-  upSince: number;
-  timer: NodeJS.Timeout | undefined;
-  restarts: number;
-}
-
-export interface Booted {
-  readonly proc: UpstreamProcess;
-  readonly listed: readonly UpstreamToolDefinition[];
-}
+import type { ServerRecord } from './store.ts';
+import type { Booted, Running, UpstreamOptions } from './running.ts';
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 30_000;

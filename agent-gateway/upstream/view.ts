@@ -12,7 +12,7 @@ import { overrideJson, type ToolOverride } from './overrides.ts';
 import type { Pin, ToolState } from './pin.ts';
 import { scanDescription, type ScanFlag } from './scan.ts';
 import type { ServerRecord } from './store.ts';
-import type { Running } from './supervisor.ts';
+import type { Running } from './running.ts';
 
 export interface ToolView {
   readonly name: string;
