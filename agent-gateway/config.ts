@@ -11,7 +11,6 @@ import { DOCKER_POOL_VARIABLES, parseDockerPoolConfig, type DockerPoolConfig } f
 import { parseRuntimeSetting, type DockerRuntimeSetting } from '../sandbox/docker/runtime.ts';
 import { LIMITS } from '../sandbox/limits.ts';
 import { deepFreeze, envReader, type Env } from './env-reader.ts';
-import { GATEWAY_NODE_MODULES, loadDeclaredServers, type DeclaredServer } from './upstream/declared.ts';
 
 import type { SandboxMode } from '../sandbox/select-backend.ts';
 
@@ -39,10 +38,8 @@ export interface Config {
   readonly toolsDir: string | undefined;
   /** PALISADE_MCP_SERVERS_DIR: extra folder (laid out like node_modules) of upstream MCP server packages */
   readonly mcpServersDir: string | undefined;
-  /** PALISADE_MCP_SERVERS_FILE: JSON file of upstream MCP servers declared at start (agent-gateway/upstream/declared.ts) */
+  /** PALISADE_MCP_SERVERS_FILE: JSON file of upstream MCP servers declared at start (read and checked by agent-gateway/upstream/declared.ts before anything starts) */
   readonly mcpServersFile: string | undefined;
-  /** that file's servers, checked here (a bad file is a bad config) */
-  readonly mcpServers: readonly DeclaredServer[];
   /** PALISADE_MCP_APPROVAL_WAIT_SECONDS: > 0 makes an MCP call that needs approval wait for the decision */
   readonly mcpApprovalWaitSeconds: number;
   /** PALISADE_RECEIPT_KEY: Ed25519 private key (PEM) signing call receipts; absent: a generated key file */
@@ -197,10 +194,6 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   // issue 16: a node_modules-like folder of upstream MCP server packages (besides the gateway's own)
   const mcpServersDir = path('MCP_SERVERS_DIR');
   const mcpServersFile = path('MCP_SERVERS_FILE');
-  // the built-in namespace check waits for the registry (a refusal at registration, alerted)
-  const declared = mcpServersFile === undefined ? undefined
-    : loadDeclaredServers(mcpServersFile, { builtinNames: [], dataDir, roots: [GATEWAY_NODE_MODULES, ...(mcpServersDir === undefined ? [] : [mcpServersDir])] });
-  if (declared?.ok === false) problems.push(...declared.problems);
 
   const egressAllowlist = list('EGRESS_ALLOWLIST')
     .map((o) => origin('PALISADE_EGRESS_ALLOWLIST', o, ['http:', 'https:']))
@@ -254,7 +247,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): ConfigResult
   const config: Config = {
     host, port, dataDir, adminPassword, auditKeyHex, providerMasterKeyHex, corsOrigins, allowedHosts, metricsToken,
     receiptKeyPem: get('RECEIPT_KEY'),
-    sandboxBackend, docker, dockerPool: dockerPool!, dockerRuntime, toolsDir, mcpServersDir, mcpServersFile, mcpServers: declared?.ok === true ? declared.servers : [], mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
+    sandboxBackend, docker, dockerPool: dockerPool!, dockerRuntime, toolsDir, mcpServersDir, mcpServersFile, mcpApprovalWaitSeconds, providers: providerResult.config, logLevel, egressAllowlist,
     auditShip: shipUrl === undefined ? undefined : { url: shipUrl, secret: shipSecret },
     limits: {
       bodyBytes: 256 * 1024, toolNameChars: 256, argsDepth: 32, argsKeys: 10_000, outputBytes: LIMITS.outputBytes,

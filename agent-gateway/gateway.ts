@@ -58,7 +58,7 @@ import type { ToolServices } from './tools/services.ts';
 import { GovernanceState } from './governance/state.ts';
 import { loadReceiptSigner } from './receipts/receipt.ts';
 import { mcpServerRoutes } from './http/routes/mcp-servers.ts';
-import { openUpstream } from './upstream/open.ts';
+import { loadDeclared, openUpstream } from './upstream/open.ts';
 import { toolRuntimeProblems } from '../sandbox/docker/runtime.ts';
 
 export interface GatewayOptions {
@@ -129,6 +129,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   const dataDir = checkDataDir(config.dataDir);
   if (!dataDir.ok) throw new Error(dataDirMessage(dataDir));
   const registry = loadRegistry(config);
+  const declaredServers = loadDeclared(config);
   const db = openDatabase(config.dataDir, MIGRATIONS);
   // the worker hosts (child processes, the slowest part of a start) come up while the rest opens;
   // openGateway still returns only once they are ready (or have failed to start)
@@ -190,7 +191,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   // issue 16: upstream MCP servers; their tools join the one registry, their calls the one dispatcher
   const upstream = openUpstream(config, {
     db, logger, now, events, raise: (alert) => alerts?.monitor.raise(alert), builtinNames: registry.list().map((t) => t.name),
-  });
+  }, declaredServers);
   const tools: ToolServices = {
     registry: upstream.registry(registry), dispatcher: upstream.dispatcher(dispatcher), calls,
     approvals: new ApprovalStore(db, { now, events: approvalEvents, calls }),
