@@ -50,24 +50,24 @@ export function startServer(name: string, script: string, env: Record<string, st
   });
 }
 
-/** VmRSS of one process in MiB (NaN if it is gone). */
-export function rssMiB(pid: number): number {
+/** One "Key:   N kB" line of a /proc/<pid> file, in MiB (NaN if the process is gone). */
+function procMiB(pid: number, file: string, key: string): number {
   try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
     return m?.[1] === undefined ? Number.NaN : Number(m[1]) / 1024;
   } catch {
     return Number.NaN;
   }
 }
 
+/** VmRSS of one process in MiB (NaN if it is gone). */
+export function rssMiB(pid: number): number {
+  return procMiB(pid, 'status', 'VmRSS');
+}
+
 /** Pss of one process in MiB: its RSS with each shared page (the node binary, libraries) split between the processes mapping it. */
 export function pssMiB(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m?.[1] === undefined ? Number.NaN : Number(m[1]) / 1024;
-  } catch {
-    return Number.NaN;
-  }
+  return procMiB(pid, 'smaps_rollup', 'Pss');
 }
 
 /** A process and all its descendants (the gateway plus its isolate host children). */
