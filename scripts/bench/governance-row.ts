@@ -1,7 +1,8 @@
 /**
  * Bench rows for issue 14: "echo with taint+risk rules active and receipts" next to plain echo,
- * measured back to back in the same run, on the same gateway and agent, reported as a ratio
- * (target: the extra cost ≤ 10 % of throughput).
+ * measured back to back in the same run, on the same gateway and agent, in the order plain,
+ * governed, governed, plain (each row the mean of its two runs), reported as a ratio (target:
+ * the extra cost ≤ 10 % of throughput).
  *
  *   plain     — the bench policy (rules only): no session state is read at admission.
  *   governed  — the same rules plus a taint rule and a risk budget: every call reads its
@@ -49,19 +50,28 @@ export async function governanceRows(input: GovernanceRowInput): Promise<Row[]> 
   const original = await policy(input.base, input.adminToken, 'GET');
   const rules = original['rules'];
   if (original['taint'] !== undefined || original['risk'] !== undefined) throw new Error('bench governance rows: the bench policy must start without session rules');
-  const plain = await input.measure(spec);
-  await policy(input.base, input.adminToken, 'PUT', { rules, ...GOVERNED_RULES });
-  let governed: Awaited<ReturnType<GovernanceRowInput['measure']>>;
+  // plain, governed, governed, plain: a drift of the machine over the four runs weighs on both sides alike
+  type Measured = Awaited<ReturnType<GovernanceRowInput['measure']>>;
+  const runs: { plain: Measured[]; governed: Measured[] } = { plain: [], governed: [] };
   try {
-    governed = await input.measure(spec);
+    for (const variant of ['plain', 'governed', 'governed', 'plain'] as const) {
+      await policy(input.base, input.adminToken, 'PUT', variant === 'plain' ? { rules } : { rules, ...GOVERNED_RULES });
+      runs[variant].push(await input.measure(spec));
+    }
   } finally {
     await policy(input.base, input.adminToken, 'PUT', { rules });
   }
+  const mean = (m: readonly Measured[]): Measured => ({
+    ...m[0]!, reqPerSec: m.reduce((a, r) => a + r.reqPerSec, 0) / m.length, p50Ms: m.reduce((a, r) => a + r.p50Ms, 0) / m.length,
+    p99Ms: m.reduce((a, r) => a + r.p99Ms, 0) / m.length,
+  });
+  const plain = mean(runs.plain);
+  const governed = mean(runs.governed);
   const ratio = governed.reqPerSec / plain.reqPerSec;
   const cost = 100 * (1 - ratio);
   return [
     { id: 'echo-plain-pair', label: 'echo, plain policy (pair with the next row)', target: 'gateway', connections: input.connections, ...plain,
-      note: 'POST /tools/call echo with the bench policy (rules only), measured right before the governed row' },
+      note: 'POST /tools/call echo with the bench policy (rules only); runs in the order plain, governed, governed, plain, each row the mean of its two runs' },
     { id: 'echo-governed', label: 'echo with taint+risk rules active and receipts', target: 'gateway', connections: input.connections, ...governed,
       note: `the same agent and body with a taint rule and a risk budget in the policy (session summary read and risk summed per call); `
         + `${ratio.toFixed(3)}x req/s of the plain row (${cost.toFixed(1)}% cost, target ≤ 10%), p50 ${governed.p50Ms.toFixed(2)} vs ${plain.p50Ms.toFixed(2)} ms` },
