@@ -135,6 +135,7 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   // openGateway still returns only once they are ready (or have failed to start)
   const backends = options.backends ?? startBackends(config, logger, registry);
   const backendsStarted = Promise.all([backends.isolate?.start(), backends.docker?.start()]);
+  backendsStarted.catch(() => undefined); // awaited below; a rejection meanwhile is not "unhandled"
   const users = new UserStore(db);
   const setup = new SetupTokenStore(db);
   // a start that fails from here on leaves no worker host behind
