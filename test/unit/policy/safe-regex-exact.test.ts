@@ -55,6 +55,11 @@ test('capture removal: named groups after = or !, escaped ] in a class, an unter
     ['[\\]](a)', '[\\]](?:a)'],
     ['(a)\\Q(b', '(?:a)\\Q(b'],
     ['(a)[[:digit:]](b)', '(?:a)[[:digit:]](?:b)'],
+    ['[\\](](a)', '[\\](](?:a)'],
+    ['[a](b)[[:digit:]]', '[a](?:b)[[:digit:]]'],
+    ['[[a](b)[[:digit:]]', '[[a](?:b)[[:digit:]]'],
+    ['\\Qxy(a)\\E(b)', '\\Qxy(a)\\E(?:b)'],
+    ['\\Qa(\\E(b)', '\\Qa(\\E(?:b)'],
   ] as const) {
     const re = must(src);
     assert.equal(re.re.pattern(), lean, src);
