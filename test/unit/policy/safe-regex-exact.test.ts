@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileSafeRegex, REGEX_LIMITS, RegexBudget, regexReplaceAll, type SafeRegex } from '../../../agent-gateway/policy/safe-regex.ts';
+import { compileSafeRegex, REGEX_LIMITS, RegexBudget, regexReplaceAll, safeRegexTestMany, type SafeRegex } from '../../../agent-gateway/policy/safe-regex.ts';
 
 const V = 'GW_ERR_VALIDATION';
 const must = (src: string): SafeRegex => {
@@ -58,6 +58,8 @@ test('capture removal: named groups after = or !, escaped ] in a class, an unter
     ['[\\](](a)', '[\\](](?:a)'],
     ['[a](b)[[:digit:]]', '[a](?:b)[[:digit:]]'],
     ['[[a](b)[[:digit:]]', '[[a](?:b)[[:digit:]]'],
+    ['[a:](b)[[:digit:]]', '[a:](?:b)[[:digit:]]'],
+    ['[]](a)[[:x]', '[]](?:a)[[:x]'],
     ['\\Qxy(a)\\E(b)', '\\Qxy(a)\\E(?:b)'],
     ['\\Qa(\\E(b)', '\\Qa(\\E(?:b)'],
   ] as const) {
@@ -65,4 +67,8 @@ test('capture removal: named groups after = or !, escaped ] in a class, an unter
     assert.equal(re.re.pattern(), lean, src);
     assert.equal(re.re.groupCount(), 0, src);
   }
+});
+
+test('safeRegexTestMany: a source that does not compile is unevaluable, the others are run', () => {
+  assert.deepEqual(safeRegexTestMany([['(', 'x'], ['x', 'x'], ['y', 'x']]), ['unevaluable', true, false]);
 });
