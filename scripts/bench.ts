@@ -89,7 +89,9 @@ async function baseline(id: string, label: string, script: string, conns = conne
   }
 }
 
-let startup: { healthMs: number; idleRssMiB: number; idleTreeRssMiB: number; idlePssMiB: number; idleTreePssMiB: number } | undefined;
+interface Startup { healthMs: number; idleRssMiB: number; idleTreeRssMiB: number; idlePssMiB: number; idleTreePssMiB: number }
+/** start → first /health and idle memory, per backend mode (issue 12 states its targets for the isolate backend) */
+const startups: { isolate?: Startup; docker?: Startup } = {};
 const stageRows: Array<{ id: string; eldMs: Record<string, number>; stages: Record<string, { meanUs: number; count: number }> }> = [];
 
 async function startGateway(withDocker: boolean): Promise<{ server: Server; base: string; prepared: Prepared; dockerOk: boolean; dockerDetail: string }> {
@@ -116,7 +118,7 @@ async function startGateway(withDocker: boolean): Promise<{ server: Server; base
     if (ok) break;
     await new Promise((r) => setTimeout(r, 5));
   }
-  startup = {
+  startups[withDocker ? 'docker' : 'isolate'] = {
     healthMs: performance.now() - spawned, idleRssMiB: rssMiB(server.pid), idleTreeRssMiB: treeRssMiB(server.pid), idlePssMiB: pssMiB(server.pid), idleTreePssMiB: treePssMiB(server.pid),
   };
   const prepared = await prepareGateway(base);
@@ -156,6 +158,10 @@ async function main(): Promise<void> {
   log('baseline express, 1 connection');
   rows.push(await baseline('baseline-express-1', 'baseline express 5 echo, 1 connection', './bench/baseline-express.ts', 1));
 
+  if (wantDocker) { // the start and idle memory of the default (isolate) backend, on its own
+    log('start and idle memory with the isolate backend');
+    await (await startGateway(false)).server.stop();
+  }
   log('starting the gateway child');
   const gw = await startGateway(wantDocker);
   if (wantDocker && !gw.dockerOk) skipped.push(`echo-docker: docker backend not healthy (${gw.dockerDetail})`);
@@ -231,7 +237,7 @@ async function main(): Promise<void> {
     // issue 22: every row that got answers other than the expected one says which (status × count)
     ...rows.filter((r) => r.unexpected > 0 && r.statuses !== undefined)
       .map((r) => `${r.id}: ${r.unexpected} unexpected; all answers by status: ${formatStatuses(r.statuses ?? {})}`),
-    ...(startup === undefined ? [] : [`start → first GET /health 200: ${startup.healthMs.toFixed(0)} ms; idle RSS after start ${startup.idleRssMiB.toFixed(0)} MiB gateway process / ${startup.idleTreeRssMiB.toFixed(0)} MiB process tree (sum of RSS: the node binary and libraries shared by the processes count once per process), Pss ${startup.idlePssMiB.toFixed(0)} MiB / ${startup.idleTreePssMiB.toFixed(0)} MiB (shared pages split between them)`]),
+    ...(Object.entries(startups).map(([mode, st]) => `start → first GET /health 200 (${mode === 'docker' ? 'Docker on' : 'isolate backend'}): ${st.healthMs.toFixed(0)} ms; idle RSS after start ${st.idleRssMiB.toFixed(0)} MiB gateway process / ${st.idleTreeRssMiB.toFixed(0)} MiB process tree (sum of RSS: the node binary and libraries shared by the processes count once per process), Pss ${st.idlePssMiB.toFixed(0)} MiB / ${st.idleTreePssMiB.toFixed(0)} MiB (shared pages split between them)`)),
     ...((): string[] => {
       const one = rows.find((r) => r.id === 'echo-isolate-1');
       const ex1 = rows.find((r) => r.id === 'baseline-express-1');
@@ -253,7 +259,7 @@ async function main(): Promise<void> {
     kind: quick ? 'quick' : 'full', started_at: startedAt.toISOString(), machine: machine(),
     settings: { duration_seconds: duration, warmup_seconds: warmup, connections, gateway: 'child process (scripts/bench/gateway-child.ts)', load_generator: 'autocannon 9, in the bench process' },
     gateway_rss_mib: { after_setup: rssStart, after_cases: rssEnd },
-    startup, stages: stageRows,
+    startups, stages: stageRows,
     rows: rows.map((r) => ({ ...r, ratio_vs_node_http: ratios(r, http, express).vsHttp, ratio_vs_express: ratios(r, http, express).vsExpress })),
     skipped,
   }, null, 2)}\n`);
