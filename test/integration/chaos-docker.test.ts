@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { dockerSkipReason } from '../support/docker-env.ts';
-import { auditHas, percentile, runChaos, type ChaosRun } from './chaos-load.ts';
+import { auditHas, CRASH_LOOPS, percentile, runChaos, type ChaosRun } from './chaos-load.ts';
 
 const skip = await dockerSkipReason();
 
@@ -33,10 +33,13 @@ describe('docker backend under crash load from another agent', { skip, timeout: 
     assert.ok(throttled.length >= 1, `the crasher was throttled: ${JSON.stringify(crasher.map((a) => a.code))}`);
     assert.ok(throttled.every((a) => a.code === 'GW_ERR_SANDBOX_THROTTLED' && Number(a.retryAfter) >= 1), JSON.stringify(throttled[0]));
     const firstThrottle = crasher.findIndex((a) => a.status === 429);
-    assert.ok(crasher.slice(0, firstThrottle).filter((a) => FAULTS.has(a.code ?? '')).length >= THRESHOLD, `throttled only after the threshold (${THRESHOLD})`);
+    // the gateway's own count at the trip (audited below) is the proof; seen from the client, the
+    // fault that tripped it may still be on its way back on another crasher loop (its audit line
+    // is written before it is answered) when this loop gets the first 429
+    assert.ok(crasher.slice(0, firstThrottle).filter((a) => FAULTS.has(a.code ?? '')).length >= THRESHOLD - (CRASH_LOOPS - 1), `throttled only after the threshold (${THRESHOLD})`);
     const ms = polite.map((a) => a.ms);
     console.log(`polite: ${polite.length} calls in ${SECONDS} s (${(polite.length / SECONDS).toFixed(1)}/s), p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${percentile(ms, 99).toFixed(1)} ms; crasher: ${faults.length} faults, ${throttled.length} throttled`);
-    assert.ok(await auditHas(run, 'sandbox.agent_throttled', (e) => e.data?.['agent_id'] === 'crasher'), 'the trip is audited');
+    assert.ok(await auditHas(run, 'sandbox.agent_throttled', (e) => e.data?.['agent_id'] === 'crasher' && Number(e.data?.['faults']) >= THRESHOLD), 'the trip is audited, after THRESHOLD faults');
     assert.ok(await auditHas(run, 'alert.fired', (e) => e.data?.['alert'] === 'sandbox.agent_throttled'), 'an alert fired');
   });
 });

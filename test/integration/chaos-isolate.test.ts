@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { auditHas, percentile, runChaos, type ChaosRun } from './chaos-load.ts';
+import { auditHas, CRASH_LOOPS, percentile, runChaos, type ChaosRun } from './chaos-load.ts';
 
 const SECONDS = Number(process.env['CHAOS_SECONDS'] ?? 20);
 const FAULTS = new Set(['SBX_ERR_TIMEOUT', 'SBX_ERR_MEMORY_LIMIT', 'SBX_ERR_WORKER_CRASHED']);
@@ -28,10 +28,12 @@ describe('isolate backend under crash load from another agent', { timeout: 120_0
     assert.ok(throttled.length >= 1, `the crasher was throttled: ${JSON.stringify(crasher.map((a) => a.code))}`);
     assert.ok(throttled.every((a) => a.code === 'GW_ERR_SANDBOX_THROTTLED' && Number(a.retryAfter) >= 1), JSON.stringify(throttled[0]));
     const firstThrottle = crasher.findIndex((a) => a.status === 429);
-    assert.ok(crasher.slice(0, firstThrottle).filter((a) => FAULTS.has(a.code ?? '')).length >= 5, 'throttled only after the threshold (5)');
+    // the gateway's own count at the trip (audited below) is the proof; seen from the client, the
+    // fault that tripped it may still be on its way back on another crasher loop when this one gets the first 429
+    assert.ok(crasher.slice(0, firstThrottle).filter((a) => FAULTS.has(a.code ?? '')).length >= 5 - (CRASH_LOOPS - 1), 'throttled only after the threshold (5)');
     const ms = polite.map((a) => a.ms);
     console.log(`polite: ${polite.length} calls in ${SECONDS} s (${(polite.length / SECONDS).toFixed(1)}/s), p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${percentile(ms, 99).toFixed(1)} ms; crasher: ${faults.length} faults, ${throttled.length} throttled`);
-    assert.ok(await auditHas(run, 'sandbox.agent_throttled', (e) => e.data?.['agent_id'] === 'crasher'), 'the trip is audited');
+    assert.ok(await auditHas(run, 'sandbox.agent_throttled', (e) => e.data?.['agent_id'] === 'crasher' && Number(e.data?.['faults']) >= 5), 'the trip is audited, after 5 faults');
     assert.ok(await auditHas(run, 'alert.fired', (e) => e.data?.['alert'] === 'sandbox.agent_throttled'), 'an alert fired');
   });
 });

@@ -21,6 +21,9 @@ export interface Answer {
   readonly ms: number;
 }
 
+/** the crasher's concurrent loops */
+export const CRASH_LOOPS = 2;
+
 export interface ChaosRun {
   readonly gw: TestGateway;
   readonly admin: string;
@@ -69,7 +72,7 @@ export async function runChaos(env: Record<string, string>, seconds: number): Pr
   const behave = async (): Promise<void> => {
     while (Date.now() < end) polite.push(await send(tokens.polite, 'return 1'));
   };
-  await Promise.all([crash(), crash(), behave()]);
+  await Promise.all([...Array.from({ length: CRASH_LOOPS }, () => crash()), behave()]);
   // one last crasher call once the load is over: still inside a cooldown it must be refused
   crasher.push(await send(tokens.crasher, KILLERS[0]!));
   return { gw, admin, crasher, polite };
