@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { GovernanceState } from '../../../agent-gateway/governance/state.ts';
 import { summarize, type SessionCall, type SummaryWindows } from '../../../agent-gateway/policy/session.ts';
@@ -69,14 +70,19 @@ test('risk: a high-risk call followed by more zero-score calls than any read cap
   assert.equal(other.kind, 'allow', `${other.kind} ${other.ruleId}`);
 });
 
-test('the sqlite summary gives the same answers as summarize() over the same calls (random tags, levels, principals and ties; every window)', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-gov-same-'));
+/** Governance state over the gateway's migrations in a temporary data dir, removed after the test. */
+function freshState(t: { after: (fn: () => void) => void }): { db: DatabaseSync; state: GovernanceState } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-gov-'));
   const db = openDatabase(dir, MIGRATIONS);
   t.after(() => {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const state = new GovernanceState(db);
+  return { db, state: new GovernanceState(db) };
+}
+
+test('the sqlite summary gives the same answers as summarize() over the same calls (random tags, levels, principals and ties; every window)', (t) => {
+  const { db, state } = freshState(t);
   const TAGS = ['reads:secret', 'writes:external', 'exec:code', 'net:egress'];
   const LEVELS = ['low', 'medium', 'high', 'critical'] as const;
   let seed = 7;
@@ -127,13 +133,7 @@ test('migration governance-002 fills the newest call per tag from the rows an ol
 });
 
 test('a call recorded while the clock is set back is kept at the newest time already there (it stays in its windows: fail closed)', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-gov-clock-'));
-  const db = openDatabase(dir, MIGRATIONS);
-  t.after(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const state = new GovernanceState(db);
+  const { state } = freshState(t);
   state.record({ principal: 'p', agent_id: 'p', call_id: 'now', tool: 'echo', tags: [], risk: 'high', ts: NOW });
   state.record({ principal: 'p', agent_id: 'p', call_id: 'back', tool: 'vault.read', tags: ['reads:secret'], risk: 'high', ts: NOW - 3_600_000 });
   const s = state.summary('p', { tagsSinceMs: NOW - 60_000, riskSinceMs: NOW - 60_000, riskLevels: ['high'] });
