@@ -8,8 +8,8 @@
  * (register.ts planServer: name, network, env, mounts, the package installed at that version,
  * override tags); names are unique. The file is a regular file of at most 1 MiB, not writable by
  * group or others (whoever can write it chooses code and mounts), and, when an entry carries env
- * values, not readable by them either. config.ts reads it once with the rest of the config: any
- * problem stops the start (nothing started yet), every problem listed with the entry and field it
+ * values, not readable by them either. openGateway reads it once (open.ts loadDeclared), before
+ * anything starts: any problem stops the start, every problem listed with the entry and field it
  * is about. The result is deep-frozen. What the gateway then does with it is provision.ts.
  */
 import { readFileSync, statSync } from 'node:fs';
