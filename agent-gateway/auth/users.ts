@@ -1,5 +1,5 @@
 /** Admin/user accounts in sqlite. Passwords only as PBKDF2 hashes with their parameters. */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { StoredPassword } from './password.ts';
 
 export type Role = 'admin' | 'user';
@@ -33,12 +33,22 @@ function toUser(row: Record<string, unknown> | undefined): UserRecord | undefine
 
 export class UserStore {
   readonly #db: DatabaseSync;
+  /** prepared once: a stream guard asks before every frame it writes (issue 23) */
+  readonly #byName: StatementSync;
+  readonly #exists: StatementSync;
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#byName = db.prepare('SELECT * FROM users WHERE username = ?');
+    this.#exists = db.prepare('SELECT 1 AS one FROM users WHERE username = ?');
   }
 
   get(username: string): UserRecord | undefined {
-    return toUser(this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username));
+    return toUser(this.#byName.get(username));
+  }
+
+  /** whether the account exists now (no password fields read) */
+  exists(username: string): boolean {
+    return this.#exists.get(username) !== undefined;
   }
 
   list(): Array<{ username: string; role: Role; created_at: string; updated_at: string }> {

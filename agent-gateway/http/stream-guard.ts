@@ -57,7 +57,7 @@ export function streamGuard(deps: StreamGuardDeps, authorization: string | undef
     maxLifetimeMs: settings.streamMaxSeconds * 1000,
     check() {
       const d = decideStreamContinue(opened, resolvePrincipal(authorization, deps, deps.now()), kinds,
-        (u) => deps.users === undefined || deps.users.get(u) !== undefined);
+        (u) => deps.users === undefined || deps.users.exists(u));
       return d.ok ? null : { code: d.code, message: MESSAGES[d.reason] };
     },
   };
