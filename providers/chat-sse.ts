@@ -32,6 +32,13 @@ async function pump(
 ): Promise<StreamOutcome> {
   let partial = '';
   let provider: ProviderName | undefined;
+  let sent = false;
+  /** the first content frame leaves at once; later ones go out with their burst */
+  const firstOut = (): void => {
+    if (sent) return;
+    sent = true;
+    writer.flush();
+  };
   try {
     for await (const event of events) {
       if (writer.closed) break;
@@ -42,10 +49,12 @@ async function pump(
         case 'delta':
           partial += event.text;
           onDelta(event.text);
+          firstOut();
           await writer.drained();
           break;
         case 'tool_call':
           onToolCall(event);
+          firstOut();
           await writer.drained();
           break;
         case 'done':

@@ -24,6 +24,12 @@ export interface SseWriter {
   /** `event: <name>` + `data: <json>` */
   event(name: string, value: unknown): boolean;
   drained(): Promise<void>;
+  /**
+   * sends what was written so far now. Node's http response corks its socket on a write and
+   * uncorks on the next tick, which under a burst of already-received upstream events comes only
+   * after the whole burst is re-framed: the first token would wait for the last.
+   */
+  flush(): void;
   end(): void;
   /** how the final frame of a guard-ended stream is written (default: `event: error` + {code, message}) */
   setTerminalFrame(format: (verdict: { code: string; message: string }) => string): void;
@@ -159,6 +165,10 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
             res.on('drain', done);
             res.on('close', done);
           }),
+    flush: () => {
+      const socket = res.socket;
+      if (!closed && socket !== null && socket.writableCorked > 0) socket.uncork();
+    },
     setTerminalFrame: (format) => {
       terminalFrame = format;
     },
