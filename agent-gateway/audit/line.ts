@@ -6,6 +6,7 @@
  * are hostile input and are shape-checked before any use.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { aesKey } from './aes-key.ts';
 
 export const GENESIS_PREV = '0'.repeat(64);
 /** a line longer than this is malformed (the writer caps payloads well below it) */
@@ -40,7 +41,7 @@ function aad(seq: number, ts: string, kid: string, prev: string): Buffer {
 /** Encrypts `payload` (already-serialized JSON) into the exact line text (no newline). */
 export function encodeLine(seq: number, ts: string, kid: string, key: Buffer, prev: string, payload: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  const cipher = createCipheriv('aes-256-gcm', aesKey(key), iv, { authTagLength: 16 });
   cipher.setAAD(aad(seq, ts, kid, prev));
   const ct = Buffer.concat([cipher.update(payload, 'utf8'), cipher.final()]);
   const line: AuditLine = {

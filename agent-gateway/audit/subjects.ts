@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+import { aesKey } from './aes-key.ts';
 
 export interface SealedSubject {
   readonly iv: string;
@@ -23,6 +24,9 @@ export interface SubjectKeyStore {
   destroy(subject: string): boolean;
 }
 
+/** subjects whose key Buffer is kept for reuse (a bound, not a working-set guess) */
+const SEEN_MAX = 4096;
+
 export function createSubjectKeyStore(db: DatabaseSync): SubjectKeyStore {
   db.prepare("INSERT OR IGNORE INTO audit_meta (name, value) VALUES ('subject_hmac_key', ?)").run(randomBytes(32));
   const row = db.prepare("SELECT value FROM audit_meta WHERE name = 'subject_hmac_key'").get();
@@ -34,9 +38,21 @@ export function createSubjectKeyStore(db: DatabaseSync): SubjectKeyStore {
   // a KeyObject made once: createHmac with raw bytes re-imports the key on every event (issue 23)
   const hmacKeyObject = createSecretKey(hmacKey);
   const hash = (subject: string): string => createHmac('sha256', hmacKeyObject).update(subject, 'utf8').digest('hex');
+  // sqlite stays the truth (an erase by another process is seen at the next line); the same
+  // Buffer object comes back while the stored bytes are unchanged, so aesKey() imports it once
+  const seen = new Map<string, Buffer>();
   const keyByHash = (h: string): Buffer | null => {
     const value = select.get(h)?.['key'];
-    return value instanceof Uint8Array && value.length === 32 ? Buffer.from(value) : null;
+    if (!(value instanceof Uint8Array) || value.length !== 32) {
+      seen.delete(h);
+      return null;
+    }
+    const known = seen.get(h);
+    if (known !== undefined && known.equals(value)) return known;
+    if (seen.size >= SEEN_MAX) seen.clear();
+    const key = Buffer.from(value);
+    seen.set(h, key);
+    return key;
   };
   return {
     hash,
@@ -52,7 +68,9 @@ export function createSubjectKeyStore(db: DatabaseSync): SubjectKeyStore {
       return { hash: h, key };
     },
     destroy(subject) {
-      return Number(remove.run(hash(subject)).changes) > 0;
+      const h = hash(subject);
+      seen.delete(h);
+      return Number(remove.run(h).changes) > 0;
     },
   };
 }
@@ -63,7 +81,7 @@ function aad(hash: string): Buffer {
 
 export function sealForSubject(key: Buffer, hash: string, plaintext: string): SealedSubject {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  const cipher = createCipheriv('aes-256-gcm', aesKey(key), iv, { authTagLength: 16 });
   cipher.setAAD(aad(hash));
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return { iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };

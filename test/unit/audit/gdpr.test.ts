@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { openAudit, AUDIT_MIGRATIONS } from '../../../agent-gateway/audit/index.ts';
 import { loadAuditKeyring } from '../../../agent-gateway/audit/keys.ts';
 import { decryptLine, parseLine } from '../../../agent-gateway/audit/line.ts';
+import { createSubjectKeyStore, openForSubject, sealForSubject } from '../../../agent-gateway/audit/subjects.ts';
 import { openDatabase } from '../../../agent-gateway/store/db.ts';
 import { capturingLogger, logPath, readLines, tempDataDir } from '../../support/audit-fixtures.ts';
 
@@ -72,4 +73,25 @@ test('without a database, an event with a subject is refused rather than stored 
   const audit = openAudit({ dataDir, logger: capturingLogger() });
   t.after(() => audit.close());
   await assert.rejects(audit.log.append({ type: 'x', actor: 'y', outcome: 'ok', subject: 's' }), { code: 'AUDIT_ERR_EVENT_INVALID' });
+});
+
+test('the subject key Buffer is reused while sqlite holds the same bytes, and an erase through another connection is seen at the next line', async (t) => {
+  const dataDir = tempDataDir(t);
+  const db = openDatabase(dataDir, [...AUDIT_MIGRATIONS]);
+  t.after(() => db.close());
+  const subjects = createSubjectKeyStore(db);
+  const a = subjects.keyFor('carol@example.com');
+  const b = subjects.keyFor('carol@example.com');
+  assert.equal(a.key, b.key, 'one Buffer object, so its KeyObject is imported once');
+  // another process (the CLI) erases the subject through its own connection
+  const other = openDatabase(dataDir, [...AUDIT_MIGRATIONS]);
+  other.prepare('DELETE FROM audit_subject_keys WHERE subject_hash = ?').run(a.hash);
+  other.close();
+  assert.equal(subjects.keyByHash(a.hash), null, 'the erased key is not served from memory');
+  const c = subjects.keyFor('carol@example.com');
+  assert.equal(c.hash, a.hash);
+  assert.equal(c.key.equals(a.key), false, 'a new key is made after the erase');
+  const sealed = sealForSubject(c.key, c.hash, 'after erase');
+  assert.equal(openForSubject(a.key, a.hash, sealed), null, 'the erased key does not open what is sealed after');
+  assert.equal(openForSubject(c.key, c.hash, sealed), 'after erase');
 });
