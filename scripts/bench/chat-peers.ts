@@ -1,0 +1,219 @@
+/**
+ * The chat proxy against a peer (issue 23), in one run: the same chat request directly to a
+ * fake OpenAI provider, through Portkey's AI gateway (the pinned devDependency
+ * @portkey-ai/gateway, a Node gateway people compare Palisade with) and through Palisade's
+ * POST /v1/chat/completions (bearer auth, redaction/consent path, chat session, durable audit
+ * line, egress checks all on), each server in its own process on 127.0.0.1:
+ *   - non-streaming: req/s with 10 connections (autocannon), p50 with 1 connection;
+ *   - streaming: time to first token and per-chunk overhead (total stream time difference
+ *     divided by the chunks), medians over alternating runs.
+ * Used by `npm run bench` (group chat-peers) and by scripts/bench-chat-peers.ts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { AGENT_RATE_LIMIT_MAX } from '../../agent-gateway/config.ts';
+import { runLoad, type LoadResult } from './load.ts';
+import { startServer, type Server } from './procs.ts';
+import { BENCH_ADMIN_PASSWORD } from './setup.ts';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const KEY = 'sk-bench-upstream-000000000001';
+const baseEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
+
+/** Portkey's Node server on a loopback port; ready when GET / answers. */
+async function startPortkey(port: number): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+  const entry = here('../../node_modules/@portkey-ai/gateway/build/start-server.js');
+  const child = spawn(process.execPath, [entry, '--headless', `--port=${port}`], { env: baseEnv, stdio: ['ignore', 'ignore', 'ignore'] });
+  const stop = (): Promise<void> => new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
+    if (ok) return { child, stop };
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop();
+      throw new Error('portkey did not start');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Target { readonly name: string; readonly url: string; readonly headers: Record<string, string>; readonly model: string }
+
+function streamOnce(t: Target, expectTokens: number): Promise<{ ttft: number; total: number }> {
+  const body = JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'bench' }], stream: true });
+  const u = new URL(t.url);
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false, headers: { ...t.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      res.setEncoding('utf8');
+      let first = Number.NaN;
+      let text = '';
+      res.on('data', (chunk: string) => {
+        if (Number.isNaN(first) && /"content":"t0 /.test(text + chunk)) first = performance.now();
+        text += chunk;
+      });
+      res.on('end', () => {
+        const seen = (text.match(/t\d+ /g) ?? []).length;
+        if (res.statusCode !== 200 || seen < expectTokens || !text.includes('[DONE]')) return reject(new Error(`${t.name}: status ${res.statusCode}, ${seen}/${expectTokens} tokens`));
+        resolve({ ttft: first - start, total: performance.now() - start });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+export interface ChatPeersOptions {
+  readonly seconds: number;
+  readonly runs: number;
+  readonly tokens: number;
+  /** writes a --cpu-prof of the Palisade gateway to this directory */
+  readonly profile?: string;
+}
+
+export type ChatPeersResult = ReturnType<typeof summarize>;
+
+export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeersResult> {
+  const { seconds, runs } = options;
+  const streamTokens = options.tokens;
+  const dataDir = mkdtempSync(join(tmpdir(), 'palisade-bench-chat-'));
+  const servers: Array<{ stop(): Promise<void> }> = [];
+  try {
+    // non-streaming fake (4 short tokens) and a streaming one (many tokens), separate processes
+    const fake: Server = await startServer('fake', here('./fake-child.ts'), { ...baseEnv, FAKE_TOKENS: '4' });
+    servers.push(fake);
+    const fakeStream: Server = await startServer('fake-stream', here('./fake-child.ts'), { ...baseEnv, FAKE_TOKENS: String(streamTokens) });
+    servers.push(fakeStream);
+    const origin = `http://127.0.0.1:${fake.port}`;
+    const streamOrigin = `http://127.0.0.1:${fakeStream.port}`;
+    const pkPort = await freePort();
+    servers.push(await startPortkey(pkPort));
+    const palisadeEnv = {
+      ...baseEnv, PALISADE_DATA_DIR: dataDir, PALISADE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, PALISADE_LOG_LEVEL: 'error',
+      PALISADE_SANDBOX_BACKEND: 'isolate', PALISADE_PROVIDER_ALLOWLIST: `${origin},${streamOrigin}`,
+      PALISADE_OPENAI_BASE_URL: origin, PALISADE_OPENROUTER_BASE_URL: streamOrigin, PALISADE_PROVIDERS: 'openai,openrouter',
+      PALISADE_AGENT_RATE_LIMIT: `${AGENT_RATE_LIMIT_MAX.burst}/${AGENT_RATE_LIMIT_MAX.perSecond}`,
+      ...(options.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profile}` } : {}),
+    };
+    const pal: Server = await startServer('palisade', here('./gateway-child.ts'), palisadeEnv);
+    servers.push(pal);
+    const palUrl = `http://127.0.0.1:${pal.port}`;
+    const login = await fetch(`${palUrl}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }) });
+    const token = String(((await login.json()) as { token: string }).token);
+    for (const p of ['openai', 'openrouter']) {
+      const put = await fetch(`${palUrl}/admin/providers/${p}/key`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: KEY, ttl_days: 1 }) });
+      if (put.status !== 200) throw new Error(`key put ${put.status}`);
+    }
+    const pk = (host: string): Record<string, string> => ({ authorization: `Bearer ${KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${host}/v1` });
+    const targets = (streaming: boolean): Target[] => {
+      const o = streaming ? streamOrigin : origin;
+      return [
+        { name: 'direct', url: `${o}/v1/chat/completions`, headers: { authorization: `Bearer ${KEY}` }, model: 'm' },
+        { name: 'portkey', url: `http://127.0.0.1:${pkPort}/v1/chat/completions`, headers: pk(o), model: 'm' },
+        { name: 'palisade', url: `${palUrl}/v1/chat/completions`, headers: { authorization: `Bearer ${token}` }, model: streaming ? 'openrouter:m' : 'm' },
+      ];
+    };
+    const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'bench' }] });
+    // sanity: each target answers the non-streaming request with the fake's content
+    for (const t of targets(false)) {
+      const res = await fetch(t.url, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'bench' }] }) });
+      const text = await res.text();
+      if (res.status !== 200 || !text.includes('t0 t1 t2 t3')) throw new Error(`${t.name} sanity: ${res.status} ${text.slice(0, 200)}`);
+    }
+    const load: Record<string, { c10: LoadResult; c1: LoadResult }> = {};
+    for (const t of targets(false)) {
+      const spec = { url: t.url, method: 'POST' as const, headers: t.headers, body: t.model === 'm' ? body : body, expectStatus: 200 };
+      await runLoad({ ...spec, connections: 10, durationSeconds: 2 }); // warm-up
+      const c10 = await runLoad({ ...spec, connections: 10, durationSeconds: seconds });
+      const c1 = await runLoad({ ...spec, connections: 1, durationSeconds: Math.max(2, seconds / 2) });
+      load[t.name] = { c10, c1 };
+    }
+    const st = targets(true);
+    const samples: Record<string, { ttft: number[]; total: number[] }> = Object.fromEntries(st.map((t) => [t.name, { ttft: [], total: [] }]));
+    const streamErrors: Record<string, string> = {};
+    for (let i = 0; i < runs + 3; i++) {
+      for (const t of st) {
+        if (streamErrors[t.name] !== undefined) continue;
+        // a peer that cannot stream this request is reported, not fatal (Portkey 1.15.2 answers
+        // 500 "immutable" from its header update on Node 20 and 24 with this upstream)
+        const s = await streamOnce(t, streamTokens).catch((error: unknown) => {
+          streamErrors[t.name] = error instanceof Error ? error.message : String(error);
+          return undefined;
+        });
+        if (s === undefined) continue;
+        if (i >= 3) {
+          samples[t.name]?.ttft.push(s.ttft);
+          samples[t.name]?.total.push(s.total);
+        }
+      }
+    }
+    return summarize({ seconds, runs, streamTokens, load, samples, streamErrors });
+  } finally {
+    for (const s of servers.reverse()) await s.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function summarize(d: { seconds: number; runs: number; streamTokens: number; load: Record<string, { c10: LoadResult; c1: LoadResult }>; samples: Record<string, { ttft: number[]; total: number[] }>; streamErrors: Record<string, string> }) {
+  const { seconds, runs, streamTokens, load, samples, streamErrors } = d;
+  const f = (n: number, d = 2): string => n.toFixed(d);
+  const L = (n: string): { c10: LoadResult; c1: LoadResult } => load[n] as { c10: LoadResult; c1: LoadResult };
+  const S = (n: string, k: 'ttft' | 'total'): number => median(samples[n]?.[k] ?? []);
+  return {
+    settings: { seconds, connections: [10, 1], stream_runs: runs, stream_tokens: streamTokens, node: process.version, portkey: '@portkey-ai/gateway 1.15.2' },
+    non_streaming: Object.fromEntries(['direct', 'portkey', 'palisade'].map((n) => [n, {
+      req_per_s_c10: f(L(n).c10.reqPerSec, 0), p50_ms_c10: f(L(n).c10.p50Ms), p50_ms_c1: f(L(n).c1.p50Ms), unexpected: L(n).c10.unexpected + L(n).c1.unexpected,
+    }])),
+    streaming_errors: streamErrors,
+    streaming_ms: Object.fromEntries(['direct', 'portkey', 'palisade'].map((n) => [n, { ttft_median: f(S(n, 'ttft'), 3), total_median: f(S(n, 'total'), 3) }])),
+    ratios: {
+      palisade_over_portkey_req_per_s_c10: f(L('palisade').c10.reqPerSec / L('portkey').c10.reqPerSec),
+      palisade_over_direct_req_per_s_c10: f(L('palisade').c10.reqPerSec / L('direct').c10.reqPerSec),
+      portkey_over_direct_req_per_s_c10: f(L('portkey').c10.reqPerSec / L('direct').c10.reqPerSec),
+      palisade_added_p50_ms_c1: f(L('palisade').c1.p50Ms - L('direct').c1.p50Ms),
+      portkey_added_p50_ms_c1: f(L('portkey').c1.p50Ms - L('direct').c1.p50Ms),
+      palisade_ttft_overhead_ms: f(S('palisade', 'ttft') - S('direct', 'ttft'), 3),
+      portkey_ttft_overhead_ms: f(S('portkey', 'ttft') - S('direct', 'ttft'), 3),
+      palisade_per_chunk_overhead_ms: f((S('palisade', 'total') - S('direct', 'total')) / streamTokens, 4),
+      portkey_per_chunk_overhead_ms: f((S('portkey', 'total') - S('direct', 'total')) / streamTokens, 4),
+    },
+  };
+}
+
+/** The lines `npm run bench` prints for the chat peers. */
+export function formatChatPeers(r: ChatPeersResult): string[] {
+  const n = r.non_streaming;
+  const s = r.streaming_ms;
+  return [
+    `chat proxy vs a peer (same run; ${r.settings.portkey}; fake OpenAI upstream; ${r.settings.seconds} s per load, ${r.settings.stream_runs} streams of ${r.settings.stream_tokens} tokens):`,
+    '| path | req/s 10 conn | p50 ms 10 conn | p50 ms 1 conn | stream TTFT ms | stream total ms |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...(['direct', 'portkey', 'palisade'] as const).map((k) => `| ${k} | ${n[k]?.req_per_s_c10 ?? ''} | ${n[k]?.p50_ms_c10 ?? ''} | ${n[k]?.p50_ms_c1 ?? ''} | ${s[k]?.ttft_median ?? ''} | ${s[k]?.total_median ?? ''} |`),
+    `Palisade/Portkey req/s (10 conn) ${r.ratios.palisade_over_portkey_req_per_s_c10}x; added p50 at 1 conn over direct: Palisade +${r.ratios.palisade_added_p50_ms_c1} ms, Portkey +${r.ratios.portkey_added_p50_ms_c1} ms; streaming through Palisade: +${r.ratios.palisade_ttft_overhead_ms} ms to the first token, +${r.ratios.palisade_per_chunk_overhead_ms} ms per chunk`,
+    ...Object.entries(r.streaming_errors).map(([k, v]) => `chat peers: ${k} could not stream (${v})`),
+  ];
+}
