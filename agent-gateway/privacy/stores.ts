@@ -110,15 +110,16 @@ export interface ConsentRecord {
 export class ConsentStore {
   readonly #db: DatabaseSync;
   readonly #now: Now;
+  /** prepared once: every chat that carries page_context writes one record (issue 23) */
+  readonly #insert: StatementSync;
   constructor(db: DatabaseSync, options: { now?: Now } = {}) {
     this.#db = db;
     this.#now = options.now ?? Date.now;
+    this.#insert = db.prepare('INSERT INTO consent_records (subject, origin, fields_shared, fields_redacted, provider, session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
   record(entry: { subject: string; origin: string; fieldsShared: readonly string[]; fieldsRedacted: readonly string[]; provider: string; sessionId?: string }): number {
-    const out = this.#db
-      .prepare('INSERT INTO consent_records (subject, origin, fields_shared, fields_redacted, provider, session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(entry.subject, entry.origin, names(entry.fieldsShared), names(entry.fieldsRedacted), entry.provider, entry.sessionId ?? null, this.#now());
+    const out = this.#insert.run(entry.subject, entry.origin, names(entry.fieldsShared), names(entry.fieldsRedacted), entry.provider, entry.sessionId ?? null, this.#now());
     return Number(out.lastInsertRowid);
   }
 
