@@ -50,7 +50,7 @@ export function openUpstream(config: Config, deps: UpstreamDeps, declared: reado
   return new UpstreamService({
     store: new UpstreamStore(deps.db, master.key),
     docker: () => (docker ??= newDockerClient()),
-    roots, dataDir: config.dataDir, quotas: config.docker, events: deps.events, logger: deps.logger, raise: deps.raise,
+    roots, dataDir: config.dataDir, quotas: config.docker, runtime: config.dockerRuntime, events: deps.events, logger: deps.logger, raise: deps.raise,
     builtinNames: deps.builtinNames, limits: config.limits, now: deps.now, instance: `upstream-${process.pid}`,
   }, declared);
 }

@@ -6,8 +6,9 @@
  * The closure is every package directory Node's own resolution reaches from the package's
  * dependencies (dependencies, optional and peer dependencies, walked transitively), each found
  * the way Node finds it (the nearest `node_modules/<name>` walking up from the requiring
- * package's real directory). The container gets exactly these directories, read-only, mounted
- * at the same relative paths under /srv, so resolution inside is the resolution outside.
+ * package's real directory). The container gets exactly these directories, read-only, at the
+ * same relative paths under /srv (as one bind of a verified copy, package-copy.ts), so
+ * resolution inside is the resolution outside.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { DockerQuotas } from '../../sandbox/docker/quotas.ts';
+import type { DockerRuntimeSetting } from '../../sandbox/docker/runtime.ts';
 import type { Alert } from '../alerts/types.ts';
 import type { EventSink } from '../events.ts';
 import type { Logger } from '../logger.ts';
@@ -19,6 +20,8 @@ export interface UpstreamOptions {
   readonly roots: readonly string[];
   readonly dataDir: string;
   readonly quotas: DockerQuotas;
+  /** PALISADE_DOCKER_RUNTIME, resolved against the daemon like the workers' (mcpRuntime) */
+  readonly runtime: DockerRuntimeSetting;
   readonly events: EventSink;
   readonly logger: Logger;
   readonly raise: (alert: Alert) => void;

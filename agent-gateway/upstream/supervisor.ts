@@ -1,18 +1,20 @@
 /**
  * The running upstream MCP servers (issue 16): one entry per server, its container process and
- * its reconciled tools. Starts a server (package closure → hardened container spec → MCP
- * handshake → first tools/list), stops it, and restarts a crashed one with exponential backoff
+ * its reconciled tools. Starts a server (package closure → its verified one-folder copy →
+ * hardened container spec under PALISADE_DOCKER_RUNTIME → MCP handshake → first tools/list), stops it, and restarts a crashed one with exponential backoff
  * (250 ms doubling to 30 s, reset after a minute up), reporting each crash (alert
  * `upstream.crashed`, audit `mcp_server.crashed`). Every listing it gets (at start, on the
  * server's list_changed notification, on refresh) goes through applyListing (apply-listing.ts).
  */
 import type Docker from 'dockerode';
 import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
-import { mcpContainerSpec, type McpBind } from '../../sandbox/docker/mcp-container.ts';
+import { mcpContainerSpec, mcpRuntime, type McpBind } from '../../sandbox/docker/mcp-container.ts';
+import type { DockerRuntime } from '../../sandbox/docker/runtime.ts';
 import { gwError } from '../errors.ts';
 import type { GatewayEvent } from '../events.ts';
 import { applyListing } from './apply-listing.ts';
 import { inContainer, resolvePackage } from './package-closure.ts';
+import { packageCopy } from './package-copy.ts';
 import type { UpstreamToolDefinition } from './pin.ts';
 import { UpstreamProcess } from './process.ts';
 import type { ServerRecord } from './store.ts';
@@ -25,6 +27,7 @@ export class UpstreamSupervisor {
   readonly #o: UpstreamOptions;
   readonly servers = new Map<string, Running>();
   #image: Promise<string> | undefined;
+  #runtime: Promise<DockerRuntime> | undefined;
   #closed = false;
 
   constructor(options: UpstreamOptions) {
@@ -99,16 +102,31 @@ export class UpstreamSupervisor {
     return this.#image;
   }
 
+  /** PALISADE_DOCKER_RUNTIME against the daemon, the workers' rule (runtime.ts chooseRuntime); retried after a failure */
+  #runtimeOf(): Promise<DockerRuntime> {
+    this.#runtime ??= mcpRuntime(this.#o.docker(), this.#o.runtime).then((r) => {
+      if (!r.ok) {
+        this.#runtime = undefined;
+        throw new Error(`${r.code}: ${r.reason}`);
+      }
+      this.#o.logger.info('upstream MCP servers run under this Docker runtime', { runtime: r.runtime, reason: r.reason });
+      return r.runtime;
+    });
+    return this.#runtime;
+  }
+
   async #spec(record: ServerRecord, env: Readonly<Record<string, string>>): Promise<Docker.ContainerCreateOptions> {
     const closure = resolvePackage(this.#o.roots, record.package, record.version);
     if (!closure.ok) throw gwError(closure.code, closure.reason);
+    // one read-only bind of a verified copy of the closure, not one per package (package-copy.ts)
+    const copy = await packageCopy(this.#o.dataDir, closure.closure);
+    if (!copy.ok) throw gwError(copy.code, copy.reason);
     const binds: McpBind[] = [
-      ...closure.closure.dirs.map((d) => ({ hostPath: d, containerPath: inContainer(d), readOnly: true })),
+      { hostPath: copy.copy.dir, containerPath: inContainer('/'), readOnly: true },
       ...record.mounts.map((m) => ({ hostPath: m.host_path, containerPath: m.container_path, readOnly: m.read_only })),
     ];
-    // runc until server containers fit gVisor's quotas (issue 20; see sandbox/docker/mcp-container.ts)
     return mcpContainerSpec({
-      image: await this.#imageTag(), quotas: this.#o.quotas, runtime: 'runc', instance: this.#o.instance ?? 'upstream',
+      image: await this.#imageTag(), quotas: this.#o.quotas, runtime: await this.#runtimeOf(), instance: this.#o.instance ?? 'upstream',
       server: record.name, entry: inContainer(closure.closure.entry), args: record.args,
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`), binds,
     });

@@ -3,20 +3,19 @@
  * worker's (containerSpec: read-only root, network none, cap-drop ALL, no-new-privileges, uid
  * 65534, the worker seccomp profile, quotas, tmpfs /tmp) with three differences only: the entry
  * point is Node running the server package's entry file, the package and its dependency closure
- * are bind-mounted read-only under /srv (no copy, no download), and the admin's listed mounts
- * are added (read-only unless the admin said otherwise). The image is the local worker image
- * (FROM scratch: the pinned Node binary and its libraries).
+ * are ONE read-only bind at /srv (a verified copy of exactly the closure's files,
+ * agent-gateway/upstream/package-copy.ts; no download), and the admin's listed mounts are added
+ * (read-only unless the admin said otherwise). The image is the local worker image (FROM
+ * scratch: the pinned Node binary and its libraries).
  *
  * The runtime is the workers' (issue 20): PALISADE_DOCKER_RUNTIME chosen against the daemon's
  * runtimes by the same rule (`mcpRuntime` → runtime.ts chooseRuntime: runsc configured but not
  * usable is refused, never runc instead), and the seccomp profile in the form that runtime
  * needs (the runc form under gVisor would refuse clone3 with EPERM and Node could not start).
- * NOT YET WIRED (agent-gateway/upstream/supervisor.ts passes runc): under runsc the fixture
- * server runs, but the real server-filesystem (104 read-only bind mounts of its closure) does
- * not start within the worker quotas: with PidsLimit 2 x 64 + 64 the sandbox fails
- * ("containerManager.StartRoot failed: EOF"; the gofer and Sentry need host tasks per mount),
- * with pids 1000 and 64 MiB it is OOM-killed (the Sentry caches the package files in the
- * container's memory), with pids 1000 and 256 MiB it runs. Measured by hand, 2026-12-03.
+ * One closure bind is what makes the real server-filesystem fit gVisor within the worker quotas:
+ * with its 104 packages as 104 binds runsc failed at start ("failed to setupFS: mounting
+ * submounts … input/output error", pids 64 → PidsLimit 192, 64 MiB); as one bind it starts at
+ * 64 MiB, cgroup use ≈ 42 MiB after start and a read (runc ≈ 26 MiB), measured 2026-12-03.
  *
  * Its stdout is newline-delimited JSON-RPC: hostile bytes. The attach stream is demultiplexed
  * with the capped demuxer, every line is capped at `maxLineBytes` (256 KiB), and a longer line
@@ -47,7 +46,7 @@ export interface McpContainerInput extends Omit<ContainerSpecInput, 'layer' | 's
   readonly args: readonly string[];
   /** `NAME=value` entries (already checked), added after the worker's fixed entry */
   readonly env: readonly string[];
-  /** the package closure (always read-only) and the admin's mounts */
+  /** the package closure's one bind (always read-only) and the admin's mounts */
   readonly binds: readonly McpBind[];
 }
 

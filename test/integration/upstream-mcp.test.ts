@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -14,6 +14,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { call, createAgent, loginAdmin, startGateway, tempDir, type TestGateway } from '../support/gateway.ts';
 import { connectMcp, eventually } from '../support/mcp-client.ts';
 import { dockerSkipReason } from '../support/docker-env.ts';
+import { approveAndWait } from '../support/upstream-approval.ts';
 
 type ToolResult = { isError?: boolean; structuredContent?: any; content: Array<{ type: string; text?: string }> };
 
@@ -40,6 +41,7 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     const root = tempDir('palisade-upstream-');
     share = path.join(root, 'share');
     mkdirSync(share);
+    chmodSync(share, 0o777); // uid 65534 may write by mode: only the read-only mount stops a write (EROFS, not EACCES)
     writeFileSync(path.join(share, 'inside.txt'), 'inside the mount\n');
     writeFileSync(path.join(root, 'secret.txt'), 'outside the mount\n');
     symlinkSync(path.join(root, 'secret.txt'), path.join(share, 'link-out.txt'));
@@ -117,12 +119,7 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     assert.equal(pending.status, 202, pending.text);
     const item = await call(gw.url, 'GET', `/approvals/${pending.body.approval_id}`, { token: admin });
     assert.equal(item.body.risk, 'high');
-    const approved = await call(gw.url, 'POST', `/approvals/${pending.body.approval_id}/approve`, { token: admin, body: {} });
-    assert.ok(approved.status === 200 || approved.status === 202, approved.text);
-    const rec = await eventually(async () => {
-      const r = await call(gw.url, 'GET', `/tools/calls/${pending.body.call_id}`, { token: admin });
-      return r.body?.status === 'ok' || r.body?.status === 'error' ? r.body : undefined;
-    }, 20_000, 'the approved write');
+    const rec = await approveAndWait(gw.url, admin, pending.body, 'the approved write');
     assert.equal(rec.status, 'error', JSON.stringify(rec));
     assert.match(String(rec.error.message), /EROFS|read-only/i);
   });
@@ -233,12 +230,8 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     const fx = await createAgent(gw.url, admin, 'wiper', ['fx.wipe']);
     const pending = await call(gw.url, 'POST', '/tools/call', { token: fx, body: { tool: 'fx.wipe', args: { target: 'exact-target-42' } } });
     assert.equal(pending.status, 202, pending.text);
-    const approved = await call(gw.url, 'POST', `/approvals/${pending.body.approval_id}/approve`, { token: admin, body: {} });
-    assert.ok(approved.status === 200 || approved.status === 202, approved.text);
-    const rec = await eventually(async () => {
-      const r = await call(gw.url, 'GET', `/tools/calls/${pending.body.call_id}`, { token: admin });
-      return r.body?.status === 'ok' ? r.body : undefined;
-    }, 20_000, 'the approved wipe');
+    const rec = await approveAndWait(gw.url, admin, pending.body, 'the approved wipe');
+    assert.equal(rec.status, 'ok', JSON.stringify(rec));
     assert.deepEqual(rec.result, { wiped: 'exact-target-42' });
   });
 
