@@ -107,7 +107,7 @@ export class UpstreamSupervisor {
     this.#runtime ??= mcpRuntime(this.#o.docker(), this.#o.runtime).then((r) => {
       if (!r.ok) {
         this.#runtime = undefined;
-        throw new Error(`${r.code}: ${r.reason}`);
+        throw gwError('GW_ERR_UPSTREAM_START', `Docker runtime: ${r.reason}`);
       }
       this.#o.logger.info('upstream MCP servers run under this Docker runtime', { runtime: r.runtime, reason: r.reason });
       return r.runtime;
@@ -116,6 +116,7 @@ export class UpstreamSupervisor {
   }
 
   async #spec(record: ServerRecord, env: Readonly<Record<string, string>>): Promise<Docker.ContainerCreateOptions> {
+    const runtime = await this.#runtimeOf(); // first: an unusable runsc is named before any copy or image work
     const closure = resolvePackage(this.#o.roots, record.package, record.version);
     if (!closure.ok) throw gwError(closure.code, closure.reason);
     // one read-only bind of a verified copy of the closure, not one per package (package-copy.ts)
@@ -126,7 +127,7 @@ export class UpstreamSupervisor {
       ...record.mounts.map((m) => ({ hostPath: m.host_path, containerPath: m.container_path, readOnly: m.read_only })),
     ];
     return mcpContainerSpec({
-      image: await this.#imageTag(), quotas: this.#o.quotas, runtime: await this.#runtimeOf(), instance: this.#o.instance ?? 'upstream',
+      image: await this.#imageTag(), quotas: this.#o.quotas, runtime, instance: this.#o.instance ?? 'upstream',
       server: record.name, entry: inContainer(closure.closure.entry), args: record.args,
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`), binds,
     });
