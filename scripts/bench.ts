@@ -9,6 +9,9 @@
  *   node scripts/bench.ts --quick    smoke run (1 s per case, no Docker cases)
  *   node scripts/bench.ts --soak     10 minutes of the isolate echo case, RSS sampled every 10 s
  *   options: --duration <s>  --connections <n>  --out <dir>  --no-docker  --soak-seconds <s>
+ *            --only <case ids and groups, comma-separated> (scripts/bench/select.ts)
+ *            --docker-runtime runc|runsc|auto (PALISADE_DOCKER_RUNTIME of the gateway; default: its default, auto)
+ *            --cpu-prof <dir> (a V8 CPU profile of the gateway child under test, written when it stops)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,7 @@ import { captureMcpEcho } from './bench/mcp.ts';
 import { pssMiB, rssMiB, startServer, treePssMiB, treeRssMiB, type Server } from './bench/procs.ts';
 import { formatTable, machine, ratios, type Row } from './bench/report.ts';
 import { addEvalTool, BENCH_ADMIN_PASSWORD, ECHO_BODY, makeDockerToolsDir, preflight, prepareGateway, waitForDocker, type Prepared } from './bench/setup.ts';
+import { benchSelection } from './bench/select.ts';
 import { runSoak } from './bench/soak.ts';
 import { governanceRows } from './bench/governance-row.ts';
 import { dockerRuntimeRows } from './bench/docker-runtimes.ts';
@@ -38,6 +42,7 @@ function readArgs() {
     options: {
       quick: { type: 'boolean' }, soak: { type: 'boolean' }, 'no-docker': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       duration: { type: 'string' }, connections: { type: 'string' }, out: { type: 'string' }, 'soak-seconds': { type: 'string' },
+      only: { type: 'string' }, 'docker-runtime': { type: 'string' }, 'cpu-prof': { type: 'string' },
     },
     strict: true,
   }).values;
@@ -48,7 +53,7 @@ function readArgs() {
 }
 const args = readArgs();
 if (args.help === true) {
-  process.stdout.write('Usage: node scripts/bench.ts [--quick | --soak] [--duration s] [--connections n] [--out dir] [--no-docker] [--soak-seconds s]\n');
+  process.stdout.write('Usage: node scripts/bench.ts [--quick | --soak] [--duration s] [--connections n] [--out dir] [--no-docker] [--soak-seconds s] [--only names] [--docker-runtime r] [--cpu-prof dir]\n');
   process.exit(0);
 }
 const positive = (raw: string | undefined, fallback: number): number => {
@@ -61,6 +66,12 @@ const warmup = quick ? 0 : 2;
 const connections = positive(args.connections, 10);
 const outDir = args.out ?? join(ROOT, 'bench-results');
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+const selection = benchSelection(args.only, gatewayCases(connections).map((c) => c.id));
+if (!selection.ok) {
+  process.stderr.write(`bench: ${selection.problem}\n`);
+  process.exit(2);
+}
+const { want, filtered } = selection;
 
 const baseEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -104,6 +115,8 @@ async function startGateway(withDocker: boolean): Promise<{ server: Server; base
     // the crash-load case keeps its crasher crashing for the whole run instead of being throttled after 5 faults
     PALISADE_SANDBOX_FAULT_THRESHOLD: '1000',
     PALISADE_MCP_SERVERS_DIR: UPSTREAM_FIXTURES_DIR, // issue 16: the fixture upstream MCP server
+    ...(args['docker-runtime'] === undefined ? {} : { PALISADE_DOCKER_RUNTIME: args['docker-runtime'] }),
+    ...(args['cpu-prof'] === undefined || !withDocker ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}` }),
   };
   const tools = withDocker ? makeDockerToolsDir() : mkdtempSync(join(tmpdir(), 'palisade-bench-tools-'));
   addEvalTool(tools);
@@ -151,24 +164,27 @@ async function main(): Promise<void> {
   log(`mode ${quick ? 'quick' : 'full'}: ${duration} s per case, ${connections} connections, docker ${wantDocker ? 'on' : 'off'}`);
 
   const rows: Row[] = [];
-  log('baseline node:http');
-  rows.push(await baseline('baseline-http', 'baseline node:http echo', './bench/baseline-http.ts'));
-  log('baseline express');
-  rows.push(await baseline('baseline-express', 'baseline express 5 echo', './bench/baseline-express.ts'));
-  log('baseline express, 1 connection');
-  rows.push(await baseline('baseline-express-1', 'baseline express 5 echo, 1 connection', './bench/baseline-express.ts', 1));
+  if (want('baselines')) {
+    log('baseline node:http');
+    rows.push(await baseline('baseline-http', 'baseline node:http echo', './bench/baseline-http.ts'));
+    log('baseline express');
+    rows.push(await baseline('baseline-express', 'baseline express 5 echo', './bench/baseline-express.ts'));
+    log('baseline express, 1 connection');
+    rows.push(await baseline('baseline-express-1', 'baseline express 5 echo, 1 connection', './bench/baseline-express.ts', 1));
+  }
 
-  if (wantDocker) { // the start and idle memory of the default (isolate) backend, on its own
+  if (wantDocker && want('isolate-start')) { // the start and idle memory of the default (isolate) backend, on its own
     log('start and idle memory with the isolate backend');
     await (await startGateway(false)).server.stop();
   }
   log('starting the gateway child');
   const gw = await startGateway(wantDocker);
-  if (wantDocker && !gw.dockerOk) skipped.push(`echo-docker: docker backend not healthy (${gw.dockerDetail})`);
+  if (wantDocker && !gw.dockerOk) skipped.push(`docker cases: docker backend not healthy (${gw.dockerDetail})`);
+  const dockerNote = wantDocker && gw.dockerOk ? `docker backend of the gateway under test: ${gw.dockerDetail}` : undefined;
   const prepared: BenchPrepared = { ...gw.prepared, mcpEcho: await captureMcpEcho(gw.base, gw.prepared.echoAgentToken) };
   const rssStart = rssMiB(gw.server.pid);
   for (const c of gatewayCases(connections)) {
-    if (c.id === 'echo-docker' && !(wantDocker && gw.dockerOk)) continue;
+    if ((c.docker === true && !(wantDocker && gw.dockerOk)) || !want(c.id)) continue;
     if (c.full === true && quick) continue;
     const spec = { ...c.spec(gw.base, prepared), durationSeconds: duration };
     log(c.label);
@@ -184,12 +200,12 @@ async function main(): Promise<void> {
     }
     rows.push({ id: c.id, label: c.label, target: 'gateway', connections: spec.connections, ...r, rssBeforeMiB: before, rssAfterMiB: after, treeRssAfterMiB: tree, ...(c.note === undefined ? {} : { note: c.note }) });
   }
-  rows.push(...await governanceRows({ base: gw.base, adminToken: prepared.adminToken, agentToken: prepared.echoAgentToken, connections, durationSeconds: duration, // issue 14
+  if (want('governance')) rows.push(...await governanceRows({ base: gw.base, adminToken: prepared.adminToken, agentToken: prepared.echoAgentToken, connections, durationSeconds: duration, // issue 14
     measure: async (spec) => { const m = await measured(gw.server, spec); return { ...m.r, rssBeforeMiB: m.before, rssAfterMiB: m.after, treeRssAfterMiB: m.tree }; } }));
-  if (wantDocker) rows.push(...await upstreamMcpRows({ base: gw.base, adminToken: prepared.adminToken, connections, durationSeconds: duration, // issue 16
+  if (wantDocker && want('upstream-mcp')) rows.push(...await upstreamMcpRows({ base: gw.base, adminToken: prepared.adminToken, connections, durationSeconds: duration, // issue 16
     measure: async (spec) => { const m = await measured(gw.server, spec); return { ...m.r, rssBeforeMiB: m.before, rssAfterMiB: m.after, treeRssAfterMiB: m.tree }; } }).catch((e: Error) => { skipped.push(`upstream-mcp: ${e.message}`); return []; }));
   const rssEnd = rssMiB(gw.server.pid);
-  if (wantDocker) {
+  if (wantDocker && want('docker-cold')) {
     log('docker cold: fresh container per call');
     try {
       const n = 10;
@@ -204,7 +220,7 @@ async function main(): Promise<void> {
     }
   }
   // issue 20: runc vs runsc (gVisor), cold start and warm echo / js.eval, same run, with the ratio
-  const runtimeBench = wantDocker ? await dockerRuntimeRows().catch((e: Error) => ({ rows: [], lines: [], skipped: [`docker runtimes: ${e.message}`] })) : undefined;
+  const runtimeBench = wantDocker && want('docker-runtimes') ? await dockerRuntimeRows().catch((e: Error) => ({ rows: [], lines: [], skipped: [`docker runtimes: ${e.message}`] })) : undefined;
   rows.push(...(runtimeBench?.rows ?? []));
   skipped.push(...(runtimeBench?.skipped ?? []));
   await cleanup();
@@ -250,6 +266,8 @@ async function main(): Promise<void> {
     ...stageRows.filter((s) => Object.keys(s.stages).length > 0 || s.id === 'echo-isolate').map((s) =>
       `| ${s.id} | ${CALL_STAGES.map((st) => (s.stages[st] === undefined ? '' : s.stages[st].meanUs.toFixed(0))).join(' | ')} | ${(s.eldMs['p50'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['p99'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['max'] ?? Number.NaN).toFixed(2)} |`),
     ...(runtimeBench?.lines ?? []),
+    ...(dockerNote === undefined ? [] : [dockerNote]),
+    ...(filtered ? [`only: ${args.only ?? ''}`] : []),
     ...skipped.map((s) => `skipped: ${s}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

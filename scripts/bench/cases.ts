@@ -6,7 +6,7 @@
 import { CALL_STAGES } from '../../agent-gateway/metrics/stages.ts';
 import type { LoadSpec } from './load.ts';
 import { mcpEchoOk, type CapturedRequest } from './mcp.ts';
-import { BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER_BODY, EVAL_BODY, type Prepared } from './setup.ts';
+import { BENCH_ADMIN_PASSWORD, CRASH_BODIES, ECHO_BODY, ECHO_DOCKER_BODY, EVAL_BODY, EVAL_DOCKER_BODY, type Prepared } from './setup.ts';
 
 /** The gateway's own stage histograms and the bench-only event-loop gauge, from /metrics. */
 export interface Scrape { readonly stages: Record<string, { sum: number; count: number }>; readonly eld: Record<string, number> }
@@ -50,6 +50,8 @@ export interface GatewayCase {
   readonly full?: boolean;
   /** another agent sends worker-killing jobs back to back while this case is measured */
   readonly crashLoad?: boolean;
+  /** runs only when the gateway's Docker backend is healthy */
+  readonly docker?: boolean;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -89,8 +91,12 @@ export function gatewayCases(connections: number): readonly GatewayCase[] {
   { id: 'echo-mcp', label: 'echo via MCP (official client semantics, stateless)', check: mcpEchoOk,
     note: 'POST /mcp replaying the official client\'s 2026-07-28 tools/call bytes: agent auth, per-request SDK server, the same pipeline as REST',
     spec: (base, p) => ({ url: `${base}/mcp`, method: 'POST', headers: p.mcpEcho.headers, body: p.mcpEcho.body, connections, expectStatus: 200 }) },
-  { id: 'echo-docker', label: 'echo via Docker warm pool', check: echoOk, note: 'tool echo.docker (backend "docker"); pool of 2 containers, 4 connections',
-    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_DOCKER_BODY, connections: Math.min(4, connections), expectStatus: 200 }) },
+  { id: 'echo-docker', label: 'echo via Docker warm pool', check: echoOk, docker: true,
+    note: 'tool echo.docker (backend "docker", trusted as echo\'s manifest says: the worker\'s hardened realm) in reused two-layer containers, the gateway\'s default pool',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.echoAgentToken}` }, body: ECHO_DOCKER_BODY, connections, expectStatus: 200 }) },
+  { id: 'eval-docker', label: 'js.eval return 1 via Docker warm pool', check: evalOk, docker: true,
+    note: 'tool eval.docker (the js.eval action, backend "docker", untrusted): a fresh context of the agent\'s own isolate inside a reused container; a policy rule allows it without approval',
+    spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.evalAgentToken}` }, body: EVAL_DOCKER_BODY, connections, expectStatus: 200 }) },
   { id: 'eval-isolate', label: 'js.eval return 1 via isolate', check: evalOk, full: true,
     note: 'tool eval.isolate (the js.eval action, backend "isolate"): a fresh isolate context per call',
     spec: (base, p) => ({ url: `${base}/tools/call`, method: 'POST', headers: { authorization: `Bearer ${p.evalAgentToken}` }, body: EVAL_BODY, connections, expectStatus: 200 }) },
