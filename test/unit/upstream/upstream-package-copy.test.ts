@@ -90,9 +90,13 @@ test('the real server-filesystem closure: one copy, and its entry file is where 
   const r = resolvePackage([GATEWAY_NODE_MODULES], '@modelcontextprotocol/server-filesystem', '2026.8.31');
   assert.ok(r.ok, r.ok ? '' : r.reason);
   const data = mkdtempSync(path.join(tmpdir(), 'palisade-pkgcopy-fs-'));
-  const copy = await packageCopy(data, r.closure);
-  assert.ok(copy.ok, copy.ok ? '' : copy.reason);
-  const entryInContainer = inContainer(r.closure.entry);
-  assert.ok(entryInContainer.startsWith('/srv/'));
-  assert.equal(readFileSync(path.join(copy.copy.dir, entryInContainer.slice('/srv/'.length)), 'utf8'), readFileSync(r.closure.entry, 'utf8'));
+  try {
+    const copy = await packageCopy(data, r.closure);
+    assert.ok(copy.ok, copy.ok ? '' : copy.reason);
+    const entryInContainer = inContainer(r.closure.entry);
+    assert.ok(entryInContainer.startsWith('/srv/'));
+    assert.equal(readFileSync(path.join(copy.copy.dir, entryInContainer.slice('/srv/'.length)), 'utf8'), readFileSync(r.closure.entry, 'utf8'));
+  } finally {
+    rmSync(data, { recursive: true, force: true }); // 38 MB on disk
+  }
 });
