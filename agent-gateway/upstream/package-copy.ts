@@ -13,6 +13,12 @@
  * copy, and a fresh copy that does not hash to the source's digest (the source changed while it
  * was copied) is refused. Files are 0644 (0755 if executable): no special bits, owned by the
  * gateway's user, never writable by the container's uid 65534, and mounted read-only anyway.
+ *
+ * Old copies: every copy and every sweep of a data dir run one at a time (`serial`), and
+ * `sweepPackageCopies` (run once the gateway's start round of upstream servers has settled)
+ * removes every entry of `mcp-packages/` that no packageCopy of this process handed out: copies
+ * of versions no server uses any more and `.tmp-*` folders left by a crash mid-copy. A copy in
+ * use is never removed; one removed while its server was down is made again at its next start.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, copyFile, lstat, mkdir, open, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
@@ -31,6 +37,16 @@ export interface PackageCopy {
   readonly digest: string;
   /** true when this call made the copy, false when a verified copy was reused */
   readonly made: boolean;
+}
+
+/** copies handed out by this process, per copies dir: the sweep keeps exactly these */
+const handedOut = new Map<string, Set<string>>();
+let queue: Promise<unknown> = Promise.resolve();
+/** one copy or sweep at a time in this process (one gateway owns a data dir) */
+function serial<T>(work: () => Promise<T>): Promise<T> {
+  const run = queue.then(work);
+  queue = run.catch(() => undefined);
+  return run;
 }
 
 type Entry = readonly [rel: string, kind: 'd' | 'f' | 'x' | 'l', size: number, hash: string];
@@ -125,7 +141,32 @@ export type PackageCopyResult =
   | { readonly ok: false; readonly code: 'GW_ERR_UPSTREAM_PACKAGE'; readonly reason: string };
 
 /** The verified one-directory copy of `closure` under `<dataDir>/mcp-packages`, made if needed. */
-export async function packageCopy(dataDir: string, closure: Pick<PackageClosure, 'dirs'>): Promise<PackageCopyResult> {
+export function packageCopy(dataDir: string, closure: Pick<PackageClosure, 'dirs'>): Promise<PackageCopyResult> {
+  return serial(async () => {
+    const result = await copyOnce(dataDir, closure);
+    if (result.ok) {
+      const base = path.dirname(result.copy.dir);
+      const kept = handedOut.get(base) ?? new Set<string>();
+      kept.add(result.copy.digest);
+      handedOut.set(base, kept);
+    }
+    return result;
+  });
+}
+
+/** Removes what no copy of this process handed out (see the header); returns the names removed. */
+export function sweepPackageCopies(dataDir: string): Promise<string[]> {
+  return serial(async () => {
+    const base = path.join(dataDir, PACKAGE_COPIES_DIR);
+    const kept = handedOut.get(base) ?? new Set<string>();
+    const names = await readdir(base).catch(() => [] as string[]);
+    const removed = names.filter((n) => !kept.has(n));
+    for (const n of removed) await rm(path.join(base, n), { recursive: true, force: true });
+    return removed;
+  });
+}
+
+async function copyOnce(dataDir: string, closure: Pick<PackageClosure, 'dirs'>): Promise<PackageCopyResult> {
   const fail = (reason: string): PackageCopyResult => ({ ok: false, code: 'GW_ERR_UPSTREAM_PACKAGE', reason: `package copy: ${reason}` });
   try {
     const base = path.join(dataDir, PACKAGE_COPIES_DIR);

@@ -16,6 +16,7 @@ import { upstreamDispatcher, upstreamRegistry } from './exposure.ts';
 import { definitionSha256, type Pin } from './pin.ts';
 import type { DeclaredServer } from './declared.ts';
 import { checkOverrides, overridesJson, type OverridesBody } from './overrides.ts';
+import { sweepPackageCopies } from './package-copy.ts';
 import { CONFIG_ACTOR, registerDeclared, updateDeclared } from './provision.ts';
 import { checkServerName, planServer, type RegisterBody } from './register.ts';
 import { scanDescription } from './scan.ts';
@@ -59,6 +60,12 @@ export class UpstreamService {
     await updateDeclared(this.#declared, this.#o);
     const register = (d: DeclaredServer): Promise<unknown> => this.register(d.body, CONFIG_ACTOR, `config:${d.body.name}`);
     await Promise.all([this.#sup.startAll(), registerDeclared(this.#declared, this.#o, register, this.#closing.signal)]);
+    // old package copies go once every server of the start round runs: a server still retrying
+    // (Docker down, say) has not asked for its copy yet, and would have to copy it again
+    if ([...this.#sup.servers.values()].every((s) => s.status === 'running')) {
+      const removed = await sweepPackageCopies(this.#o.dataDir).catch(() => []);
+      if (removed.length > 0) this.#o.logger.info('upstream package copies no server uses were removed', { count: removed.length });
+    }
   }
 
   close(): Promise<void> {

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { copyManifest, manifestDigest, packageCopy, PACKAGE_COPIES_DIR, sourceManifest } from '../../../agent-gateway/upstream/package-copy.ts';
+import { copyManifest, manifestDigest, packageCopy, PACKAGE_COPIES_DIR, sourceManifest, sweepPackageCopies } from '../../../agent-gateway/upstream/package-copy.ts';
 import { inContainer, resolvePackage } from '../../../agent-gateway/upstream/package-closure.ts';
 import { GATEWAY_NODE_MODULES } from '../../../agent-gateway/upstream/open.ts';
 
@@ -99,4 +99,22 @@ test('the real server-filesystem closure: one copy, and its entry file is where 
   } finally {
     rmSync(data, { recursive: true, force: true }); // 38 MB on disk
   }
+});
+
+test('the sweep removes copies this process did not hand out and crash leftovers, never a copy in use; copies and sweeps run one at a time', async () => {
+  const f = fixtureClosure();
+  const base = path.join(f.data, PACKAGE_COPIES_DIR);
+  // what an earlier run left: an old version's copy and a half-made copy of a crashed start
+  mkdirSync(path.join(base, 'a'.repeat(64), 'usr'), { recursive: true });
+  writeFileSync(path.join(base, 'a'.repeat(64), 'usr', 'old.js'), 'old');
+  mkdirSync(path.join(base, '.tmp-1-abcdef'), { recursive: true });
+  // a copy and a sweep started together: the sweep waits for the copy, so the copy survives
+  const [used, removed] = await Promise.all([packageCopy(f.data, f), sweepPackageCopies(f.data)]);
+  assert.ok(used.ok, used.ok ? '' : used.reason);
+  assert.deepEqual([...removed].sort(), ['.tmp-1-abcdef', 'a'.repeat(64)]);
+  assert.ok(existsSync(used.copy.dir), 'the copy handed out is kept');
+  assert.deepEqual(await sweepPackageCopies(f.data), [], 'nothing else to remove');
+  const again = await packageCopy(f.data, f);
+  assert.ok(again.ok && again.copy.made === false && again.copy.dir === used.copy.dir);
+  rmSync(f.root, { recursive: true, force: true });
 });
