@@ -32,6 +32,7 @@ import { runSoak } from './bench/soak.ts';
 import { governanceRows } from './bench/governance-row.ts';
 import { dockerRuntimeRows } from './bench/docker-runtimes.ts';
 import { UPSTREAM_FIXTURES_DIR, upstreamMcpRows } from './bench/upstream-mcp.ts';
+import { formatChatPeers, runChatPeers } from './bench/chat-peers.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
 const ROOT = here('../');
@@ -224,6 +225,11 @@ async function main(): Promise<void> {
   rows.push(...(runtimeBench?.rows ?? []));
   skipped.push(...(runtimeBench?.skipped ?? []));
   await cleanup();
+  // issue 23: the chat proxy against Portkey's gateway and the direct call, in this run (its own
+  // gateway, fake providers and Portkey as child processes, started after the cases above stop)
+  const chat = want('chat-peers')
+    ? await runChatPeers({ seconds: duration, runs: quick ? 5 : 40, tokens: 50 }).catch((e: Error) => { skipped.push(`chat-peers: ${e.message}`); return undefined; })
+    : undefined;
 
   const table = formatTable(rows);
   const http = rows.find((r) => r.id === 'baseline-http');
@@ -266,6 +272,7 @@ async function main(): Promise<void> {
     ...stageRows.filter((s) => Object.keys(s.stages).length > 0 || s.id === 'echo-isolate').map((s) =>
       `| ${s.id} | ${CALL_STAGES.map((st) => (s.stages[st] === undefined ? '' : s.stages[st].meanUs.toFixed(0))).join(' | ')} | ${(s.eldMs['p50'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['p99'] ?? Number.NaN).toFixed(2)} | ${(s.eldMs['max'] ?? Number.NaN).toFixed(2)} |`),
     ...(runtimeBench?.lines ?? []),
+    ...(chat === undefined ? [] : ['', ...formatChatPeers(chat)]),
     ...(dockerNote === undefined ? [] : [dockerNote]),
     ...(filtered ? [`only: ${args.only ?? ''}`] : []),
     ...skipped.map((s) => `skipped: ${s}`),
@@ -277,7 +284,7 @@ async function main(): Promise<void> {
     kind: quick ? 'quick' : 'full', started_at: startedAt.toISOString(), machine: machine(),
     settings: { duration_seconds: duration, warmup_seconds: warmup, connections, gateway: 'child process (scripts/bench/gateway-child.ts)', load_generator: 'autocannon 9, in the bench process' },
     gateway_rss_mib: { after_setup: rssStart, after_cases: rssEnd },
-    startups, stages: stageRows,
+    startups, stages: stageRows, ...(chat === undefined ? {} : { chat_peers: chat }),
     rows: rows.map((r) => ({ ...r, ratio_vs_node_http: ratios(r, http, express).vsHttp, ratio_vs_express: ratios(r, http, express).vsExpress })),
     skipped,
   }, null, 2)}\n`);

@@ -11,6 +11,7 @@ export const BENCH_GROUPS = {
   'upstream-mcp': 'the upstream MCP tool call row (issue 16)',
   'docker-cold': 'echo in a fresh container per call',
   'docker-runtimes': 'runc vs runsc at the backend interface (issue 20)',
+  'chat-peers': 'the chat proxy vs Portkey\'s gateway and the direct call (issue 23)',
 } as const;
 export type BenchGroup = keyof typeof BENCH_GROUPS;
 
