@@ -10,6 +10,8 @@
  * has no filesystem or Node API in its isolate, so /tmp and the worker process can only be
  * touched through an isolate escape, and the N/T rules bound what such a process could see.
  * Layer 'process' (handlers in plain Node): single-use containers, as before issue 15.
+ * A replacement comes from standby.ts: one never-used container kept started (isolate layer), so
+ * a retirement swaps containers at once instead of leaving the position empty during a start.
  *
  * This file supplies the hooks (start a container, run a job on it, stop it), a tick that
  * retires idle containers past their age and probes idle ones (a wedged worker that does not
@@ -28,6 +30,7 @@ import type { WorkerLimits } from '../limits.ts';
 import type { WorkerLayer } from './container-config.ts';
 import { pingDaemon, removeStaleWorkers } from './daemon.ts';
 import { createFreshRuns } from './fresh-runs.ts';
+import { StandbyContainers } from './standby.ts';
 import { DEFAULT_DOCKER_QUOTAS, type DockerQuotas } from './quotas.ts';
 import { recycleRules, recycleVerdict, type RecycleRules } from './recycle.ts';
 import { chooseRuntime, isStronger, type DockerRuntime, type DockerRuntimeSetting } from './runtime.ts';
@@ -62,6 +65,8 @@ export interface DockerBackendOptions {
   readonly maxWorkerHeapBytes?: number;
   /** jobs one container runs at once (isolate layer; default 2, process layer 1) */
   readonly jobsPerContainer?: number;
+  /** never-used containers kept started for the next replacement (standby.ts; default 1 with the isolate layer, 0 with the process layer) */
+  readonly standby?: number;
   readonly startTimeoutMs?: number; // default 30 s
   readonly healthIntervalMs?: number; // default 10 s
   /** use this image tag instead of building the worker image */
@@ -98,6 +103,10 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   const log = options.log ?? ((): void => undefined);
   const instance = randomUUID();
   const fresh = createFreshRuns(docker, startOptions, maxQueue);
+  const standby = new StandbyContainers({
+    count: Math.max(0, options.standby ?? (layer === 'isolate' ? 1 : 0)), maxIdleMs: rules.maxAgeMs / 2, log,
+    start: (from) => WorkerContainer.start(docker, from, startOptions),
+  });
   let spec: Docker.ContainerCreateOptions | undefined;
   /** a manifest asked for a stronger runtime than the pool's: its jobs' fresh-container spec */
   let strongerSpec: Docker.ContainerCreateOptions | undefined;
@@ -128,7 +137,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     start: async (died) => {
       if (spec === undefined) throw new Error('docker backend not initialised');
       try {
-        const worker = await WorkerContainer.start(docker, spec, startOptions);
+        const worker = await standby.take(spec); // a started standby when one is ready (a retirement swaps at once)
         live.add(worker);
         worker.onDeath = () => {
           live.delete(worker);
@@ -277,6 +286,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       closed = true;
       if (monitor !== undefined) clearInterval(monitor);
       await fresh.close();
+      await standby.close();
       if (options.enabled) await core.close();
     },
   };

@@ -58,6 +58,17 @@ async function theContainer(): Promise<string> {
   }
 }
 
+/** polls until `n` containers run (and `also` holds for their ids) and returns the ids */
+async function runningCount(n: number, also: (ids: string[]) => boolean = () => true): Promise<string[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ids = await running();
+    if (ids.length === n && also(ids)) return ids;
+    if (Date.now() > deadline) throw new Error(`expected ${n} running containers, found ${JSON.stringify(ids)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** polls until the single running container is another one than `old` */
 async function replacedBy(old: string): Promise<string> {
   const deadline = Date.now() + 60_000;
@@ -75,7 +86,8 @@ function execInContainer(id: string, script: string): string {
 }
 
 async function withBackend(options: Partial<DockerBackendOptions>, body: (backend: WorkerBackend) => Promise<void>): Promise<void> {
-  const backend = createDockerBackend({ enabled: true, poolSize: 1, jobsPerContainer: 1, ...options });
+  // no standby unless a test asks (theContainer() counts the running containers)
+  const backend = createDockerBackend({ enabled: true, poolSize: 1, jobsPerContainer: 1, standby: 0, ...options });
   try {
     await backend.start();
     assert.equal(backend.health().state, 'healthy', JSON.stringify(backend.health()));
@@ -88,7 +100,7 @@ async function withBackend(options: Partial<DockerBackendOptions>, body: (backen
 describe('docker two layers: the inner layer and cross-job isolation in one reused container', { skip, timeout: 600_000 }, () => {
   let backend: WorkerBackend;
   before(async () => {
-    backend = createDockerBackend({ enabled: true, poolSize: 1, jobsPerContainer: 1 });
+    backend = createDockerBackend({ enabled: true, poolSize: 1, jobsPerContainer: 1, standby: 0 });
     await backend.start();
     assert.equal(backend.health().state, 'healthy', JSON.stringify(backend.health()));
   });
@@ -199,6 +211,18 @@ describe('docker two layers: recycling', { skip, timeout: 600_000 }, () => {
       assert.equal(value(await call(backend, 'return 3;')), 3);
       assert.equal(await theContainer(), second);
     });
+  });
+
+  test('with a standby (the default): after an N-jobs retirement the next job succeeds, the retired container is gone, one standby runs beside the pool container (the hand-over itself: test/unit/sandbox/docker-standby.test.ts), close removes both', async () => {
+    await withBackend({ maxJobsPerContainer: 2, standby: 1 }, async (backend) => {
+      const before = await runningCount(2); // the pool's container and the standby
+      for (let i = 0; i < 2; i++) assert.equal(value(await call(backend, `return ${i};`)), i);
+      assert.equal(value(await call(backend, 'return 2;')), 2, 'the job after the retirement succeeds');
+      const after = await runningCount(2, (ids) => ids.filter((id) => !before.includes(id)).length === 1);
+      // one of the two before is gone (the retired one), the other (the standby) still runs and a new standby joined it
+      assert.equal(after.filter((id) => before.includes(id)).length, 1, JSON.stringify({ before, after }));
+    });
+    assert.deepEqual(await leftoverContainers(), []);
   });
 
   test('the T-seconds rule: an idle container older than maxContainerAgeMs is replaced', async () => {

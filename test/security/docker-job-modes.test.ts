@@ -84,7 +84,7 @@ const CLEAN = {
 describe('docker worker: trusted realm and per-agent fresh contexts in one reused container', { skip, timeout: 600_000 }, () => {
   let backend: WorkerBackend;
   before(async () => {
-    backend = createDockerBackend({ enabled: true, poolSize: 1, jobsPerContainer: 1 });
+    backend = createDockerBackend({ enabled: true, poolSize: 1, jobsPerContainer: 1, standby: 0 }); // containers() counts the pool's one
     await backend.start();
     assert.equal(backend.health().state, 'healthy', JSON.stringify(backend.health()));
   });
