@@ -140,7 +140,7 @@ const two = {
   echoUntrusted: await poolLoad({ ...echoCase, trusted: false }),
   byN: {} as Record<string, LoadRow>,
 };
-for (const maxJobs of [1, 16, 256]) two.byN[String(maxJobs)] = await poolLoad({ ...echoCase, maxJobs });
+for (const maxJobs of [1, 16, 256, 4096]) two.byN[String(maxJobs)] = await poolLoad({ ...echoCase, maxJobs });
 const recycled: number[] = [];
 const twoLayerSpec = containerSpec({ image: tag, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'bench' });
 for (let i = 0; i < arg('starts', 10); i++) {
@@ -151,7 +151,7 @@ for (let i = 0; i < arg('starts', 10); i++) {
   await worker.destroy();
 }
 const poolRow = (r: LoadRow): string => `${r.reqPerSec} req/s · p50 ${r.p50} ms · p99 ${r.p99} ms · errors ${r.errors} · sequential p50 ${r.sequentialP50} ms · memory ${r.memoryMiB.join('/')} MiB`;
-process.stdout.write(`pool of ${poolSize} containers, ${connections} callers, ${seconds} s per row\n`);
+process.stdout.write(`pool of ${poolSize} containers (+1 never-used standby, sandbox/docker/standby.ts), ${connections} callers, ${seconds} s per row\n`);
 process.stdout.write(`two-layer echo (trusted realm):       ${poolRow(two.echo)}\n`);
 process.stdout.write(`two-layer js.eval (one agent):        ${poolRow(two.jsEval)}\n`);
 process.stdout.write(`two-layer js.eval (ten agents):       ${poolRow(two.jsEvalTenAgents)}\n`);
