@@ -10,7 +10,7 @@
  */
 import { Agent, buildConnector, request as undiciRequest } from 'undici';
 import { EgressError } from './errors.ts';
-import { denied as deny, pinningConnector, systemResolver, type Resolver } from './connector.ts';
+import { denied as deny, pinnedAddresses, pinningConnector, systemResolver, type Resolver } from './connector.ts';
 import { canonicalIp, checkUrl, parseAllowlist, type Allowlist } from './policy.ts';
 
 export type { Resolver } from './connector.ts';
@@ -53,6 +53,12 @@ export interface Egress {
   readonly dispatcher: Agent;
   readonly allowlist: Allowlist;
   request(url: string, init?: EgressInit): Promise<EgressResponse>;
+  /**
+   * The connect step's own decision, for a caller that dials itself (the upstream MCP servers'
+   * egress tunnel, tunnel.ts): the same allowlist, resolver and trusted addresses as every
+   * request of this client. The checked IPs, or throws EgressError.
+   */
+  destination(target: { hostname: string; protocol: string; port: string }): Promise<{ ips: string[]; servername?: string }>;
   close(): Promise<void>;
 }
 
@@ -142,5 +148,8 @@ export function createEgress(options: EgressOptions): Egress {
     };
   }
 
-  return { dispatcher, allowlist, request, close: () => dispatcher.close() };
+  const destination = (target: { hostname: string; protocol: string; port: string }): Promise<{ ips: string[]; servername?: string }> =>
+    pinnedAddresses(target, allowlist, resolve, trusted);
+
+  return { dispatcher, allowlist, request, destination, close: () => dispatcher.close() };
 }
