@@ -7,7 +7,10 @@
 # package `runsc` when missing, merges it into /etc/docker/daemon.json (a JSON merge by
 # scripts/lib/daemon-json-runsc.py: other keys kept, old file backed up, idempotent) and sends
 # dockerd SIGHUP: dockerd reloads `runtimes` from daemon.json on SIGHUP (its log says "Reloaded
-# configuration"), so no restart and no running container is disturbed. With CI=true a failure
+# configuration"), so no restart and no running container is disturbed. The same merge registers
+# `runsc-egress` (issue 16 item 2): runsc with the same arguments plus --host-uds=open, used only
+# by upstream MCP servers with network "egress-allowlist" (their one way out is a bind-mounted
+# host unix socket, which gVisor refuses without it); the main runsc never gets it. With CI=true a failure
 # here exits non-zero; otherwise it is a warning and the workers use runc only.
 # PALISADE_SKIP_RUNSC=1 skips this part.
 set -euo pipefail
@@ -25,9 +28,14 @@ as_root() {
 }
 
 runsc_listed() {
-  local runtimes
+  local runtimes name
   runtimes="$(docker info --format '{{json .Runtimes}}' 2>/dev/null)" || return 1
-  printf '%s' "$runtimes" | grep -q '"runsc":{[^}]*"--oci-seccomp"' && printf '%s' "$runtimes" | grep -q '"runsc":{[^}]*"--overlay2=none"'
+  for name in runsc runsc-egress; do
+    printf '%s' "$runtimes" | grep -q "\"$name\":{[^}]*\"--oci-seccomp\"" || return 1
+    printf '%s' "$runtimes" | grep -q "\"$name\":{[^}]*\"--overlay2=none\"" || return 1
+  done
+  printf '%s' "$runtimes" | grep -q '"runsc-egress":{[^}]*"--host-uds=open"' || return 1
+  ! printf '%s' "$runtimes" | grep -q '"runsc":{[^}]*"--host-uds'
 }
 
 runsc_failed() {
@@ -42,7 +50,7 @@ runsc_failed() {
 ensure_runsc() {
   [ "${PALISADE_SKIP_RUNSC:-}" = "1" ] && { say "PALISADE_SKIP_RUNSC=1: runsc not checked"; return 0; }
   if runsc_listed; then
-    say "runsc (gVisor) runtime registered"
+    say "runsc (gVisor) runtimes registered (runsc, runsc-egress)"
     return 0
   fi
   if ! command -v runsc >/dev/null 2>&1; then
@@ -64,7 +72,7 @@ ensure_runsc() {
   as_root kill -HUP "$pid" || runsc_failed "could not signal dockerd"
   for _ in $(seq 1 20); do
     if runsc_listed; then
-      say "runsc (gVisor) runtime registered"
+      say "runsc (gVisor) runtimes registered (runsc, runsc-egress)"
       return 0
     fi
     sleep 0.5

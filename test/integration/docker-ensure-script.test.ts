@@ -39,4 +39,5 @@ test('succeeds at once, without starting anything, when the daemon is already re
   const r = spawnSync('bash', [SCRIPT], { encoding: 'utf8', input: '', timeout: 60_000, env: { ...process.env, CI: 'true' } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /daemon already reachable/);
+  assert.match(r.stderr, /runsc \(gVisor\) runtimes registered \(runsc, runsc-egress\)/, 'both gVisor runtimes (issue 20, issue 16 item 2)');
 });
