@@ -13,6 +13,7 @@ import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
 import { chooseRuntime, daemonRuntimes, type DockerRuntime } from '../../sandbox/docker/runtime.ts';
 import type { JsonValue } from '../../sandbox/json.ts';
 import { summarise } from './load.ts';
+import { formatProbes, probeRuntime } from './runtime-probes.ts';
 import type { Row } from './report.ts';
 
 const LIMITS = { timeoutMs: 30_000, memoryMb: 64, maxOutputBytes: 256 * 1024 };
@@ -67,7 +68,8 @@ export async function dockerRuntimeRows(opts: { cold: number; warm: number } = {
   const docker = new Docker();
   const image = await ensureWorkerImage(docker);
   if (!image.ok) return { rows: [], lines: [], skipped: [`docker runtimes: worker image: ${image.reason}`] };
-  const runsc = chooseRuntime('runsc', await daemonRuntimes(docker));
+  const registered = await daemonRuntimes(docker);
+  const runsc = chooseRuntime('runsc', registered);
   const runtimes: DockerRuntime[] = runsc.ok ? ['runc', 'runsc'] : ['runc'];
   const skipped = runsc.ok ? [] : [`docker runsc rows: ${runsc.reason}`];
   const results = new Map<DockerRuntime, Map<string, Measured>>();
@@ -96,6 +98,10 @@ export async function dockerRuntimeRows(opts: { cold: number; warm: number } = {
       const target = id === 'cold' ? '' : ` (target ≤ 2×: ${ratio <= 2 ? 'met' : 'MISSED'})`;
       lines.push(`docker ${labels[id]}: runc p50 ${x.p50Ms.toFixed(2)} ms, runsc p50 ${y.p50Ms.toFixed(2)} ms → runsc/runc ${ratio.toFixed(2)}×${target}`);
     }
+    // what bounds the warm ratio: the per-syscall and per-wake-up cost of each runtime
+    const probed = await (async () => [await probeRuntime(docker, image.tag, 'runc'), await probeRuntime(docker, image.tag, 'runsc')] as const)().catch((e: Error) => e);
+    if (probed instanceof Error) skipped.push(`docker runtime profile: ${probed.message}`);
+    else lines.push(...formatProbes(probed[0], probed[1], registered['runsc'] ?? []));
   }
   return { rows, lines, skipped };
 }
