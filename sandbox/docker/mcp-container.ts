@@ -17,6 +17,11 @@
  * submounts … input/output error", pids 64 → PidsLimit 192, 64 MiB); as one bind it starts at
  * 64 MiB, cgroup use ≈ 42 MiB after start and a read (runc ≈ 26 MiB), measured 2026-12-03.
  *
+ * Network: "none" always. A server registered with network "egress-allowlist" (issue 16 item 2)
+ * gets `egress` (mcp-egress.ts): the gateway's tunnel socket folder and a relay preload bound
+ * read-only, Node's proxy env pointed at the relay, the seccomp variant that lets it open a
+ * loopback TCP socket, and under runsc the runsc-egress runtime (gVisor with --host-uds=open).
+ *
  * Its stdout is newline-delimited JSON-RPC: hostile bytes. The attach stream is demultiplexed
  * with the capped demuxer, every line is capped at `maxLineBytes` (256 KiB), and a longer line
  * ends the container (`SBX_ERR_FRAME_TOO_LARGE`). Nothing here parses MCP: lines go to `onLine`.
@@ -27,6 +32,7 @@ import { LIMITS, KIB } from '../limits.ts';
 import { containerSpec, loadSeccompProfile, WORKER_ENV, type ContainerSpecInput } from './container-config.ts';
 import { DockerDemuxer } from './demux.ts';
 import { NODE_PATH_IN_IMAGE } from './image.ts';
+import { egressBinds, egressEnv, egressNodeFlags, egressSeccompProfile } from './mcp-egress.ts';
 import { chooseRuntime, daemonRuntimes, type DockerRuntime, type DockerRuntimeSetting, type RuntimeChoice } from './runtime.ts';
 
 export const MCP_SERVER_LABEL = 'palisade.mcp-server';
@@ -48,6 +54,8 @@ export interface McpContainerInput extends Omit<ContainerSpecInput, 'layer' | 's
   readonly env: readonly string[];
   /** the package closure's one bind (always read-only) and the admin's mounts */
   readonly binds: readonly McpBind[];
+  /** network "egress-allowlist": the tunnel socket's host folder and the OCI runtime name (mcp-egress.ts egressRuntime) */
+  readonly egress?: { readonly socketDir: string; readonly runtimeName: string };
 }
 
 /** The runtime upstream server containers get: the workers' setting against the daemon's runtimes. */
@@ -59,17 +67,21 @@ export async function mcpRuntime(docker: Docker, setting: DockerRuntimeSetting):
 
 /** Pure (but for reading the profile file): the dockerode create options for one upstream server container. */
 export function mcpContainerSpec(input: McpContainerInput): Docker.ContainerCreateOptions {
-  const base = containerSpec({ ...input, seccomp: loadSeccompProfile(input.runtime) });
+  const egress = input.egress;
+  const seccomp = egress === undefined ? loadSeccompProfile(input.runtime) : egressSeccompProfile(input.runtime);
+  const base = containerSpec({ ...input, seccomp });
+  const binds: readonly McpBind[] = [...input.binds, ...(egress === undefined ? [] : egressBinds(egress.socketDir))];
   return {
     ...base,
-    Entrypoint: [NODE_PATH_IN_IMAGE, '--disable-proto=delete', input.entry, ...input.args],
+    Entrypoint: [NODE_PATH_IN_IMAGE, '--disable-proto=delete', ...(egress === undefined ? [] : egressNodeFlags()), input.entry, ...input.args],
     Cmd: [],
-    Env: [...WORKER_ENV, ...input.env],
+    Env: [...WORKER_ENV, ...input.env, ...(egress === undefined ? [] : egressEnv())],
     Labels: { ...base.Labels, [MCP_SERVER_LABEL]: input.server },
     Hostname: 'mcp',
     HostConfig: {
       ...base.HostConfig,
-      Binds: input.binds.map((b) => `${b.hostPath}:${b.containerPath}:${b.readOnly ? 'ro' : 'rw'}`),
+      ...(egress === undefined ? {} : { Runtime: egress.runtimeName }),
+      Binds: binds.map((b) => `${b.hostPath}:${b.containerPath}:${b.readOnly ? 'ro' : 'rw'}`),
     },
   };
 }
