@@ -42,8 +42,20 @@ export const fdatasyncP = promisify(fdatasync);
 export const fsyncP = promisify(fsync);
 export const ftruncateP = promisify(ftruncate);
 
-/** Writes all of buf to an O_APPEND fd, off the event loop (libuv thread pool). */
+/**
+ * Up to this size a buffer is written with one blocking write(2): it only copies into the page
+ * cache (about 5 µs for a 700-byte audit line here) where a thread-pool write costs a round trip
+ * through the pool and the event loop (31 µs alone, 0.15 ms inside a busy gateway; issue 23).
+ * The fdatasync that makes it durable stays off the event loop.
+ */
+export const INLINE_WRITE_BYTES = 64 * 1024;
+
+/** Writes all of buf to an O_APPEND fd: small buffers inline, larger ones in the libuv thread pool. */
 export async function writeAll(fd: number, buf: Buffer): Promise<void> {
   let off = 0;
+  if (buf.length <= INLINE_WRITE_BYTES) {
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, null);
+    return;
+  }
   while (off < buf.length) off += (await writeP(fd, buf, off, buf.length - off, null)).bytesWritten;
 }
