@@ -81,7 +81,12 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
     'x-accel-buffering': 'no',
     connection: 'keep-alive',
   });
-  res.flushHeaders();
+  // the headers leave in the next loop turn, once the provider request is on its way: flushed
+  // here, their socket write sat between the client's request and the upstream call on every
+  // stream's first-token path (about 0.1 ms; issue 23). A frame written first carries them.
+  setImmediate(() => {
+    if (!closed) res.flushHeaders();
+  });
   req.socket.setNoDelay(true);
   const heartbeat = setInterval(() => {
     if (!closed) res.write(': ping\n\n');

@@ -98,3 +98,31 @@ test('openSse flush() uncorks the socket the response corked, and later writes c
   assert.equal(seen.corkedAfterFlush, 0);
   assert.ok(seen.corkedAfterSecond > 0);
 });
+
+test('openSse leaves the response headers to the next loop turn: nothing is written to the socket while the caller starts the provider call, and the headers still arrive with no frame', async () => {
+  let writtenInOpen = -1;
+  let release: () => void = () => {};
+  const quiet = createServer((req, res) => {
+    const before = res.socket?.bytesWritten ?? 0;
+    const w = openSse(req, res);
+    writtenInOpen = (res.socket?.bytesWritten ?? 0) - before + (res.socket?.writableLength ?? 0);
+    release = () => w.end();
+  });
+  await new Promise<void>((r) => quiet.listen(0, '127.0.0.1', r));
+  try {
+    const port = (quiet.address() as AddressInfo).port;
+    // no frame is ever written before the client has the 200 and its event-stream type
+    const status = await new Promise<{ code: number | undefined; type: string | undefined }>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        resolve({ code: res.statusCode, type: res.headers['content-type'] });
+        res.resume();
+      }).on('error', reject).end();
+    });
+    assert.equal(status.code, 200);
+    assert.match(status.type ?? '', /^text\/event-stream/);
+    assert.equal(writtenInOpen, 0, 'openSse itself wrote to the socket');
+  } finally {
+    release();
+    await new Promise<void>((r) => quiet.close(() => r()));
+  }
+});
