@@ -82,9 +82,18 @@ export function egressEnv(): string[] {
   return [`HTTPS_PROXY=${proxy}`, `HTTP_PROXY=${proxy}`, 'NO_PROXY=', 'NODE_USE_ENV_PROXY=1'];
 }
 
-/** the Node flags before the entry file: the relay preloaded */
+/**
+ * The Node flags before the entry file: the relay preloaded, and `--liftoff-only`. Node's fetch
+ * parses HTTP with undici's llhttp WebAssembly module; after a few requests V8 tiers it up with
+ * TurboFan, a burst of about 20 MiB. Under runsc the sandbox's cgroup already holds about 48 MiB
+ * of the default 64 MiB (the Sentry's own memory counts), so the burst OOM-killed the server
+ * (exit 137 on the 3rd-4th fetch; cgroup peak 71 MiB at a 128 MiB limit). With Liftoff only (the
+ * baseline WebAssembly compiler, no tier-up) the peak stayed at 50 MiB over 22 fetches under runsc
+ * and at 33 MiB under runc (46 MiB without), measured 2026-12-03. Only egress servers can fetch,
+ * so only they get it.
+ */
 export function egressNodeFlags(): string[] {
-  return ['--import', EGRESS_RELAY_IN_CONTAINER];
+  return ['--liftoff-only', '--import', EGRESS_RELAY_IN_CONTAINER];
 }
 
 /** the tunnel socket's folder and the relay, both read-only */

@@ -63,7 +63,7 @@ test('an egress server\'s spec: network none still, the egress runtime, the sock
   assert.equal(spec.NetworkDisabled, true);
   assert.equal(hc.Runtime, RUNSC_EGRESS_RUNTIME);
   assert.deepEqual(hc.Binds, ['/h/pkg:/srv:ro', '/data/mcp-egress/web:/run/palisade-egress:ro', `${EGRESS_RELAY_HOST_PATH}:/run/palisade-egress-relay.mjs:ro`]);
-  assert.deepEqual(spec.Entrypoint, ['/usr/local/bin/node', '--disable-proto=delete', '--import', '/run/palisade-egress-relay.mjs', '/srv/pkg/index.js', '--x']);
+  assert.deepEqual(spec.Entrypoint, ['/usr/local/bin/node', '--disable-proto=delete', '--liftoff-only', '--import', '/run/palisade-egress-relay.mjs', '/srv/pkg/index.js', '--x']);
   assert.deepEqual((spec.Env ?? []).slice(-4), ['HTTPS_PROXY=http://127.0.0.1:3128', 'HTTP_PROXY=http://127.0.0.1:3128', 'NO_PROXY=', 'NODE_USE_ENV_PROXY=1']);
   const seccomp = hc.SecurityOpt!.find((o: string) => o.startsWith('seccomp='))!.slice('seccomp='.length);
   assert.equal(seccomp, egressSeccompProfile('runsc'));
