@@ -37,7 +37,6 @@ export const gatewayErrors = defineErrors('GatewayError', ['GW_ERR_'], {
   GW_ERR_TOOL_NOT_PINNED: { status: 403, message: 'The upstream tool is not pinned yet; an admin must pin it' },
   GW_ERR_UPSTREAM_PACKAGE: { status: 422, message: 'The MCP server package is not installed at that version' },
   GW_ERR_UPSTREAM_MOUNT: { status: 422, message: 'A mount of the MCP server is not allowed' },
-  GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED: { status: 422, message: 'That network mode is not available for MCP servers' },
   GW_ERR_UPSTREAM_START: { status: 502, message: 'The MCP server did not start or did not answer tools/list' },
   GW_ERR_APPROVAL_TAMPERED: { status: 409, message: 'The stored call does not match its digest; it was not run' },
   GW_ERR_APPROVAL_STALE: { status: 409, message: 'The queued call can no longer run as approved' },

@@ -22,7 +22,7 @@ export const EVENT_TYPES = [
   'alert.fired', 'audit.key_rotated', 'audit.damaged', 'audit.incident_acknowledged', 'audit.outbox_unreadable',
   'sandbox.agent_throttled',
   'mcp_server.register', 'mcp_server.delete', 'mcp_server.pin', 'mcp_server.definition_changed', 'mcp_server.crashed',
-  'mcp_server.update',
+  'mcp_server.update', 'mcp_server.egress',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

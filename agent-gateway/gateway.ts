@@ -192,6 +192,8 @@ export async function openGateway(config: Config, options: GatewayOptions = {}):
   // issue 16: upstream MCP servers; their tools join the one registry, their calls the one dispatcher
   const upstream = openUpstream(config, {
     db, logger, now, events, raise: (alert) => alerts?.monitor.raise(alert), builtinNames: registry.list().map((t) => t.name),
+    // network "egress-allowlist" servers: the one egress client (built below, asked only once a server starts)
+    egress: () => providers.registry.egress,
   }, declaredServers);
   const tools: ToolServices = {
     registry: upstream.registry(registry), dispatcher: upstream.dispatcher(dispatcher), calls,

@@ -4,7 +4,8 @@
  * folder laid out like node_modules). The Docker client is made on first use, so a gateway with
  * no upstream servers never talks to the daemon for them. The servers of PALISADE_MCP_SERVERS_FILE
  * are read and checked before anything starts (loadDeclared, declared.ts) and applied at start
- * (provision.ts).
+ * (provision.ts). Servers with network "egress-allowlist" are decided by the gateway's one egress
+ * client (`egress`, egress.ts).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type Docker from 'dockerode';
@@ -15,6 +16,7 @@ import type { Config } from '../config.ts';
 import type { EventSink } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import { GATEWAY_NODE_MODULES, loadDeclaredServers, type DeclaredServer } from './declared.ts';
+import type { EgressPolicy } from './egress.ts';
 import { UpstreamService } from './service.ts';
 import { UpstreamStore } from './store.ts';
 
@@ -27,6 +29,8 @@ export interface UpstreamDeps {
   readonly events: EventSink;
   readonly raise: (alert: Alert) => void;
   readonly builtinNames: readonly string[];
+  /** the gateway's egress client (its allowlist, resolver and trusted addresses), for egress-allowlist servers */
+  readonly egress?: () => EgressPolicy;
 }
 
 /**
@@ -52,5 +56,6 @@ export function openUpstream(config: Config, deps: UpstreamDeps, declared: reado
     docker: () => (docker ??= newDockerClient()),
     roots, dataDir: config.dataDir, quotas: config.docker, runtime: config.dockerRuntime, events: deps.events, logger: deps.logger, raise: deps.raise,
     builtinNames: deps.builtinNames, limits: config.limits, now: deps.now, instance: `upstream-${process.pid}`,
+    ...(deps.egress === undefined ? {} : { egress: deps.egress }),
   }, declared);
 }

@@ -26,7 +26,7 @@ const SOURCE = 'PALISADE_MCP_SERVERS_FILE';
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 /** codes of a registration refusal that retrying cannot change */
-const PERMANENT = new Set(['GW_ERR_VALIDATION', 'GW_ERR_UPSTREAM_PACKAGE', 'GW_ERR_UPSTREAM_MOUNT', 'GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED', 'GW_ERR_CONFLICT']);
+const PERMANENT = new Set(['GW_ERR_VALIDATION', 'GW_ERR_UPSTREAM_PACKAGE', 'GW_ERR_UPSTREAM_MOUNT', 'GW_ERR_CONFLICT']);
 
 type Deps = Pick<UpstreamOptions, 'store' | 'events' | 'logger' | 'raise' | 'now'>;
 

@@ -4,25 +4,29 @@
  *  - name: `[a-z][a-z0-9_-]{0,31}` and not a built-in tool's namespace;
  *  - package@version: installed under a configured root at exactly that version (package-closure.ts);
  *  - env: upper-case names, none that changes how Node or the loader behave, values capped;
- *    values are sealed at rest and never returned or logged;
+ *    values are sealed at rest and never returned or logged; the proxy names (HTTP_PROXY,
+ *    HTTPS_PROXY, NO_PROXY, ALL_PROXY) are the gateway's to set (network egress-allowlist);
  *  - mounts: the host path must exist; it is resolved with realpath (the mount is the real
  *    directory, so a symlink cannot point the mount elsewhere later) and may not be `/`, nor
  *    contain or sit inside the data dir; the container path is absolute, normalized and outside
  *    the paths the container itself needs; read-only unless `read_only: false`;
  *  - overrides: the admin's risk / tags / approval per tool, checked in overrides.ts;
- *  - network: `none` only. `egress-allowlist` needs an egress proxy into the container that is
- *    not built yet: refused with GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED, never approximated.
+ *  - network: `none` (default: no network at all) or `egress-allowlist` (issue 16 item 2: the
+ *    container still has network none; its one way out is the gateway's egress tunnel, which
+ *    applies the gateway's egress allowlist and SSRF checks to every connection,
+ *    providers/egress/tunnel.ts). With an empty allowlist such a server still registers and
+ *    every connection it tries is refused (and audited).
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { checkOverrides, OVERRIDES_SCHEMA, type OverridesBody } from './overrides.ts';
 import { resolvePackage } from './package-closure.ts';
-import type { Check, ResolvedMount } from './types.ts';
+import type { Check, ResolvedMount, UpstreamNetwork } from './types.ts';
 import type { ServerRecord } from './store.ts';
 
 export const SERVER_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
 const ENV_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
-const ENV_FORBIDDEN = /^(?:NODE_|LD_|MALLOC_|UV_|PATH$|HOME$|HOSTNAME$|SSL_|OPENSSL_)/;
+const ENV_FORBIDDEN = /^(?:NODE_|LD_|MALLOC_|UV_|PATH$|HOME$|HOSTNAME$|SSL_|OPENSSL_|(?:HTTPS?|NO|ALL)_PROXY$)/;
 export const MAX_ENV_VALUE_BYTES = 4096;
 const RESERVED_CONTAINER_PATHS = ['/srv', '/app', '/usr', '/lib', '/lib64', '/bin', '/sbin', '/etc', '/proc', '/sys', '/dev', '/tmp', '/run', '/var'];
 
@@ -39,7 +43,7 @@ export interface RegisterBody {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly mounts?: readonly MountSpec[];
-  readonly network?: 'none' | 'egress-allowlist';
+  readonly network?: UpstreamNetwork;
   /** the admin's risk / tags / approval per tool (overrides.ts) */
   readonly overrides?: OverridesBody;
 }
@@ -93,12 +97,10 @@ export function checkServerName(name: string, builtinNames: readonly string[]): 
   return { ok: true, value: name };
 }
 
-export function checkNetwork(network: RegisterBody['network']): Check<'none'> {
+export function checkNetwork(network: RegisterBody['network']): Check<UpstreamNetwork> {
   if (network === undefined || network === 'none') return { ok: true, value: 'none' };
-  return {
-    ok: false, code: 'GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED',
-    reason: 'network "egress-allowlist" needs the egress proxy for upstream containers, which this build does not have; only "none" is accepted',
-  };
+  if (network === 'egress-allowlist') return { ok: true, value: network };
+  return { ok: false, code: 'GW_ERR_VALIDATION', reason: 'network must be "none" or "egress-allowlist"' };
 }
 
 export function checkEnv(env: Readonly<Record<string, string>> | undefined): Check<Readonly<Record<string, string>>> {

@@ -9,6 +9,7 @@ import type { DockerRuntimeSetting } from '../../sandbox/docker/runtime.ts';
 import type { Alert } from '../alerts/types.ts';
 import type { EventSink } from '../events.ts';
 import type { Logger } from '../logger.ts';
+import type { EgressPolicy } from './egress.ts';
 import type { RegisteredTool } from '../tools/registry.ts';
 import type { ToolState, UpstreamToolDefinition } from './pin.ts';
 import type { UpstreamProcess } from './process.ts';
@@ -28,6 +29,11 @@ export interface UpstreamOptions {
   readonly builtinNames: readonly string[];
   readonly limits: { readonly callTimeoutMs: number; readonly isolateMemoryMb: number; readonly outputBytes: number };
   readonly now: () => number;
+  /**
+   * the gateway's egress client, asked for each tunnel decision of a network "egress-allowlist"
+   * server (egress.ts); without it such a server does not start
+   */
+  readonly egress?: () => EgressPolicy;
   /** handshake + first tools/list, ms */
   readonly startTimeoutMs?: number;
   readonly instance?: string;

@@ -104,6 +104,7 @@ export class UpstreamService {
       booted = await this.#sup.boot(record, env, s);
     } catch (error) {
       this.#sup.servers.delete(body.name);
+      await this.#sup.releaseTunnel(body.name);
       this.#o.logger.warn('upstream MCP server did not start at registration', { server: body.name, error: String(error).slice(0, 300) });
       throw error instanceof Error && 'code' in error && typeof (error as { code: unknown }).code === 'string' && String((error as { code: string }).code).startsWith('GW_ERR_')
         ? error : gwError('GW_ERR_UPSTREAM_START', 'The MCP server did not start or did not answer tools/list within the start timeout.');
@@ -128,10 +129,12 @@ export class UpstreamService {
     } catch (error) {
       this.#sup.servers.delete(body.name);
       await booted.proc.stop();
+      await this.#sup.releaseTunnel(body.name);
       throw error;
     }
     if (this.#closing.signal.aborted) {
       await booted.proc.stop(); // the gateway stopped meanwhile: stored, it starts with the next one
+      await this.#sup.releaseTunnel(body.name);
       return this.view(record.name)!;
     }
     await this.#sup.adopt(s, booted);

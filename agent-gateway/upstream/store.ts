@@ -9,7 +9,7 @@ import { open, seal } from '../../providers/key-crypto.ts';
 import type { Migration } from '../store/db.ts';
 import { isEmptyOverride, overrideJson, type ToolOverride } from './overrides.ts';
 import type { Pin, UpstreamToolDefinition } from './pin.ts';
-import type { ResolvedMount } from './types.ts';
+import type { ResolvedMount, UpstreamNetwork } from './types.ts';
 
 export const UPSTREAM_MIGRATIONS: readonly Migration[] = [
   {
@@ -47,6 +47,50 @@ export const UPSTREAM_MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (server, tool)
     )`,
   },
+  {
+    // issue 16 item 2: network "egress-allowlist". SQLite cannot change a CHECK in place, so the
+    // three tables are rebuilt: the children are copied to new tables that reference the new
+    // parent BEFORE the old ones are dropped (dropping the old parent first would cascade its
+    // ON DELETE to the pins and overrides), then renamed (the references follow the rename).
+    id: 'upstream-003-network-egress-allowlist',
+    sql: `CREATE TABLE mcp_servers_v3 (
+      name TEXT PRIMARY KEY,
+      package TEXT NOT NULL,
+      version TEXT NOT NULL,
+      args TEXT NOT NULL,
+      env TEXT NOT NULL,
+      mounts TEXT NOT NULL,
+      network TEXT NOT NULL CHECK (network IN ('none', 'egress-allowlist')),
+      created_by TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    INSERT INTO mcp_servers_v3 SELECT name, package, version, args, env, mounts, network, created_by, created_at FROM mcp_servers;
+    CREATE TABLE mcp_pins_v3 (
+      server TEXT NOT NULL REFERENCES mcp_servers_v3 (name) ON DELETE CASCADE,
+      tool TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      definition TEXT NOT NULL,
+      pinned_by TEXT NOT NULL,
+      pinned_at INTEGER NOT NULL,
+      PRIMARY KEY (server, tool)
+    );
+    INSERT INTO mcp_pins_v3 SELECT server, tool, sha256, definition, pinned_by, pinned_at FROM mcp_pins;
+    CREATE TABLE mcp_overrides_v3 (
+      server TEXT NOT NULL REFERENCES mcp_servers_v3 (name) ON DELETE CASCADE,
+      tool TEXT NOT NULL,
+      override TEXT NOT NULL,
+      set_by TEXT NOT NULL,
+      set_at INTEGER NOT NULL,
+      PRIMARY KEY (server, tool)
+    );
+    INSERT INTO mcp_overrides_v3 SELECT server, tool, override, set_by, set_at FROM mcp_overrides;
+    DROP TABLE mcp_pins;
+    DROP TABLE mcp_overrides;
+    DROP TABLE mcp_servers;
+    ALTER TABLE mcp_servers_v3 RENAME TO mcp_servers;
+    ALTER TABLE mcp_pins_v3 RENAME TO mcp_pins;
+    ALTER TABLE mcp_overrides_v3 RENAME TO mcp_overrides`,
+  },
 ];
 
 export interface ServerRecord {
@@ -56,7 +100,7 @@ export interface ServerRecord {
   readonly args: readonly string[];
   readonly envNames: readonly string[];
   readonly mounts: readonly ResolvedMount[];
-  readonly network: 'none';
+  readonly network: UpstreamNetwork;
   readonly createdBy: string;
   readonly createdAt: number;
 }
@@ -80,7 +124,7 @@ export class UpstreamStore {
       args: JSON.parse(String(r['args'])) as string[],
       envNames: Object.keys(JSON.parse(String(r['env'])) as SealedEnv).sort(),
       mounts: JSON.parse(String(r['mounts'])) as ResolvedMount[],
-      network: 'none', createdBy: String(r['created_by']), createdAt: Number(r['created_at']),
+      network: r['network'] === 'egress-allowlist' ? 'egress-allowlist' : 'none', createdBy: String(r['created_by']), createdAt: Number(r['created_at']),
     };
   }
 

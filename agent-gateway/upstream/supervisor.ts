@@ -5,14 +5,18 @@
  * (250 ms doubling to 30 s, reset after a minute up), reporting each crash (alert
  * `upstream.crashed`, audit `mcp_server.crashed`). Every listing it gets (at start, on the
  * server's list_changed notification, on refresh) goes through applyListing (apply-listing.ts).
+ * A network "egress-allowlist" server gets its egress tunnel (egress.ts) at its first start; the
+ * tunnel outlives its container's restarts and is closed (socket removed) when the server stops.
  */
 import type Docker from 'dockerode';
 import { ensureWorkerImage } from '../../sandbox/docker/image.ts';
 import { mcpContainerSpec, mcpRuntime, type McpBind } from '../../sandbox/docker/mcp-container.ts';
-import type { DockerRuntime } from '../../sandbox/docker/runtime.ts';
+import { egressRuntime } from '../../sandbox/docker/mcp-egress.ts';
+import { daemonRuntimes, type DockerRuntime } from '../../sandbox/docker/runtime.ts';
 import { gwError } from '../errors.ts';
 import type { GatewayEvent } from '../events.ts';
 import { applyListing } from './apply-listing.ts';
+import { openServerTunnel, type ServerTunnel } from './egress.ts';
 import { inContainer, resolvePackage } from './package-closure.ts';
 import { packageCopy } from './package-copy.ts';
 import type { UpstreamToolDefinition } from './pin.ts';
@@ -28,6 +32,8 @@ export class UpstreamSupervisor {
   readonly servers = new Map<string, Running>();
   #image: Promise<string> | undefined;
   #runtime: Promise<DockerRuntime> | undefined;
+  /** server name → its egress tunnel (network "egress-allowlist" only) */
+  readonly #tunnels = new Map<string, Promise<ServerTunnel>>();
   #closed = false;
 
   constructor(options: UpstreamOptions) {
@@ -52,6 +58,27 @@ export class UpstreamSupervisor {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.servers.values()].map((s) => this.stop(s)));
+    await Promise.all([...this.#tunnels.keys()].map((name) => this.releaseTunnel(name)));
+  }
+
+  /** Closes a server's egress tunnel and removes its socket (stopped, deleted, or its registration failed). */
+  async releaseTunnel(name: string): Promise<void> {
+    const t = this.#tunnels.get(name);
+    if (t === undefined) return;
+    this.#tunnels.delete(name);
+    await t.then((x) => x.close(), () => undefined);
+  }
+
+  #tunnel(name: string): Promise<ServerTunnel> {
+    let t = this.#tunnels.get(name);
+    if (t === undefined) {
+      const policy = this.#o.egress?.();
+      if (policy === undefined) return Promise.reject(gwError('GW_ERR_UPSTREAM_START', 'network "egress-allowlist" needs the gateway\'s egress client, which this gateway was not given'));
+      t = openServerTunnel({ dataDir: this.#o.dataDir, server: name, policy, events: this.#o.events, logger: this.#o.logger });
+      this.#tunnels.set(name, t);
+      t.catch(() => { if (this.#tunnels.get(name) === t) this.#tunnels.delete(name); });
+    }
+    return t;
   }
 
   entry(record: ServerRecord): Running {
@@ -70,6 +97,7 @@ export class UpstreamSupervisor {
     const proc = s.proc;
     s.proc = undefined;
     await proc?.stop();
+    await this.releaseTunnel(s.record.name);
   }
 
   /** A booted process becomes the server's; its listing is reconciled. */
@@ -117,6 +145,13 @@ export class UpstreamSupervisor {
 
   async #spec(record: ServerRecord, env: Readonly<Record<string, string>>): Promise<Docker.ContainerCreateOptions> {
     const runtime = await this.#runtimeOf(); // first: an unusable runsc is named before any copy or image work
+    let runtimeName: string | undefined;
+    if (record.network === 'egress-allowlist') {
+      const registered = await daemonRuntimes(this.#o.docker()).catch(() => ({}));
+      const chosen = egressRuntime(runtime, registered);
+      if (!chosen.ok) throw gwError('GW_ERR_UPSTREAM_START', `Docker runtime: ${chosen.reason}`);
+      runtimeName = chosen.name;
+    }
     const closure = resolvePackage(this.#o.roots, record.package, record.version);
     if (!closure.ok) throw gwError(closure.code, closure.reason);
     // one read-only bind of a verified copy of the closure, not one per package (package-copy.ts)
@@ -126,10 +161,12 @@ export class UpstreamSupervisor {
       { hostPath: copy.copy.dir, containerPath: inContainer('/'), readOnly: true },
       ...record.mounts.map((m) => ({ hostPath: m.host_path, containerPath: m.container_path, readOnly: m.read_only })),
     ];
+    const image = await this.#imageTag();
+    const egress = runtimeName === undefined ? undefined : { socketDir: (await this.#tunnel(record.name)).socketDir, runtimeName };
     return mcpContainerSpec({
-      image: await this.#imageTag(), quotas: this.#o.quotas, runtime, instance: this.#o.instance ?? 'upstream',
+      image, quotas: this.#o.quotas, runtime, instance: this.#o.instance ?? 'upstream',
       server: record.name, entry: inContainer(closure.closure.entry), args: record.args,
-      env: Object.entries(env).map(([k, v]) => `${k}=${v}`), binds,
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`), binds, ...(egress === undefined ? {} : { egress }),
     });
   }
 

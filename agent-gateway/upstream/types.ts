@@ -5,7 +5,10 @@
 
 /** A decision on part of a registration: the checked value, or the refusal with its code. */
 export type Check<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: UpstreamRefusal; readonly reason: string };
-export type UpstreamRefusal = 'GW_ERR_VALIDATION' | 'GW_ERR_UPSTREAM_MOUNT' | 'GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED' | 'GW_ERR_UPSTREAM_PACKAGE';
+export type UpstreamRefusal = 'GW_ERR_VALIDATION' | 'GW_ERR_UPSTREAM_MOUNT' | 'GW_ERR_UPSTREAM_PACKAGE';
+
+/** `none`: no network at all; `egress-allowlist`: only the gateway's egress tunnel (issue 16 item 2) */
+export type UpstreamNetwork = 'none' | 'egress-allowlist';
 
 /** A bind mount after its checks (host path resolved with realpath). */
 export interface ResolvedMount {

@@ -53,13 +53,14 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     await gw?.stop(true);
   });
 
-  test('registering refuses what it must: not installed, wrong version, a range, egress network, a mount of the data dir, a missing host path, a built-in namespace', async () => {
+  test('registering refuses what it must: not installed, wrong version, a range, an unknown network, a proxy env, a mount of the data dir, a missing host path, a built-in namespace', async () => {
     const post = (body: unknown) => call(gw.url, 'POST', '/admin/mcp-servers', { token: admin, body });
     const cases: Array<[unknown, number, string]> = [
       [{ name: 'nope', package: 'left-pad-not-installed', version: '1.0.0' }, 422, 'GW_ERR_UPSTREAM_PACKAGE'],
       [{ name: 'fs', ...FS_PACKAGE, version: '2025.1.1' }, 422, 'GW_ERR_UPSTREAM_PACKAGE'],
       [{ name: 'fs', ...FS_PACKAGE, version: '^2026.8.31' }, 422, 'GW_ERR_UPSTREAM_PACKAGE'],
-      [{ name: 'fs', ...FS_PACKAGE, network: 'egress-allowlist' }, 422, 'GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED'],
+      [{ name: 'fs', ...FS_PACKAGE, network: 'host' }, 422, 'GW_ERR_VALIDATION'],
+      [{ name: 'fs', ...FS_PACKAGE, network: 'egress-allowlist', env: { HTTPS_PROXY: 'http://elsewhere:3128' } }, 422, 'GW_ERR_VALIDATION'],
       [{ name: 'fs', ...FS_PACKAGE, mounts: [{ host_path: gw.dataDir, container_path: '/data' }] }, 422, 'GW_ERR_UPSTREAM_MOUNT'],
       [{ name: 'fs', ...FS_PACKAGE, mounts: [{ host_path: '/does/not/exist', container_path: '/data' }] }, 422, 'GW_ERR_UPSTREAM_MOUNT'],
       [{ name: 'fs', ...FS_PACKAGE, mounts: [{ host_path: share, container_path: '/srv/x' }] }, 422, 'GW_ERR_UPSTREAM_MOUNT'],

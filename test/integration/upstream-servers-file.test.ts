@@ -105,10 +105,10 @@ describe('upstream MCP servers declared in PALISADE_MCP_SERVERS_FILE', { skip, t
       assert.match(error.message, /PALISADE_MCP_SERVERS_FILE: \/servers\/1: required key "version" is missing/);
       return true;
     });
-    declare([FX, { name: 'other', package: 'not-installed-anywhere', version: '1.0.0' }, { ...FX, name: 'net', network: 'egress-allowlist' }]);
+    declare([FX, { name: 'other', package: 'not-installed-anywhere', version: '1.0.0' }, { ...FX, name: 'net', network: 'egress-allowlist', env: { HTTP_PROXY: 'http://x:1' } }]);
     await assert.rejects(startGateway({ dataDir, env }), (error: Error) => {
       assert.match(error.message, /PALISADE_MCP_SERVERS_FILE: \/servers\/1 \("other"\): .*not-installed-anywhere/);
-      assert.match(error.message, /PALISADE_MCP_SERVERS_FILE: \/servers\/2 \("net"\): network "egress-allowlist" needs the egress proxy/);
+      assert.match(error.message, /PALISADE_MCP_SERVERS_FILE: \/servers\/2 \("net"\): env name "HTTP_PROXY" is not allowed/);
       return true;
     });
     declare([FX]);

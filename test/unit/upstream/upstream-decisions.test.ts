@@ -105,15 +105,19 @@ test('mounts: realpath taken, missing paths, the root, the data dir (inside or a
 test('env: names that change Node or the loader are refused; values are capped', () => {
   assert.equal(checkEnv({ API_TOKEN: 'x' }).ok, true);
   for (const k of ['NODE_OPTIONS', 'LD_PRELOAD', 'PATH', 'lower', 'MALLOC_ARENA_MAX', '1X']) assert.equal(checkEnv({ [k]: 'x' }).ok, false, k);
+  // the proxy names are the gateway's (network egress-allowlist points them at its tunnel)
+  for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY']) assert.equal(checkEnv({ [k]: 'http://elsewhere:1' }).ok, false, k);
+  assert.equal(checkEnv({ MY_PROXY_URL: 'x', PROXY: 'x' }).ok, true, 'other names with PROXY in them are the server\'s own');
   assert.equal(checkEnv({ A: 'x'.repeat(4097) }).ok, false);
   assert.equal(checkEnv({ A: 'a\0b' }).ok, false);
 });
 
-test('network: only none; egress-allowlist is refused with its own code', () => {
-  assert.equal(checkNetwork(undefined).ok, true);
-  assert.equal(checkNetwork('none').ok, true);
-  const r = checkNetwork('egress-allowlist');
-  assert.equal(r.ok ? '' : r.code, 'GW_ERR_UPSTREAM_NETWORK_UNSUPPORTED');
+test('network: none (the default) and egress-allowlist are accepted as themselves; anything else is refused', () => {
+  assert.deepEqual(checkNetwork(undefined), { ok: true, value: 'none' });
+  assert.deepEqual(checkNetwork('none'), { ok: true, value: 'none' });
+  assert.deepEqual(checkNetwork('egress-allowlist'), { ok: true, value: 'egress-allowlist' });
+  const host = checkNetwork('host' as never);
+  assert.equal(host.ok ? '' : host.code, 'GW_ERR_VALIDATION');
 });
 
 test('server names: pattern, and never a built-in tool namespace', () => {

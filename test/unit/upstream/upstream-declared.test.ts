@@ -51,12 +51,12 @@ test('shape problems are all listed, each naming where', () => {
   assert.deepEqual(parseDeclaredServers(text({}), ctx), { ok: false, problems: ['PALISADE_MCP_SERVERS_FILE: /: required key "servers" is missing'] });
 });
 
-test('the registration checks, per entry, every problem listed: duplicate, package, network, mount, env name, built-in namespace, override tag', () => {
+test('the registration checks, per entry, every problem listed: duplicate, package, proxy env, mount, env name, built-in namespace, override tag', () => {
   const r = parseDeclaredServers(text({
     servers: [
       FX, FX,
       { name: 'nope', package: 'not-installed-anywhere', version: '1.0.0' },
-      { ...FX, name: 'net', network: 'egress-allowlist' },
+      { ...FX, name: 'net', network: 'egress-allowlist', env: { HTTPS_PROXY: 'http://elsewhere:3128' } },
       { ...FX, name: 'mnt', mounts: [{ host_path: dataDir, container_path: '/d' }] },
       { ...FX, name: 'envy', env: { LD_PRELOAD: '/x' } },
       { ...FX, name: 'js' },
@@ -67,11 +67,17 @@ test('the registration checks, per entry, every problem listed: duplicate, packa
   assert.equal(r.problems.length, 7, r.problems.join('\n'));
   assert.equal(r.problems[0], 'PALISADE_MCP_SERVERS_FILE: /servers/1 ("fx"): the name is declared twice');
   assert.match(r.problems[1]!, /^PALISADE_MCP_SERVERS_FILE: \/servers\/2 \("nope"\): .*not-installed-anywhere/);
-  assert.match(r.problems[2]!, /^PALISADE_MCP_SERVERS_FILE: \/servers\/3 \("net"\): network "egress-allowlist" needs the egress proxy/);
+  assert.equal(r.problems[2], 'PALISADE_MCP_SERVERS_FILE: /servers/3 ("net"): env name "HTTPS_PROXY" is not allowed');
   assert.equal(r.problems[3], 'PALISADE_MCP_SERVERS_FILE: /servers/4 ("mnt"): mounts/0: host_path overlaps the gateway\'s data directory');
   assert.equal(r.problems[4], 'PALISADE_MCP_SERVERS_FILE: /servers/5 ("envy"): env name "LD_PRELOAD" is not allowed');
   assert.equal(r.problems[5], 'PALISADE_MCP_SERVERS_FILE: /servers/6 ("js"): "js" is the namespace of a built-in tool');
   assert.match(r.problems[6]!, /^PALISADE_MCP_SERVERS_FILE: \/servers\/7 \("tags"\): overrides\/"echo"\/tags\/0: unknown tag "root"; known tags: /);
+});
+
+test('network "egress-allowlist" is accepted and kept in the plan (issue 16 item 2)', () => {
+  const r = parseDeclaredServers(text({ servers: [{ ...FX, name: 'web', network: 'egress-allowlist' }, { ...FX, name: 'quiet' }] }), ctx);
+  assert.ok(r.ok, r.ok ? '' : r.problems.join('\n'));
+  assert.deepEqual(r.servers.map((d) => d.plan.record.network), ['egress-allowlist', 'none']);
 });
 
 test('the file itself: missing, a folder, writable by others, env values readable by others', () => {

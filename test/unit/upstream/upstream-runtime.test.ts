@@ -34,9 +34,9 @@ function supervisor(setting: DockerRuntimeSetting, runtimes: () => Record<string
   return { sup: new UpstreamSupervisor(options), infoCalls: () => calls, dataDir };
 }
 
-const startError = async (sup: UpstreamSupervisor): Promise<{ code?: unknown; detail?: unknown }> => {
+const startError = async (sup: UpstreamSupervisor, record: ServerRecord = RECORD): Promise<{ code?: unknown; detail?: unknown }> => {
   try {
-    await sup.boot(RECORD, {}, undefined);
+    await sup.boot(record, {}, undefined);
   } catch (error) {
     return error as { code?: unknown; detail?: unknown };
   }
@@ -65,4 +65,21 @@ test('a refused runtime is asked again at the next start; a usable one lets the 
   const next = await startError(sup);
   assert.equal(infoCalls(), 2, 'not cached after the failure');
   assert.equal(next.code, 'GW_ERR_UPSTREAM_PACKAGE', 'past the runtime: the (missing) package is the next check');
+});
+
+const RUNSC = { path: '/usr/bin/runsc', runtimeArgs: ['--platform=ptrace', '--network=none', '--oci-seccomp', '--overlay2=none'] };
+const EGRESS: ServerRecord = { ...RECORD, network: 'egress-allowlist' };
+
+test('network egress-allowlist under runsc without runsc-egress registered: refused naming the missing runtime, never runc instead', async () => {
+  const { sup } = supervisor('runsc', () => ({ runc: {}, runsc: RUNSC }));
+  const e = await startError(sup, EGRESS);
+  assert.equal(e.code, 'GW_ERR_UPSTREAM_START');
+  assert.match(String(e.detail), /needs the Docker runtime runsc-egress, which the daemon does not register/);
+  const noUds = supervisor('runsc', () => ({ runc: {}, runsc: RUNSC, 'runsc-egress': RUNSC }));
+  assert.match(String((await startError(noUds.sup, EGRESS)).detail), /runsc-egress without --host-uds=open/);
+  // the same daemon starts a network-none server: only egress servers need runsc-egress
+  assert.equal((await startError(sup, RECORD)).code, 'GW_ERR_UPSTREAM_PACKAGE');
+  // with runsc-egress registered the egress server goes on to the package
+  const ok = supervisor('runsc', () => ({ runc: {}, runsc: RUNSC, 'runsc-egress': { ...RUNSC, runtimeArgs: [...RUNSC.runtimeArgs, '--host-uds=open'] } }));
+  assert.equal((await startError(ok.sup, EGRESS)).code, 'GW_ERR_UPSTREAM_PACKAGE');
 });
