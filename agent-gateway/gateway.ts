@@ -112,7 +112,10 @@ function startBackends(config: Config, logger: Logger, registry: ToolRegistry): 
   const docker = config.sandboxBackend === 'isolate'
     ? undefined
     : createDockerBackend({
-      enabled: true, quotas: config.docker, spare: 1, maxQueue: 32, maxQueuePerPrincipal: 8,
+      // the queue bounds of the isolate backend: with 8 per agent, one agent at 10 connections got
+      // 503 GW_ERR_WORKERS_SATURATED whenever several containers were being replaced at once (at
+      // each 503 the agent had 8 queued, 1 running, 4 of 5 positions starting; issue 15)
+      enabled: true, quotas: config.docker, spare: 1, maxQueue: 64, maxQueuePerPrincipal: 16,
       // issue 15: warm pool from cores and PALISADE_DOCKER_MEMORY unless set, two layers, recycling rules
       poolSize: config.dockerPool.poolSize, jobsPerContainer: config.dockerPool.jobsPerContainer,
       maxJobsPerContainer: config.dockerPool.maxJobsPerContainer, maxContainerAgeMs: config.dockerPool.maxContainerAgeMs,
