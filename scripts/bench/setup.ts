@@ -91,7 +91,9 @@ export async function waitForDocker(base: string, timeoutMs: number): Promise<{ 
     try {
       const r = await json(base, 'GET', '/health/ready', undefined);
       const docker = (r.body['backends'] as Record<string, unknown> | undefined)?.['docker'];
-      detail = JSON.stringify(docker);
+      // routing.docker names the worker image and the OCI runtime (runc, or runsc when auto finds it)
+      const words = (r.body['routing'] as Record<string, unknown> | undefined)?.['docker'];
+      detail = `${JSON.stringify(docker)}${typeof words === 'string' ? `; ${words}` : ''}`;
       if (typeof docker === 'object' && docker !== null && (docker as Record<string, unknown>)['healthy'] === true) return { ok: true, detail };
     } catch (error) {
       detail = (error as Error).message;
