@@ -2,7 +2,7 @@
  * The worker image: built locally from a tar context, never pulled. `FROM scratch` holding
  * only the pinned Node binary, isolated-vm's native addon (the prebuilt one this checkout's
  * node-gyp-build resolves), exactly the shared libraries `ldd` names for the two (plus the
- * dynamic loader), the worker runtime sources and the SES lockdown bundle of the trusted realm. The tag is a content hash of all of it, so a
+ * dynamic loader), the worker runtime sources (as JavaScript, types stripped at build: worker-js.ts) and the SES lockdown bundle of the trusted realm. The tag is a content hash of all of it, so a
  * changed worker or Node binary produces a new tag and a rebuild.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,11 +12,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
+import { jsName, workerJs } from './worker-js.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const IMAGE_REPO = 'palisade-worker';
 export const NODE_PATH_IN_IMAGE = '/usr/local/bin/node';
-export const WORKER_ENTRY = '/app/sandbox/docker/worker/main.ts';
+/** the worker's entry: the image holds its sources as JavaScript (worker-js.ts) */
+export const WORKER_ENTRY = '/app/sandbox/docker/worker/main.js';
 /** must match IVM_ADDON_IN_IMAGE in worker/main.ts */
 export const IVM_ADDON_PATH_IN_IMAGE = '/app/native/isolated_vm.node';
 
@@ -126,7 +128,8 @@ export function contextFiles(nodeBinary: string = resolveNodeBinary(), ivmAddon:
   ];
   for (const lib of libs) files.push({ name: `rootfs${lib}`, source: realpathSync(lib), content: undefined, mode: 0o555 });
   for (const rel of workerSources()) {
-    files.push({ name: `rootfs/app/${rel}`, source: path.join(REPO_ROOT, rel), content: undefined, mode: 0o444 });
+    const js = workerJs(readFileSync(path.join(REPO_ROOT, rel), 'utf8'));
+    files.push({ name: `rootfs/app/${jsName(rel)}`, source: undefined, content: Buffer.from(js), mode: 0o444 });
   }
   return files;
 }

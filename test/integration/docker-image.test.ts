@@ -59,7 +59,8 @@ describe('worker image contents', { skip, timeout: 300_000 }, () => {
     for (const shell of ['bin/sh', 'bin/bash', 'bin/busybox', 'usr/bin/apt', 'usr/bin/dpkg', 'usr/bin/env']) assert.ok(!files.has(shell), shell);
     for (const exe of executables) assert.ok(exe === 'usr/local/bin/node' || /\.so(\.[0-9]+)*$/.test(exe), `unexpected executable ${exe}`);
     assert.ok(regular.includes('lib64/ld-linux-x86-64.so.2'));
-    assert.ok(regular.includes('app/sandbox/docker/worker/main.ts'));
+    assert.ok(regular.includes('app/sandbox/docker/worker/main.js'), 'the worker entry, as JavaScript');
+    assert.ok(!regular.some((n) => n.startsWith('app/') && n.endsWith('.ts')), 'no TypeScript in the image: types are stripped at build');
     const nodeSize = (await import('node:fs')).statSync(resolveNodeBinary()).size;
     assert.ok(files.has('usr/local/bin/node') && nodeSize > 0);
   });

@@ -96,7 +96,7 @@ for (const runtime of DOCKER_TEST_RUNTIMES) describe(`[${runtime}] docker worker
   test('writes outside /tmp fail with EROFS and the root filesystem is mounted read-only', async () => {
     const out = value(await call(backend, `${FS}
       const tried = {};
-      for (const p of ['/evil', '/app/evil.ts', '/app/sandbox/docker/worker/main.ts', '/usr/local/bin/node']) {
+      for (const p of ['/evil', '/app/evil.ts', '/app/sandbox/docker/worker/main.js', '/usr/local/bin/node']) {
         try { fs.writeFileSync(p, 'x'); tried[p] = 'written'; } catch (e) { tried[p] = e.code; }
       }
       const root = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').find((l) => l.split(' ')[4] === '/');
