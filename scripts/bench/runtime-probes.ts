@@ -14,6 +14,7 @@
  */
 import type Docker from 'dockerode';
 import { containerSpec, loadSeccompProfile } from '../../sandbox/docker/container-config.ts';
+import { DockerDemuxer } from '../../sandbox/docker/demux.ts';
 import { NODE_PATH_IN_IMAGE } from '../../sandbox/docker/image.ts';
 import { DEFAULT_DOCKER_QUOTAS } from '../../sandbox/docker/quotas.ts';
 import type { DockerRuntime } from '../../sandbox/docker/runtime.ts';
@@ -34,17 +35,6 @@ setTimeout(() => {
 
 export interface RuntimeProbe { readonly syscallUs: number; readonly wakeUs: number }
 
-/** Docker's multiplexed log stream → the stdout bytes. */
-function stdoutOf(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  for (let at = 0; at + 8 <= raw.length;) {
-    const size = raw.readUInt32BE(at + 4);
-    if (raw[at] === 1) parts.push(raw.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
 export async function probeRuntime(docker: Docker, image: string, runtime: DockerRuntime): Promise<RuntimeProbe> {
   const base = containerSpec({ image, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(runtime), instance: 'bench-probe', runtime });
   const container = await docker.createContainer({
@@ -55,15 +45,18 @@ export async function probeRuntime(docker: Docker, image: string, runtime: Docke
   try {
     // the worker spec has no log driver: the output is read from the attach stream
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    // the attach stream is multiplexed: the worker's own demuxer splits stdout from stderr
+    const demux = new DockerDemuxer({ maxChunkBytes: 64 * 1024, maxStderrBytes: 4 * 1024 });
+    const out: Buffer[] = [];
+    stream.on('data', (c: Buffer) => {
+      for (const e of demux.push(c)) if (e.kind === 'stdout') out.push(e.data);
+    });
     const ended = new Promise<void>((r) => { stream.once('end', () => r()); stream.once('close', () => r()); });
     await container.start();
     const done = (await container.wait()) as { StatusCode?: number };
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2_000))]);
-    const logs = Buffer.concat(chunks);
-    const line = stdoutOf(logs).trim().split('\n').pop() ?? '';
-    if (done.StatusCode !== 0 || line === '') throw new Error(`${runtime} probe exited ${String(done.StatusCode)}: ${logs.toString('utf8').slice(-300)}`);
+    const line = Buffer.concat(out).toString('utf8').trim().split('\n').pop() ?? '';
+    if (done.StatusCode !== 0 || line === '') throw new Error(`${runtime} probe exited ${String(done.StatusCode)}: ${demux.stderr.slice(-300)}`);
     const parsed = JSON.parse(line) as RuntimeProbe;
     return { syscallUs: parsed.syscallUs, wakeUs: parsed.wakeUs };
   } finally {
