@@ -13,6 +13,9 @@
  *   been ready ended (the job was at fault, not the worker), with its own exponential backoff
  *   after failed starts. `spare` extra workers are kept ready and no single principal may use
  *   more than `size` of them, so one principal's killing jobs never empty the pool for others.
+ * - A caller that has gone does not hold a queue slot: with `withdraw` fired, its job leaves the
+ *   queue unrun (a running job finishes). Without this, a client that timed out and retried
+ *   found its own abandoned calls filling its queue share and got 503.
  */
 import type { SandboxErrorCode } from './errors.ts';
 import type { WorkerLimits } from './limits.ts';
@@ -21,6 +24,8 @@ import type { JobOutcome, PoolCore, PoolHooks, PoolOptions, PoolPosition, PoolWa
 import type { BackendHealth, HealthChange, WorkerJob, WorkerResult } from './worker-backend.ts';
 
 export type { JobOutcome, PoolCore, PoolHooks, PoolOptions } from './pool-types.ts';
+
+const WITHDRAWN = 'the caller left before a worker was free; the call was not run';
 
 export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): PoolCore {
   const size = Math.max(1, options.size);
@@ -186,7 +191,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
       return ready;
     },
 
-    run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult> {
+    run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal, withdraw?: AbortSignal): Promise<WorkerResult> {
       const startedAt = Date.now();
       const done = (outcome: JobOutcome): WorkerResult => ({ ...outcome, durationMs: Date.now() - startedAt });
       if (closed) return Promise.resolve(done(fail('SBX_ERR_ABORTED', 'the backend was closed')));
@@ -195,6 +200,7 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
         return Promise.resolve(done(fail('SBX_ERR_UNAVAILABLE', `the ${options.name} backend is ${started ? `down (${health.detail ?? ''})` : 'not running'}`)));
       }
       if (signal?.aborted) return Promise.resolve(done(fail('SBX_ERR_ABORTED', 'the call was aborted')));
+      if (withdraw?.aborted) return Promise.resolve(done(fail('SBX_ERR_ABORTED', WITHDRAWN)));
       const principal = job.principal ?? '';
       return new Promise<WorkerResult>((resolve) => {
         let settled = false;
@@ -202,16 +208,22 @@ export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): Po
           finish(w, fail('SBX_ERR_ABORTED', 'the call was aborted'));
           w.running?.stop.abort();
         };
+        // only while it waits: once dispatched the job is no longer in the queue and runs to its end
+        const onWithdraw = (): void => {
+          if (queue.includes(w)) finish(w, fail('SBX_ERR_ABORTED', WITHDRAWN));
+        };
         const w: PoolWaiting = {
           job, limits, principal, startedAt, timer: undefined, running: undefined,
           settle: (outcome) => {
             if (settled) return;
             settled = true;
             signal?.removeEventListener('abort', onAbort);
+            withdraw?.removeEventListener('abort', onWithdraw);
             resolve(done(outcome));
           },
         };
         signal?.addEventListener('abort', onAbort, { once: true });
+        withdraw?.addEventListener('abort', onWithdraw, { once: true });
         const pos = count(principal) < perPrincipal && queue.length === 0 ? freePosition() : undefined;
         if (pos !== undefined) return dispatch(pos, w);
         if (queue.length >= queueLimit || queue.filter((q) => q.principal === principal).length >= queuePerPrincipal) {

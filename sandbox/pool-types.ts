@@ -45,7 +45,8 @@ export interface PoolOptions {
 
 export interface PoolCore {
   start(): Promise<void>;
-  run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult>;
+  /** `withdraw`: as WorkerBackend.run (a queued job is dropped, a running one finishes) */
+  run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal, withdraw?: AbortSignal): Promise<WorkerResult>;
   /** Ends every queued and running job now with `code` (running ones: their worker is stopped). */
   abortAll(code: SandboxErrorCode, message: string): number;
   /** Down with `detail` (docker daemon gone): queued jobs fail, workers stop, nothing restarts. */

@@ -74,7 +74,13 @@ export interface WorkerBackend {
   readonly name: BackendName;
   /** starts workers; resolves once the backend can take a job (or has reported itself down) */
   start(): Promise<void>;
-  run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult>;
+  /**
+   * `signal`: stop the job wherever it is (a running one has its worker killed). `withdraw`: the
+   * caller has gone; a job still waiting for a worker ends with SBX_ERR_ABORTED and is not run,
+   * while a job already running is left to finish (killing it would let a client that hangs up
+   * restart workers at will, outside the fault ledger).
+   */
+  run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal, withdraw?: AbortSignal): Promise<WorkerResult>;
   /**
    * Ends every queued and running job now with `code` (kill switch: SBX_ERR_KILLED); running
    * jobs have their isolate host or container killed. Returns how many jobs were ended.

@@ -99,6 +99,8 @@ export function createMcpServerFactory(svc: ToolServices, opts: McpServerOptions
           body: args === undefined ? { tool: name } : { tool: name, args },
           requestId: caller.requestId,
           via: 'mcp',
+          // the request was cancelled, or its HTTP client went away
+          withdraw: caller.gone === undefined ? handlerCtx.mcpReq.signal : AbortSignal.any([handlerCtx.mcpReq.signal, caller.gone]),
         });
         if (outcome.status === 200) {
           caller.outcome = outcome.body.status === 'ok' ? 'ok' : 'error';

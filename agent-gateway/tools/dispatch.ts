@@ -24,8 +24,17 @@ export type DispatchOutcome =
   | { readonly ok: false; readonly code: 'SBX_ERR_UNAVAILABLE'; readonly reason: string }
   | { readonly ok: false; readonly code: 'SBX_ERR_PRINCIPAL_THROTTLED'; readonly reason: string; readonly retryAfterSeconds: number };
 
+export interface DispatchRun {
+  /** the calling agent: the fault ledger's and the pool's principal */
+  readonly agentId?: string;
+  /** stops the job wherever it is (a running one has its worker killed) */
+  readonly signal?: AbortSignal;
+  /** the caller has gone: a job still waiting for a worker is dropped unrun (SBX_ERR_ABORTED); a running one finishes */
+  readonly withdraw?: AbortSignal;
+}
+
 export interface ToolDispatcher {
-  run(tool: RegisteredTool, args: JsonValue, callId: string, signal?: AbortSignal, agentId?: string): Promise<DispatchOutcome>;
+  run(tool: RegisteredTool, args: JsonValue, callId: string, opts?: DispatchRun): Promise<DispatchOutcome>;
   /** Kill switch: ends every queued and running sandbox job now with `code`; returns how many. */
   abortAll(code: 'SBX_ERR_KILLED' | 'SBX_ERR_ABORTED', message: string): number;
   readiness(): Readiness;
@@ -76,7 +85,7 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
   const ledger = opts.faults === undefined ? undefined : new FaultLedger(opts.faults, opts.now === undefined ? {} : { now: opts.now });
   return {
     backends: { isolate: opts.isolate, docker: opts.docker },
-    async run(tool, args, callId, signal, agentId) {
+    async run(tool, args, callId, { agentId, signal, withdraw } = {}) {
       const dispatchStarted = performance.now();
       const admitted = agentId === undefined || ledger === undefined ? { ok: true as const } : ledger.admit(agentId);
       if (!admitted.ok) {
@@ -93,7 +102,7 @@ export function createDispatcher(opts: DispatchOptions): ToolDispatcher {
         ...(tool.manifest.docker_runtime === undefined ? {} : { dockerRuntime: tool.manifest.docker_runtime }), // issue 20, manifest only
       };
       const inSandbox = performance.now();
-      const result = await backend.run(job, callLimits(tool, opts.limits), signal);
+      const result = await backend.run(job, callLimits(tool, opts.limits), signal, withdraw);
       const ran = stageSince('sandbox', inSandbox);
       recordStage('dispatch', inSandbox - dispatchStarted);
       if (agentId !== undefined && ledger !== undefined && !result.ok) {

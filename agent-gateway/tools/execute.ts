@@ -32,6 +32,8 @@ export interface ExecuteInput {
   readonly policyVersion: string;
   /** the agent's delegation ancestors, root first */
   readonly chain: readonly string[];
+  /** fires when the caller has gone: a call still waiting for a worker is not run (audited as SBX_ERR_ABORTED) */
+  readonly withdraw?: AbortSignal;
 }
 
 /** Durable audit write; failure means the call must not be acknowledged. */
@@ -53,7 +55,7 @@ export async function executeCall(svc: ToolServices, input: ExecuteInput): Promi
   });
   svc.calls.put({ call_id: callId, agent_id: agentId, tool: name, status: 'running' });
   const started = performance.now();
-  const outcome = await svc.dispatcher.run(tool, args, callId, undefined, agentId);
+  const outcome = await svc.dispatcher.run(tool, args, callId, { agentId, ...(input.withdraw === undefined ? {} : { withdraw: input.withdraw }) });
   const base = {
     type: 'tool.call', actor: input.actor, requestId: input.requestId,
   } as const;

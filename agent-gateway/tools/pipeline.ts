@@ -25,6 +25,11 @@ export interface CallRequest {
   readonly requestId: string;
   /** which adapter the call arrived through; recorded in every audit entry of the call */
   readonly via?: CallVia;
+  /**
+   * fires when the caller has gone (HTTP connection closed, MCP request cancelled): an allowed
+   * call still waiting for a worker is dropped unrun and audited as such; a running call finishes
+   */
+  readonly withdraw?: AbortSignal;
 }
 
 export type CallVia = 'rest' | 'mcp';
@@ -95,6 +100,7 @@ export async function callTool(svc: ToolServices, req: CallRequest): Promise<Cal
       const callId = `call_${randomUUID()}`;
       const result = await executeCall(svc, {
         callId, agentId: agent.agentId, tool: a.tool, args: a.args, ruleId: a.ruleId, actor, requestId, via, policyVersion: a.policyVersion, chain,
+        ...(req.withdraw === undefined ? {} : { withdraw: req.withdraw }),
       });
       return { status: 200, body: result };
     }

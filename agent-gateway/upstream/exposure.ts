@@ -74,9 +74,11 @@ export function upstreamDispatcher(base: ToolDispatcher, servers: Servers, limit
       }
       return base.abortAll(code, message) + n;
     },
-    run: async (tool, args, callId, signal, agentId): Promise<DispatchOutcome> => {
-      if (tool.upstream === undefined) return base.run(tool, args, callId, signal, agentId);
-      return call(tool, args, signal);
+    run: async (tool, args, callId, run = {}): Promise<DispatchOutcome> => {
+      if (tool.upstream === undefined) return base.run(tool, args, callId, run);
+      // an upstream call is not queued here: it is withdrawn only if the caller left before it began
+      if (run.withdraw?.aborted === true) return { ok: true, backend: 'docker', result: { ok: false, code: 'SBX_ERR_ABORTED', message: 'the caller left before the call started; it was not run', durationMs: 0 } };
+      return call(tool, args, run.signal);
     },
   };
 }

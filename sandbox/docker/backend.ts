@@ -253,8 +253,10 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
       if (!(await initialise())) return;
       await core.start();
     },
-    async run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal): Promise<WorkerResult> {
+    async run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal, withdraw?: AbortSignal): Promise<WorkerResult> {
       if (!options.enabled) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend disabled', durationMs: 0 };
+      // a fresh container is not queued: it is withdrawn only if the caller left before it began
+      if (withdraw?.aborted === true) return { ok: false, code: 'SBX_ERR_ABORTED', message: 'the caller left before the call started; it was not run', durationMs: 0 };
       if (job.dockerRuntime !== undefined && runtime !== undefined && isStronger(job.dockerRuntime, runtime)) {
         // the manifest asks for gVisor while the pool runs runc: a fresh runsc container, or a refusal
         const began = performance.now();
@@ -264,7 +266,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
           : await fresh.run(job, limits, signal, strongerSpec);
         return { ...outcome, durationMs: Math.round(performance.now() - began) };
       }
-      if (job.fresh !== true || closed || core.health().state === 'down') return core.run(job, limits, signal);
+      if (job.fresh !== true || closed || core.health().state === 'down') return core.run(job, limits, signal, withdraw);
       const began = performance.now();
       const outcome = await fresh.run(job, limits, signal, spec);
       return { ...outcome, durationMs: Math.round(performance.now() - began) };

@@ -95,7 +95,7 @@ export function createIsolateBackend(options: IsolateBackendOptions = {}): Worke
   return {
     name: 'isolate',
     start: () => core.start(),
-    run: (job, limits, signal) => core.run(job, limits, signal),
+    run: (job, limits, signal, withdraw) => core.run(job, limits, signal, withdraw),
     abortAll: (code, message) => core.abortAll(code, message),
     health: () => core.health(),
     onHealthChange: (listener) => core.onHealthChange(listener),

@@ -18,6 +18,7 @@ import type { CoreContext } from '../../context.ts';
 import { gwError } from '../../errors.ts';
 import type { ProviderServices } from '../../providers-services.ts';
 import { actor, principalOf, requirePrincipal } from '../auth.ts';
+import { clientSignal } from '../client-signal.ts';
 import { requestIdOf } from '../locals.ts';
 import { bodyValidator } from '../validate-body.ts';
 
@@ -27,15 +28,6 @@ export { OPENAI_TOOL_PROPERTIES } from '../../chat/schemas.ts';
 function callerOf(res: Response): ChatCaller {
   const who = principalOf(res);
   return { subject: who.kind === 'agent' ? who.agentId : who.username, actor: actor(res), requestId: requestIdOf(res) };
-}
-
-/** Aborts the upstream call when the client goes away before the response finished. */
-function clientSignal(res: Response): AbortSignal {
-  const controller = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 export function chatRoutes(ctx: CoreContext, svc: ProviderServices): Router {

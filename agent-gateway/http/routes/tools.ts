@@ -8,6 +8,7 @@ import { stageSince } from '../../metrics/stages.ts';
 import { inScope } from '../../tools/scope.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { principalOf, requirePrincipal } from '../auth.ts';
+import { clientSignal } from '../client-signal.ts';
 import { requestIdOf } from '../locals.ts';
 import { param } from '../validate-body.ts';
 
@@ -25,7 +26,7 @@ export function toolRoutes(ctx: CoreContext, svc: ToolServices): Router {
     const p = principalOf(res);
     if (p.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN');
     const started = performance.now(); // stage timing (metrics/stages.ts): admission → settled outcome
-    const outcome = await callTool(svc, { agent: p, body: req.body, requestId: requestIdOf(res) })
+    const outcome = await callTool(svc, { agent: p, body: req.body, requestId: requestIdOf(res), withdraw: clientSignal(res) })
       .finally(() => stageSince('total', started));
     // a queued call: where to poll for its result
     if (outcome.status === 202) res.location(`/tools/calls/${outcome.body.call_id}`);

@@ -44,7 +44,7 @@ describe('dispatch decision', () => {
   test('degraded with one ready worker → dispatched to it', async () => {
     const iso = backend('isolate', degraded);
     const d = createDispatcher({ mode: 'isolate', isolate: iso.b, docker: undefined, limits: LIMITS });
-    const out = await d.run(tool(), {}, 'c1', undefined, 'agent-1');
+    const out = await d.run(tool(), {}, 'c1', { agentId: 'agent-1' });
     assert.equal(out.ok, true, JSON.stringify(out));
     assert.equal(iso.jobs.length, 1);
     assert.equal(iso.jobs[0]?.principal, 'agent-1', 'the job carries its principal');
@@ -90,18 +90,18 @@ describe('per-agent fault isolation', () => {
     };
     const d = createDispatcher(opts);
     for (let i = 0; i < 3; i++) {
-      const out = await d.run(tool(), {}, `c${i}`, undefined, 'crasher');
+      const out = await d.run(tool(), {}, `c${i}`, { agentId: 'crasher' });
       assert.equal(out.ok && !out.result.ok && out.result.code, 'SBX_ERR_TIMEOUT');
     }
     assert.deepEqual(trips.map((t) => [t.principal, t.faults, t.code]), [['crasher', 3, 'SBX_ERR_TIMEOUT']]);
-    const refused = await d.run(tool(), {}, 'c4', undefined, 'crasher');
+    const refused = await d.run(tool(), {}, 'c4', { agentId: 'crasher' });
     assert.ok(!refused.ok && refused.code === 'SBX_ERR_PRINCIPAL_THROTTLED', JSON.stringify(refused));
     assert.equal(!refused.ok && 'retryAfterSeconds' in refused ? refused.retryAfterSeconds : 0, 30);
     assert.equal(iso.jobs.filter((j) => j.principal === 'crasher').length, 3, 'a refused job never reaches a worker');
-    const other = await d.run(tool(), {}, 'c5', undefined, 'polite');
+    const other = await d.run(tool(), {}, 'c5', { agentId: 'polite' });
     assert.ok(other.ok && other.result.ok, 'another agent is unaffected');
     now += 30_001;
-    const back = await d.run(tool(), {}, 'c6', undefined, 'crasher');
+    const back = await d.run(tool(), {}, 'c6', { agentId: 'crasher' });
     assert.equal(back.ok, true, 'after the cooldown the agent may call again');
   });
 
@@ -109,7 +109,7 @@ describe('per-agent fault isolation', () => {
     const trips: Trip[] = [];
     const iso = backend('isolate', { state: 'healthy' }, () => ({ ok: false, code: 'TOOL_ERR_THROWN', message: 'x', durationMs: 1 }));
     const d = createDispatcher({ mode: 'isolate', isolate: iso.b, docker: undefined, limits: LIMITS, faults: { threshold: 1, windowMs: 60_000, cooldownMs: 60_000 }, onTrip: (t) => void trips.push(t) });
-    for (let i = 0; i < 5; i++) assert.equal((await d.run(tool(), {}, `c${i}`, undefined, 'a')).ok, true);
+    for (let i = 0; i < 5; i++) assert.equal((await d.run(tool(), {}, `c${i}`, { agentId: 'a' })).ok, true);
     assert.deepEqual(trips, []);
   });
 });

@@ -2,7 +2,8 @@
  * The shared pool core's decisions with in-process workers (the hooks are the only seam; the
  * real backends are covered by test/integration/isolate-* and docker-*): degraded serves,
  * restarts queue instead of refusing, down refuses, saturation queues then refuses past the
- * bound, one principal cannot take the spare, abortAll ends running and queued jobs.
+ * bound, one principal cannot take the spare, abortAll ends running and queued jobs, a withdrawn
+ * (caller gone) job leaves the queue unrun.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -177,6 +178,34 @@ describe('pool core: spare capacity and abort', () => {
     assert.equal(r.ok ? '' : r.message, 'the kill switch was engaged');
     await until(() => pool.health().state === 'healthy');
     assert.equal(code(await pool.run(job('ok'), LIMITS)), 'ok', 'the pool serves afterwards');
+    await pool.close();
+  });
+
+  test('withdraw: a queued job whose caller left ends unrun and frees its queue slot; a running one is left to finish', async () => {
+    const { hooks, stops } = fakeHooks();
+    const pool = createPoolCore({ ...base, size: 1, queueLimitPerPrincipal: 1 }, hooks);
+    await pool.start();
+    const runningGone = new AbortController();
+    const running = pool.run(job('hang', 'a'), LIMITS, undefined, runningGone.signal);
+    const queuedGone = new AbortController();
+    const queued = pool.run(job('ok', 'a'), LIMITS, undefined, queuedGone.signal);
+    assert.equal(code(await pool.run(job('ok', 'a'), LIMITS)), 'SBX_ERR_SATURATED', "a's one queue slot is taken");
+    queuedGone.abort();
+    const q = await queued;
+    assert.equal(code(q), 'SBX_ERR_ABORTED');
+    assert.match(q.ok ? '' : q.message, /not run/);
+    let nextDone = false;
+    const next = pool.run(job('ok', 'a'), LIMITS).then((r) => ((nextDone = true), r));
+    runningGone.abort();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(nextDone, false, 'the freed slot queues the next call behind the running job');
+    assert.deepEqual(stops, [], 'withdrawing a running job does not stop its worker');
+    assert.equal(pool.abortAll('SBX_ERR_KILLED', 'test over'), 2, 'the running job was still running');
+    assert.equal(code(await running), 'SBX_ERR_KILLED');
+    assert.equal(code(await next), 'SBX_ERR_KILLED');
+    const gone = new AbortController();
+    gone.abort();
+    assert.equal(code(await pool.run(job('ok', 'a'), LIMITS, undefined, gone.signal)), 'SBX_ERR_ABORTED', 'already gone: not run');
     await pool.close();
   });
 
