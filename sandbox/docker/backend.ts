@@ -32,7 +32,7 @@ import { pingDaemon, removeStaleWorkers } from './daemon.ts';
 import { createFreshRuns } from './fresh-runs.ts';
 import { StandbyContainers } from './standby.ts';
 import { DEFAULT_DOCKER_QUOTAS, type DockerQuotas } from './quotas.ts';
-import { recycleRules, recycleVerdict, type RecycleRules } from './recycle.ts';
+import { DEFAULT_RECYCLE_RULES, recycleRules, recycleVerdict, type RecycleRules } from './recycle.ts';
 import { chooseRuntime, isStronger, type DockerRuntime, type DockerRuntimeSetting } from './runtime.ts';
 import { prepareWorkerSpecs } from './worker-specs.ts';
 import { WorkerContainer, type WorkerStartOptions } from './worker-container.ts';
@@ -54,7 +54,7 @@ export interface DockerBackendOptions {
   /** 'isolate' (default): two layers, reused containers; 'process': plain Node, single-use */
   readonly layer?: WorkerLayer;
   /**
-   * jobs per container before it is replaced. Default 256 with the isolate layer; 1 with the
+   * jobs per container before it is replaced. Default 1024 (recycle.ts) with the isolate layer; 1 with the
    * process layer (a job in plain Node could leave timers, patched globals or /tmp files behind
    * for the next job; tests of the outer layer raise it to compare containers across calls)
    */
@@ -87,7 +87,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
   const layer: WorkerLayer = options.layer ?? 'isolate';
   const quotas = options.quotas ?? DEFAULT_DOCKER_QUOTAS;
   const rules: RecycleRules = recycleRules(quotas.memoryBytes, {
-    maxJobs: Math.max(1, options.maxJobsPerContainer ?? (layer === 'process' ? 1 : 256)),
+    maxJobs: Math.max(1, options.maxJobsPerContainer ?? (layer === 'process' ? 1 : DEFAULT_RECYCLE_RULES.maxJobs)),
     ...(options.maxContainerAgeMs === undefined ? {} : { maxAgeMs: options.maxContainerAgeMs }),
     ...(options.maxWorkerHeapBytes === undefined ? {} : { maxHeapBytes: options.maxWorkerHeapBytes }),
   });

@@ -9,11 +9,11 @@ const MIB = 1024 * 1024;
 const rules = recycleRules(64 * MIB, { maxJobs: 10, maxAgeMs: 60_000 });
 const fresh = { dead: false, jobsRun: 1, readyAt: 1_000, heapBytes: 5 * MIB };
 
-test('defaults: 256 jobs, 10 minutes, heap threshold half the container memory', () => {
-  assert.equal(DEFAULT_RECYCLE_RULES.maxJobs, 256);
+test('defaults: 1024 jobs, 10 minutes, heap threshold half the container memory', () => {
+  assert.equal(DEFAULT_RECYCLE_RULES.maxJobs, 1024);
   assert.equal(DEFAULT_RECYCLE_RULES.maxAgeMs, 600_000);
   assert.equal(recycleRules(64 * MIB).maxHeapBytes, 32 * MIB);
-  assert.deepEqual(recycleRules(64 * MIB), { maxJobs: 256, maxAgeMs: 600_000, maxHeapBytes: 32 * MIB });
+  assert.deepEqual(recycleRules(64 * MIB), { maxJobs: 1024, maxAgeMs: 600_000, maxHeapBytes: 32 * MIB });
 });
 
 test('a healthy young container that ran few jobs is kept, also after a handler error of its own', () => {
@@ -63,7 +63,7 @@ test('pool settings from PALISADE_DOCKER_*: defaults from cores and memory, ever
   const quotas = { memoryBytes: 64 * MIB, nanoCpus: 500_000_000, pids: 64 };
   const host = { cores: 2, hostMemoryBytes: 8192 * MIB };
   assert.deepEqual(parseDockerPoolConfig(() => undefined, quotas, host), {
-    ok: true, poolSize: 4, jobsPerContainer: 2, maxJobsPerContainer: 256, maxContainerAgeMs: 600_000, maxWorkerHeapBytes: 32 * MIB,
+    ok: true, poolSize: 4, jobsPerContainer: 2, maxJobsPerContainer: 1024, maxContainerAgeMs: 600_000, maxWorkerHeapBytes: 32 * MIB,
   });
   const env: Record<string, string> = { DOCKER_POOL_SIZE: '3', DOCKER_JOBS_PER_CONTAINER: '1', DOCKER_MAX_JOBS: '10', DOCKER_MAX_AGE_SECONDS: '60', DOCKER_MAX_HEAP_MB: '20' };
   assert.deepEqual(parseDockerPoolConfig((n) => env[n], quotas, host), {
