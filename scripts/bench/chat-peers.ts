@@ -91,6 +91,12 @@ export interface ChatPeersOptions {
   readonly seconds: number;
   readonly runs: number;
   readonly tokens: number;
+  /**
+   * rounds of the non-streaming loads (default 3): each round runs every path once, in a rotated
+   * order, and the ratios are the median of the same-round ratios, so a drift of the machine's
+   * speed between one path's load and the next (10-35% seen here) does not decide the ratio
+   */
+  readonly rounds?: number;
   /** writes a --cpu-prof of the Palisade gateway to this directory */
   readonly profile?: string;
 }
@@ -144,13 +150,22 @@ export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeers
       const text = await res.text();
       if (res.status !== 200 || !text.includes('t0 t1 t2 t3')) throw new Error(`${t.name} sanity: ${res.status} ${text.slice(0, 200)}`);
     }
-    const load: Record<string, { c10: LoadResult; c1: LoadResult }> = {};
-    for (const t of targets(false)) {
-      const spec = { url: t.url, method: 'POST' as const, headers: t.headers, body: t.model === 'm' ? body : body, expectStatus: 200 };
-      await runLoad({ ...spec, connections: 10, durationSeconds: 2 }); // warm-up
-      const c10 = await runLoad({ ...spec, connections: 10, durationSeconds: seconds });
-      const c1 = await runLoad({ ...spec, connections: 1, durationSeconds: Math.max(2, seconds / 2) });
-      load[t.name] = { c10, c1 };
+    const rounds = Math.max(1, Math.floor(options.rounds ?? 3));
+    const load: Record<string, Array<{ c10: LoadResult; c1: LoadResult }>> = {};
+    const plain = targets(false);
+    const specOf = (t: Target) => ({ url: t.url, method: 'POST' as const, headers: t.headers, body, expectStatus: 200 });
+    for (const t of plain) {
+      await runLoad({ ...specOf(t), connections: 10, durationSeconds: 2 }); // warm-up
+      load[t.name] = [];
+    }
+    for (let r = 0; r < rounds; r++) {
+      const order = plain.map((_, i) => plain[(i + r) % plain.length]!); // rotated: no path always goes first
+      const c10 = new Map<string, LoadResult>();
+      for (const t of order) c10.set(t.name, await runLoad({ ...specOf(t), connections: 10, durationSeconds: Math.max(2, seconds / rounds) }));
+      for (const t of order) {
+        const c1 = await runLoad({ ...specOf(t), connections: 1, durationSeconds: Math.max(2, seconds / 2 / rounds) });
+        load[t.name]!.push({ c10: c10.get(t.name)!, c1 });
+      }
     }
     const st = targets(true);
     const samples: Record<string, { ttft: number[]; total: number[] }> = Object.fromEntries(st.map((t) => [t.name, { ttft: [], total: [] }]));
@@ -171,31 +186,45 @@ export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeers
         }
       }
     }
-    return summarize({ seconds, runs, streamTokens, load, samples, streamErrors });
+    return summarize({ seconds, rounds, runs, streamTokens, load, samples, streamErrors });
   } finally {
     for (const s of servers.reverse()) await s.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-function summarize(d: { seconds: number; runs: number; streamTokens: number; load: Record<string, { c10: LoadResult; c1: LoadResult }>; samples: Record<string, { ttft: number[]; total: number[] }>; streamErrors: Record<string, string> }) {
-  const { seconds, runs, streamTokens, load, samples, streamErrors } = d;
+type RoundLoad = { c10: LoadResult; c1: LoadResult };
+
+function summarize(d: { seconds: number; rounds: number; runs: number; streamTokens: number; load: Record<string, RoundLoad[]>; samples: Record<string, { ttft: number[]; total: number[] }>; streamErrors: Record<string, string> }) {
+  const { seconds, rounds, runs, streamTokens, load, samples, streamErrors } = d;
   const f = (n: number, d = 2): string => n.toFixed(d);
-  const L = (n: string): { c10: LoadResult; c1: LoadResult } => load[n] as { c10: LoadResult; c1: LoadResult };
+  const R = (n: string): RoundLoad[] => load[n] ?? [];
+  /** the median over rounds of a figure of one path */
+  const M = (n: string, pick: (l: RoundLoad) => number): number => median(R(n).map(pick));
+  /** the median over rounds of a same-round comparison of two paths */
+  const perRound = (a: string, b: string, cmp: (x: RoundLoad, y: RoundLoad) => number): number[] => R(a).map((x, i) => cmp(x, R(b)[i]!));
+  const reqRatio = (a: string, b: string): number[] => perRound(a, b, (x, y) => x.c10.reqPerSec / y.c10.reqPerSec);
+  const addedP50 = (a: string): number[] => perRound(a, 'direct', (x, y) => x.c1.p50Ms - y.c1.p50Ms);
   const S = (n: string, k: 'ttft' | 'total'): number => median(samples[n]?.[k] ?? []);
   return {
-    settings: { seconds, connections: [10, 1], stream_runs: runs, stream_tokens: streamTokens, node: process.version, portkey: '@portkey-ai/gateway 1.15.2' },
+    settings: { seconds, rounds, connections: [10, 1], stream_runs: runs, stream_tokens: streamTokens, node: process.version, portkey: '@portkey-ai/gateway 1.15.2' },
     non_streaming: Object.fromEntries(['direct', 'portkey', 'palisade'].map((n) => [n, {
-      req_per_s_c10: f(L(n).c10.reqPerSec, 0), p50_ms_c10: f(L(n).c10.p50Ms), p50_ms_c1: f(L(n).c1.p50Ms), unexpected: L(n).c10.unexpected + L(n).c1.unexpected,
+      req_per_s_c10: f(M(n, (l) => l.c10.reqPerSec), 0), p50_ms_c10: f(M(n, (l) => l.c10.p50Ms)), p50_ms_c1: f(M(n, (l) => l.c1.p50Ms)),
+      unexpected: R(n).reduce((sum, l) => sum + l.c10.unexpected + l.c1.unexpected, 0),
     }])),
+    rounds_detail: {
+      palisade_over_portkey_req_per_s_c10: reqRatio('palisade', 'portkey').map((x) => f(x)),
+      palisade_added_p50_ms_c1: addedP50('palisade').map((x) => f(x)),
+      portkey_added_p50_ms_c1: addedP50('portkey').map((x) => f(x)),
+    },
     streaming_errors: streamErrors,
     streaming_ms: Object.fromEntries(['direct', 'portkey', 'palisade'].map((n) => [n, { ttft_median: f(S(n, 'ttft'), 3), total_median: f(S(n, 'total'), 3) }])),
     ratios: {
-      palisade_over_portkey_req_per_s_c10: f(L('palisade').c10.reqPerSec / L('portkey').c10.reqPerSec),
-      palisade_over_direct_req_per_s_c10: f(L('palisade').c10.reqPerSec / L('direct').c10.reqPerSec),
-      portkey_over_direct_req_per_s_c10: f(L('portkey').c10.reqPerSec / L('direct').c10.reqPerSec),
-      palisade_added_p50_ms_c1: f(L('palisade').c1.p50Ms - L('direct').c1.p50Ms),
-      portkey_added_p50_ms_c1: f(L('portkey').c1.p50Ms - L('direct').c1.p50Ms),
+      palisade_over_portkey_req_per_s_c10: f(median(reqRatio('palisade', 'portkey'))),
+      palisade_over_direct_req_per_s_c10: f(median(reqRatio('palisade', 'direct'))),
+      portkey_over_direct_req_per_s_c10: f(median(reqRatio('portkey', 'direct'))),
+      palisade_added_p50_ms_c1: f(median(addedP50('palisade'))),
+      portkey_added_p50_ms_c1: f(median(addedP50('portkey'))),
       palisade_ttft_overhead_ms: f(S('palisade', 'ttft') - S('direct', 'ttft'), 3),
       portkey_ttft_overhead_ms: f(S('portkey', 'ttft') - S('direct', 'ttft'), 3),
       palisade_per_chunk_overhead_ms: f((S('palisade', 'total') - S('direct', 'total')) / streamTokens, 4),
@@ -209,11 +238,12 @@ export function formatChatPeers(r: ChatPeersResult): string[] {
   const n = r.non_streaming;
   const s = r.streaming_ms;
   return [
-    `chat proxy vs a peer (same run; ${r.settings.portkey}; fake OpenAI upstream; ${r.settings.seconds} s per load, ${r.settings.stream_runs} streams of ${r.settings.stream_tokens} tokens):`,
+    `chat proxy vs a peer (same run; ${r.settings.portkey}; fake OpenAI upstream; ${r.settings.rounds} rounds of every path in turn, ${r.settings.seconds} s of 10-connection load per path in all; medians over the rounds; ${r.settings.stream_runs} streams of ${r.settings.stream_tokens} tokens):`,
     '| path | req/s 10 conn | p50 ms 10 conn | p50 ms 1 conn | stream TTFT ms | stream total ms |',
     '|---|---:|---:|---:|---:|---:|',
     ...(['direct', 'portkey', 'palisade'] as const).map((k) => `| ${k} | ${n[k]?.req_per_s_c10 ?? ''} | ${n[k]?.p50_ms_c10 ?? ''} | ${n[k]?.p50_ms_c1 ?? ''} | ${s[k]?.ttft_median ?? ''} | ${s[k]?.total_median ?? ''} |`),
-    `Palisade/Portkey req/s (10 conn) ${r.ratios.palisade_over_portkey_req_per_s_c10}x; added p50 at 1 conn over direct: Palisade +${r.ratios.palisade_added_p50_ms_c1} ms, Portkey +${r.ratios.portkey_added_p50_ms_c1} ms; streaming through Palisade: +${r.ratios.palisade_ttft_overhead_ms} ms to the first token, +${r.ratios.palisade_per_chunk_overhead_ms} ms per chunk`,
+    `Palisade/Portkey req/s (10 conn) ${r.ratios.palisade_over_portkey_req_per_s_c10}x (rounds: ${r.rounds_detail.palisade_over_portkey_req_per_s_c10.join(', ')}); added p50 at 1 conn over direct by round: Palisade ${r.rounds_detail.palisade_added_p50_ms_c1.map((x) => `+${x}`).join(', ')} ms, Portkey ${r.rounds_detail.portkey_added_p50_ms_c1.map((x) => `+${x}`).join(', ')} ms`,
+    `medians: Palisade/Portkey req/s (10 conn) ${r.ratios.palisade_over_portkey_req_per_s_c10}x; added p50 at 1 conn over direct: Palisade +${r.ratios.palisade_added_p50_ms_c1} ms, Portkey +${r.ratios.portkey_added_p50_ms_c1} ms; streaming through Palisade: +${r.ratios.palisade_ttft_overhead_ms} ms to the first token, +${r.ratios.palisade_per_chunk_overhead_ms} ms per chunk`,
     ...Object.entries(r.streaming_errors).map(([k, v]) => `chat peers: ${k} could not stream (${v})`),
   ];
 }
