@@ -24,6 +24,7 @@ import { createDockerBackend } from '../sandbox/docker/backend.ts';
 import { containerSpec, INSTANCE_LABEL, loadSeccompProfile, SUPERVISOR_PID_LABEL } from '../sandbox/docker/container-config.ts';
 import { ensureWorkerImage } from '../sandbox/docker/image.ts';
 import { DEFAULT_DOCKER_QUOTAS } from '../sandbox/docker/quotas.ts';
+import { DEFAULT_RECYCLE_RULES } from '../sandbox/docker/recycle.ts';
 import { WorkerContainer } from '../sandbox/docker/worker-container.ts';
 import { BUILTIN_ACTIONS_DIR, readToolDir } from '../sandbox/actions/load.ts';
 import type { JsonValue } from '../sandbox/json.ts';
@@ -129,8 +130,8 @@ const seconds = arg('seconds', 5);
 const connections = arg('connections', 10);
 const jsEvalHandler = readToolDir(BUILTIN_ACTIONS_DIR).find((t) => (t.manifest as { name?: unknown }).name === 'js.eval')?.handler ?? '';
 const echoHandler = readToolDir(BUILTIN_ACTIONS_DIR).find((t) => (t.manifest as { name?: unknown }).name === 'echo')?.handler ?? '';
-const echoCase = { maxJobs: 256, handler: echoHandler, args: { text: 'hello' }, seconds, connections, trusted: true, agents: 1 };
-const evalCase = { maxJobs: 256, handler: jsEvalHandler, args: { code: 'return 1' }, seconds, connections, trusted: false, agents: 1 };
+const echoCase = { maxJobs: DEFAULT_RECYCLE_RULES.maxJobs, handler: echoHandler, args: { text: 'hello' }, seconds, connections, trusted: true, agents: 1 };
+const evalCase = { maxJobs: DEFAULT_RECYCLE_RULES.maxJobs, handler: jsEvalHandler, args: { code: 'return 1' }, seconds, connections, trusted: false, agents: 1 };
 const two = {
   echo: await poolLoad(echoCase),
   jsEval: await poolLoad(evalCase),
@@ -140,7 +141,7 @@ const two = {
   echoUntrusted: await poolLoad({ ...echoCase, trusted: false }),
   byN: {} as Record<string, LoadRow>,
 };
-for (const maxJobs of [1, 16, 256, 4096]) two.byN[String(maxJobs)] = await poolLoad({ ...echoCase, maxJobs });
+for (const maxJobs of [1, 16, 256, 1024, 4096]) two.byN[String(maxJobs)] = await poolLoad({ ...echoCase, maxJobs });
 const recycled: number[] = [];
 const twoLayerSpec = containerSpec({ image: tag, quotas: DEFAULT_DOCKER_QUOTAS, seccomp: loadSeccompProfile(), instance: 'bench' });
 for (let i = 0; i < arg('starts', 10); i++) {
