@@ -2,7 +2,7 @@
  * When a reused worker container must be retired (issue 15). Pure: the backend asks after every
  * job and on its health tick, and replaces the container when the answer says so.
  *
- * Rules, all configurable (DockerBackendOptions / PALISADE_DOCKER_* in docs/configuration.md):
+ * Rules, all configurable (DockerBackendOptions / PALISADE_DOCKER_* in the README's Configuration table):
  * - `maxJobs` jobs run (default 1024): bounds what one process accumulates. The time bound below
  *   is what bounds how long a worker lives (N only shortens it under load). The default is set
  *   from what a container costs: about 0.34 s of CPU to boot (226 ms to ready + 110 ms to build

@@ -267,7 +267,9 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     await go('audit');
     await page.fill('#f-actor', `agent:${XSS_AGENT}`);
     await page.click('#audit-apply');
-    const row = page.locator('#audit-table tbody tr', { hasText: 'tool.call' }).first();
+    // a row of this agent: until the filtered page arrives the unfiltered one is still shown, and
+    // a row of another agent expanded there is gone once the filtered page replaces it
+    const row = page.locator('#audit-table tbody tr', { hasText: 'tool.call' }).filter({ hasText: `agent:${XSS_AGENT}` }).first();
     await row.waitFor();
     await row.locator('button[aria-expanded]').click();
     const detail = (await page.locator('#audit-table .detail-row').first().textContent()) ?? '';
