@@ -89,6 +89,7 @@ function App() {
     setUser(u);
     if (reason === 'expired') setNotice('Your session has ended. Sign in again.');
     else if (reason === 'logout') setNotice('Signed out. The session was revoked on the gateway.');
+    else if (reason === 'logout-unrevoked') setNotice('Signed out of this page, but the gateway did not confirm the revoke: the token stays valid until it expires.');
     else setNotice('');
   }), []);
   return user ? html`<${Shell} user=${user} />` : html`<${Login} notice=${notice} />`;

@@ -334,9 +334,17 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     })`) as { local: number; session: number; cookie: string; html: string };
     assert.deepEqual({ local: storage.local, session: storage.session, cookie: storage.cookie }, { local: 0, session: 0, cookie: '' });
     assert.ok(!storage.html.includes(token), 'the token is not in the DOM');
+    // the revoke is held back 400 ms: the sign-in form must not appear before the gateway has
+    // revoked the token (it once did, and a check right after could still find the token valid)
+    await page.route('**/admin/logout', async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await r.continue();
+    });
     await page.click('#logout');
     await page.waitForSelector('#login-password');
-    assert.equal((await call(gw.url, 'GET', '/admin/kill-switch', { token })).status, 401);
+    assert.equal((await call(gw.url, 'GET', '/admin/kill-switch', { token })).status, 401, 'revoked before the sign-in form appears');
+    assert.ok(((await page.textContent('body')) ?? '').includes('The session was revoked on the gateway.'));
+    await page.unroute('**/admin/logout'); // after the checks: unroute waits for a handler under way
     // the only cookie is the gateway's login-throttling device cookie: HttpOnly, login path only, grants nothing
     const cookies = await context.cookies();
     assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path]), [['palisade_device', true, 'Strict', '/admin/login']]);
@@ -344,5 +352,27 @@ describe('operator console in Chromium', { skip: skip ?? false, timeout: 240_000
     const withCookie = await call(gw.url, 'GET', '/admin/kill-switch', { headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } });
     assert.equal(withCookie.status, 401, 'a cookie never authorizes an admin route');
     assert.equal(await page.evaluate('Object.keys(localStorage).length + Object.keys(sessionStorage).length'), 0);
+  });
+
+  test('a logout the gateway does not confirm still ends the page session, and the page does not claim the token was revoked', async () => {
+    const seen = rec.authorizations.length;
+    await page.fill('#login-password', ADMIN_PASSWORD);
+    await page.press('#login-password', 'Enter');
+    await page.waitForSelector('#logout');
+    for (let i = 0; rec.authorizations.length === seen; i++) { // the new session's first authorized request
+      assert.ok(i < 200, 'the page made an authorized request after signing in');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const token = rec.authorizations.at(-1)!.slice('Bearer '.length);
+    assert.equal((await call(gw.url, 'GET', '/admin/kill-switch', { token })).status, 200);
+    await page.route('**/admin/logout', (r) => r.abort('connectionrefused'));
+    await page.click('#logout');
+    await page.waitForSelector('#login-password');
+    await page.unroute('**/admin/logout');
+    const text = (await page.textContent('body')) ?? '';
+    assert.ok(text.includes('the gateway did not confirm the revoke'), text.slice(0, 300));
+    assert.ok(!text.includes('The session was revoked on the gateway.'));
+    assert.equal((await call(gw.url, 'GET', '/admin/kill-switch', { token })).status, 200, 'as the page says: the token was not revoked');
+    assert.equal((await call(gw.url, 'POST', '/admin/logout', { token })).status < 300, true, 'revoked here by the test');
   });
 });

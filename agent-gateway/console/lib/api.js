@@ -103,11 +103,18 @@ export function refreshNow() {
   return refreshing;
 }
 
+/**
+ * Revokes the session on the gateway, then forgets it here. The page says "revoked" only once
+ * the gateway has answered so (before, it dropped the session first and a check right after the
+ * sign-in form appeared could still find the token valid); a gateway that cannot be reached
+ * still ends the session in this page, and the page says the token was not revoked.
+ */
 export async function logout() {
   const s = session;
-  drop('logout');
   if (s === null) return;
-  await post('/admin/logout', {}, s.token).catch(() => undefined);
+  clearTimeout(refreshTimer); // no rotation while the revoke is under way
+  const revoked = await post('/admin/logout', {}, s.token).then((res) => res.ok, () => false);
+  drop(revoked ? 'logout' : 'logout-unrevoked');
 }
 
 async function authorizedFetch(method, path, init) {
