@@ -25,7 +25,8 @@ import type { BackendHealth, HealthChange, WorkerJob, WorkerResult } from './wor
 
 export type { JobOutcome, PoolCore, PoolHooks, PoolOptions } from './pool-types.ts';
 
-const WITHDRAWN = 'the caller left before a worker was free; the call was not run';
+/** The message of a job withdrawn because its caller left before it started (SBX_ERR_ABORTED); every path that withdraws says it. */
+export const WITHDRAWN = 'the caller left before the call started; it was not run';
 
 export function createPoolCore<W>(options: PoolOptions, hooks: PoolHooks<W>): PoolCore {
   const size = Math.max(1, options.size);

@@ -10,8 +10,6 @@ export type McpCallOutcome = 'ok' | 'error' | 'pending' | 'rejected' | 'expired'
 export interface McpCaller {
   readonly agent: AgentPrincipal;
   readonly requestId: string;
-  /** fires when the HTTP client went away before its response finished (the route's clientSignal) */
-  readonly gone?: AbortSignal;
   /** set by the tools/call handler so the route can label its metric */
   outcome?: McpCallOutcome;
 }

@@ -99,8 +99,7 @@ export function createMcpServerFactory(svc: ToolServices, opts: McpServerOptions
           body: args === undefined ? { tool: name } : { tool: name, args },
           requestId: caller.requestId,
           via: 'mcp',
-          // the request was cancelled, or its HTTP client went away
-          withdraw: caller.gone === undefined ? handlerCtx.mcpReq.signal : AbortSignal.any([handlerCtx.mcpReq.signal, caller.gone]),
+          withdraw: handlerCtx.mcpReq.signal, // the SDK's: fires when the request is cancelled or its HTTP client goes away
         });
         if (outcome.status === 200) {
           caller.outcome = outcome.body.status === 'ok' ? 'ok' : 'error';

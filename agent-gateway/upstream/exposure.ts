@@ -7,6 +7,7 @@
  * container instead of a worker. Built-ins come first: an upstream tool never shadows one.
  */
 import type { JsonValue } from '../../sandbox/json.ts';
+import { WITHDRAWN } from '../../sandbox/pool-core.ts';
 import type { DispatchOutcome, ToolDispatcher } from '../tools/dispatch.ts';
 import { callLimits } from '../tools/dispatch.ts';
 import type { RegisteredTool, ToolListing, ToolRegistry } from '../tools/registry.ts';
@@ -77,7 +78,7 @@ export function upstreamDispatcher(base: ToolDispatcher, servers: Servers, limit
     run: async (tool, args, callId, run = {}): Promise<DispatchOutcome> => {
       if (tool.upstream === undefined) return base.run(tool, args, callId, run);
       // an upstream call is not queued here: it is withdrawn only if the caller left before it began
-      if (run.withdraw?.aborted === true) return { ok: true, backend: 'docker', result: { ok: false, code: 'SBX_ERR_ABORTED', message: 'the caller left before the call started; it was not run', durationMs: 0 } };
+      if (run.withdraw?.aborted === true) return { ok: true, backend: 'docker', result: { ok: false, code: 'SBX_ERR_ABORTED', message: WITHDRAWN, durationMs: 0 } };
       return call(tool, args, run.signal);
     },
   };

@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { newDockerClient } from './client.ts';
-import { createPoolCore } from '../pool-core.ts';
+import { createPoolCore, WITHDRAWN } from '../pool-core.ts';
 import type { HealthChange, WorkerBackend, WorkerJob, WorkerResult } from '../worker-backend.ts';
 import type { WorkerLimits } from '../limits.ts';
 import type { WorkerLayer } from './container-config.ts';
@@ -256,7 +256,7 @@ export function createDockerBackend(options: DockerBackendOptions): WorkerBacken
     async run(job: WorkerJob, limits: WorkerLimits, signal?: AbortSignal, withdraw?: AbortSignal): Promise<WorkerResult> {
       if (!options.enabled) return { ok: false, code: 'SBX_ERR_UNAVAILABLE', message: 'docker backend disabled', durationMs: 0 };
       // a fresh container is not queued: it is withdrawn only if the caller left before it began
-      if (withdraw?.aborted === true) return { ok: false, code: 'SBX_ERR_ABORTED', message: 'the caller left before the call started; it was not run', durationMs: 0 };
+      if (withdraw?.aborted === true) return { ok: false, code: 'SBX_ERR_ABORTED', message: WITHDRAWN, durationMs: 0 };
       if (job.dockerRuntime !== undefined && runtime !== undefined && isStronger(job.dockerRuntime, runtime)) {
         // the manifest asks for gVisor while the pool runs runc: a fresh runsc container, or a refusal
         const began = performance.now();

@@ -18,7 +18,6 @@ import { CALLER_KEY, type McpCaller } from '../../mcp/caller.ts';
 import type { McpNodeHandler } from '../../mcp/handler.ts';
 import type { ToolServices } from '../../tools/services.ts';
 import { principalOf, requirePrincipal } from '../auth.ts';
-import { clientSignal } from '../client-signal.ts';
 
 export interface McpRouteOptions {
   /** interval of progress notifications while a call waits for approval */
@@ -73,7 +72,7 @@ export function mcpRoutes(ctx: CoreContext, svc: ToolServices, options: McpRoute
   r.post('/mcp', requirePrincipal(ctx, ['agent']), async (req, res) => {
     const p = principalOf(res);
     if (p.kind !== 'agent') throw gwError('GW_ERR_FORBIDDEN');
-    const caller: McpCaller = { agent: p, requestId: requestIdOf(res), gone: clientSignal(res) };
+    const caller: McpCaller = { agent: p, requestId: requestIdOf(res) };
     callers.set(res, caller);
     // the SDK's pass-through authInfo: the handler never derives it from headers
     (req as Request & { auth?: unknown }).auth = { token: 'verified', clientId: p.agentId, scopes: [], extra: { [CALLER_KEY]: caller } };
