@@ -228,7 +228,7 @@ async function main(): Promise<void> {
   // issue 23: the chat proxy against Portkey's gateway and the direct call, in this run (its own
   // gateway, fake providers and Portkey as child processes, started after the cases above stop)
   const chat = want('chat-peers')
-    ? await runChatPeers({ seconds: duration, runs: quick ? 5 : 40, tokens: 50 }).catch((e: Error) => { skipped.push(`chat-peers: ${e.message}`); return undefined; })
+    ? await runChatPeers({ seconds: duration, runs: quick ? 5 : 40, tokens: 50, rounds: quick ? 1 : 3 }).catch((e: Error) => { skipped.push(`chat-peers: ${e.message}`); return undefined; })
     : undefined;
 
   const table = formatTable(rows);

@@ -6,7 +6,11 @@
  * line, egress checks all on), each server in its own process on 127.0.0.1:
  *   - non-streaming: req/s with 10 connections (autocannon), p50 with 1 connection;
  *   - streaming: time to first token and per-chunk overhead (total stream time difference
- *     divided by the chunks), medians over alternating runs.
+ *     divided by the chunks), medians over alternating runs;
+ *   - the floor (floor-proxy-child.ts): the least a Node proxy does for the same chat, without
+ *     and with a group-committed fdatasync'd line before each non-streaming answer, so the
+ *     figures show how much of the added latency any Node gateway with a durable record pays
+ *     on this machine and how much is Palisade's own work.
  * Used by `npm run bench` (group chat-peers) and by scripts/bench-chat-peers.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +25,13 @@ import { runLoad, type LoadResult } from './load.ts';
 import { startServer, type Server } from './procs.ts';
 import { BENCH_ADMIN_PASSWORD } from './setup.ts';
 
+/**
+ * The streaming fake waits this long before each token, as a model does. Without a gap the fake
+ * builds all its frames in one turn and Node sends them in one write, so the "first token"
+ * arrived with the last: the time-to-first-token figure was then the time to relay the whole
+ * burst, not the first token's path (issue 23).
+ */
+const STREAM_CHUNK_DELAY_MS = 1;
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const KEY = 'sk-bench-upstream-000000000001';
 const baseEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
@@ -112,7 +123,7 @@ export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeers
     // non-streaming fake (4 short tokens) and a streaming one (many tokens), separate processes
     const fake: Server = await startServer('fake', here('./fake-child.ts'), { ...baseEnv, FAKE_TOKENS: '4' });
     servers.push(fake);
-    const fakeStream: Server = await startServer('fake-stream', here('./fake-child.ts'), { ...baseEnv, FAKE_TOKENS: String(streamTokens) });
+    const fakeStream: Server = await startServer('fake-stream', here('./fake-child.ts'), { ...baseEnv, FAKE_TOKENS: String(streamTokens), FAKE_CHUNK_DELAY_MS: String(STREAM_CHUNK_DELAY_MS) });
     servers.push(fakeStream);
     const origin = `http://127.0.0.1:${fake.port}`;
     const streamOrigin = `http://127.0.0.1:${fakeStream.port}`;
@@ -127,6 +138,12 @@ export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeers
     };
     const pal: Server = await startServer('palisade', here('./gateway-child.ts'), palisadeEnv);
     servers.push(pal);
+    const floorEnv = { ...baseEnv, FLOOR_UPSTREAM: origin, FLOOR_STREAM_UPSTREAM: streamOrigin };
+    const floor: Server = await startServer('floor', here('./floor-proxy-child.ts'), floorEnv);
+    servers.push(floor);
+    // the fdatasync'd file sits in the same data dir (so the same filesystem) as Palisade's audit log
+    const floorSync: Server = await startServer('floor-fsync', here('./floor-proxy-child.ts'), { ...floorEnv, FLOOR_AUDIT_FILE: join(dataDir, 'floor-fsync.log') });
+    servers.push(floorSync);
     const palUrl = `http://127.0.0.1:${pal.port}`;
     const login = await fetch(`${palUrl}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }) });
     const token = String(((await login.json()) as { token: string }).token);
@@ -141,6 +158,9 @@ export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeers
         { name: 'direct', url: `${o}/v1/chat/completions`, headers: { authorization: `Bearer ${KEY}` }, model: 'm' },
         { name: 'portkey', url: `http://127.0.0.1:${pkPort}/v1/chat/completions`, headers: pk(o), model: 'm' },
         { name: 'palisade', url: `${palUrl}/v1/chat/completions`, headers: { authorization: `Bearer ${token}` }, model: streaming ? 'openrouter:m' : 'm' },
+        { name: 'floor', url: `http://127.0.0.1:${floor.port}/v1/chat/completions`, headers: { authorization: `Bearer ${KEY}` }, model: 'm' },
+        // streams are not fdatasync'd by either (Palisade audits a stream after it ends)
+        ...(streaming ? [] : [{ name: 'floor-fsync', url: `http://127.0.0.1:${floorSync.port}/v1/chat/completions`, headers: { authorization: `Bearer ${KEY}` }, model: 'm' }]),
       ];
     };
     const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'bench' }] });
@@ -194,6 +214,8 @@ export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeers
 }
 
 type RoundLoad = { c10: LoadResult; c1: LoadResult };
+const NON_STREAMING = ['direct', 'portkey', 'palisade', 'floor', 'floor-fsync'] as const;
+const STREAMING = ['direct', 'portkey', 'palisade', 'floor'] as const;
 
 function summarize(d: { seconds: number; rounds: number; runs: number; streamTokens: number; load: Record<string, RoundLoad[]>; samples: Record<string, { ttft: number[]; total: number[] }>; streamErrors: Record<string, string> }) {
   const { seconds, rounds, runs, streamTokens, load, samples, streamErrors } = d;
@@ -207,8 +229,8 @@ function summarize(d: { seconds: number; rounds: number; runs: number; streamTok
   const addedP50 = (a: string): number[] => perRound(a, 'direct', (x, y) => x.c1.p50Ms - y.c1.p50Ms);
   const S = (n: string, k: 'ttft' | 'total'): number => median(samples[n]?.[k] ?? []);
   return {
-    settings: { seconds, rounds, connections: [10, 1], stream_runs: runs, stream_tokens: streamTokens, node: process.version, portkey: '@portkey-ai/gateway 1.15.2' },
-    non_streaming: Object.fromEntries(['direct', 'portkey', 'palisade'].map((n) => [n, {
+    settings: { seconds, rounds, connections: [10, 1], stream_runs: runs, stream_tokens: streamTokens, stream_chunk_delay_ms: STREAM_CHUNK_DELAY_MS, node: process.version, portkey: '@portkey-ai/gateway 1.15.2' },
+    non_streaming: Object.fromEntries(NON_STREAMING.map((n) => [n, {
       req_per_s_c10: f(M(n, (l) => l.c10.reqPerSec), 0), p50_ms_c10: f(M(n, (l) => l.c10.p50Ms)), p50_ms_c1: f(M(n, (l) => l.c1.p50Ms)),
       unexpected: R(n).reduce((sum, l) => sum + l.c10.unexpected + l.c1.unexpected, 0),
     }])),
@@ -216,15 +238,21 @@ function summarize(d: { seconds: number; rounds: number; runs: number; streamTok
       palisade_over_portkey_req_per_s_c10: reqRatio('palisade', 'portkey').map((x) => f(x)),
       palisade_added_p50_ms_c1: addedP50('palisade').map((x) => f(x)),
       portkey_added_p50_ms_c1: addedP50('portkey').map((x) => f(x)),
+      floor_added_p50_ms_c1: addedP50('floor').map((x) => f(x)),
+      floor_fsync_added_p50_ms_c1: addedP50('floor-fsync').map((x) => f(x)),
     },
     streaming_errors: streamErrors,
-    streaming_ms: Object.fromEntries(['direct', 'portkey', 'palisade'].map((n) => [n, { ttft_median: f(S(n, 'ttft'), 3), total_median: f(S(n, 'total'), 3) }])),
+    streaming_ms: Object.fromEntries(STREAMING.map((n) => [n, { ttft_median: f(S(n, 'ttft'), 3), total_median: f(S(n, 'total'), 3) }])),
     ratios: {
       palisade_over_portkey_req_per_s_c10: f(median(reqRatio('palisade', 'portkey'))),
       palisade_over_direct_req_per_s_c10: f(median(reqRatio('palisade', 'direct'))),
       portkey_over_direct_req_per_s_c10: f(median(reqRatio('portkey', 'direct'))),
       palisade_added_p50_ms_c1: f(median(addedP50('palisade'))),
       portkey_added_p50_ms_c1: f(median(addedP50('portkey'))),
+      floor_added_p50_ms_c1: f(median(addedP50('floor'))),
+      floor_fsync_added_p50_ms_c1: f(median(addedP50('floor-fsync'))),
+      palisade_over_floor_fsync_req_per_s_c10: f(median(reqRatio('palisade', 'floor-fsync'))),
+      floor_ttft_overhead_ms: f(S('floor', 'ttft') - S('direct', 'ttft'), 3),
       palisade_ttft_overhead_ms: f(S('palisade', 'ttft') - S('direct', 'ttft'), 3),
       portkey_ttft_overhead_ms: f(S('portkey', 'ttft') - S('direct', 'ttft'), 3),
       palisade_per_chunk_overhead_ms: f((S('palisade', 'total') - S('direct', 'total')) / streamTokens, 4),
@@ -238,12 +266,13 @@ export function formatChatPeers(r: ChatPeersResult): string[] {
   const n = r.non_streaming;
   const s = r.streaming_ms;
   return [
-    `chat proxy vs a peer (same run; ${r.settings.portkey}; fake OpenAI upstream; ${r.settings.rounds} rounds of every path in turn, ${r.settings.seconds} s of 10-connection load per path in all; medians over the rounds; ${r.settings.stream_runs} streams of ${r.settings.stream_tokens} tokens):`,
+    `chat proxy vs a peer (same run; ${r.settings.portkey}; fake OpenAI upstream; ${r.settings.rounds} rounds of every path in turn, ${r.settings.seconds} s of 10-connection load per path in all; medians over the rounds; ${r.settings.stream_runs} streams of ${r.settings.stream_tokens} tokens, ${r.settings.stream_chunk_delay_ms} ms before each):`,
     '| path | req/s 10 conn | p50 ms 10 conn | p50 ms 1 conn | stream TTFT ms | stream total ms |',
     '|---|---:|---:|---:|---:|---:|',
-    ...(['direct', 'portkey', 'palisade'] as const).map((k) => `| ${k} | ${n[k]?.req_per_s_c10 ?? ''} | ${n[k]?.p50_ms_c10 ?? ''} | ${n[k]?.p50_ms_c1 ?? ''} | ${s[k]?.ttft_median ?? ''} | ${s[k]?.total_median ?? ''} |`),
+    ...NON_STREAMING.map((k) => `| ${k} | ${n[k]?.req_per_s_c10 ?? ''} | ${n[k]?.p50_ms_c10 ?? ''} | ${n[k]?.p50_ms_c1 ?? ''} | ${s[k]?.ttft_median ?? ''} | ${s[k]?.total_median ?? ''} |`),
     `Palisade/Portkey req/s (10 conn) ${r.ratios.palisade_over_portkey_req_per_s_c10}x (rounds: ${r.rounds_detail.palisade_over_portkey_req_per_s_c10.join(', ')}); added p50 at 1 conn over direct by round: Palisade ${r.rounds_detail.palisade_added_p50_ms_c1.map((x) => `+${x}`).join(', ')} ms, Portkey ${r.rounds_detail.portkey_added_p50_ms_c1.map((x) => `+${x}`).join(', ')} ms`,
     `medians: Palisade/Portkey req/s (10 conn) ${r.ratios.palisade_over_portkey_req_per_s_c10}x; added p50 at 1 conn over direct: Palisade +${r.ratios.palisade_added_p50_ms_c1} ms, Portkey +${r.ratios.portkey_added_p50_ms_c1} ms; streaming through Palisade: +${r.ratios.palisade_ttft_overhead_ms} ms to the first token, +${r.ratios.palisade_per_chunk_overhead_ms} ms per chunk`,
+    `the floor (a bare Node proxy, floor-proxy-child.ts): added p50 at 1 conn +${r.ratios.floor_added_p50_ms_c1} ms (rounds: ${r.rounds_detail.floor_added_p50_ms_c1.map((x) => `+${x}`).join(', ')}); with a group-committed fdatasync'd line before each answer +${r.ratios.floor_fsync_added_p50_ms_c1} ms (rounds: ${r.rounds_detail.floor_fsync_added_p50_ms_c1.map((x) => `+${x}`).join(', ')}); +${r.ratios.floor_ttft_overhead_ms} ms to the first token; Palisade/floor-with-fdatasync req/s (10 conn) ${r.ratios.palisade_over_floor_fsync_req_per_s_c10}x`,
     ...Object.entries(r.streaming_errors).map(([k, v]) => `chat peers: ${k} could not stream (${v})`),
   ];
 }

@@ -27,6 +27,10 @@ test('bench --quick completes against the real gateway and both baselines, print
     assert.match(stdout, new RegExp(`^\\| ${label.replace(/[()]/g, '\\$&')}\\s+\\|.*\\d\\.?\\d*x \\|`, 'm'), label);
   }
   assert.match(stdout, /skipped: docker cases: skipped in --quick/);
+  // the chat peers ran, with every path answering its sanity request (issue 23)
+  assert.doesNotMatch(stdout, /chat-peers:/);
+  for (const path of ['direct', 'portkey', 'palisade', 'floor', 'floor-fsync']) assert.match(stdout, new RegExp(`^\\| ${path} \\| \\d+ \\|`, 'm'), path);
+  assert.match(stdout, /^the floor \(a bare Node proxy, floor-proxy-child\.ts\): added p50 at 1 conn \+\d/m);
 
   const files = readdirSync(outDir).filter((f) => /^bench-.*\.json$/.test(f));
   assert.equal(files.length, 1);
