@@ -27,9 +27,10 @@ import { BENCH_ADMIN_PASSWORD } from './setup.ts';
 
 /**
  * The streaming fake waits this long before each token, as a model does. Without a gap the fake
- * builds all its frames in one turn and Node sends them in one write, so the "first token"
- * arrived with the last: the time-to-first-token figure was then the time to relay the whole
- * burst, not the first token's path (issue 23).
+ * built all its frames in one turn and Node sent them in one write: the first token reached the
+ * client or the proxy together with the last, about 0.4 ms after the request, while the proxy
+ * was still busy with that request. With a gap the first token comes after the proxy has gone
+ * idle, as it does in front of a real model (issue 23).
  */
 const STREAM_CHUNK_DELAY_MS = 1;
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
