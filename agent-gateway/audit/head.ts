@@ -8,8 +8,8 @@
  *
  * Durability of the head: it is written on its own connection with synchronous=NORMAL (WAL),
  * after the batch's fdatasync and before the batch is acknowledged. It survives a process crash
- * (the WAL frame is in the OS cache) and becomes disk-durable with the next WAL sync (any
- * synchronous=FULL commit of the gateway's main connection, or a checkpoint); only a power loss
+ * (the WAL frame is in the OS cache) and becomes disk-durable with the next WAL sync (a
+ * checkpoint: the main connection runs synchronous=NORMAL too, store/db.ts); only a power loss
  * can roll it back, and only to an older head, which the log is then "ahead of" (tolerated).
  * The head therefore never names a seq the log does not durably hold, and costs ~0.05 ms per
  * group commit instead of a blocking fsync (~3-5 ms measured) on the event loop.
@@ -90,7 +90,7 @@ export function openHeadConnection(db: DatabaseSync): DatabaseSync {
   return own;
 }
 
-/** `headDb` (from openHeadConnection) carries the head; incidents live on `db` (synchronous=FULL). */
+/** `headDb` (from openHeadConnection) carries the head; incidents live on `db`. */
 export function createHeadStore(db: DatabaseSync, headDb: DatabaseSync = db): HeadStore {
   const select = headDb.prepare('SELECT seq, head FROM audit_head WHERE id = 1');
   const upsert = headDb.prepare(`INSERT INTO audit_head (id, seq, head, updated_at) VALUES (1, ?, ?, ?)

@@ -32,6 +32,13 @@ async function allReady(backend: WorkerBackend, deadlineMs = 60_000): Promise<vo
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+/** Ids of the containers this process created between two Unix times (seconds), from the daemon's event log. */
+async function containersCreated(docker: Docker, since: number, until: number): Promise<string[]> {
+  const stream = await docker.getEvents({ since, until, filters: { type: ['container'], event: ['create'], label: [`${SUPERVISOR_PID_LABEL}=${process.pid}`] } });
+  let text = '';
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) text += String(chunk);
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => String((JSON.parse(l) as { id?: unknown }).id));
+}
 const ok = (r: WorkerResult): unknown => {
   assert.equal(r.ok, true, JSON.stringify(r));
   return r.ok ? r.value : undefined;
@@ -144,6 +151,18 @@ describe('docker backend pool', { skip, timeout: 600_000 }, () => {
     assert.equal(typeof freshId, 'string');
     assert.notEqual(freshId, poolId);
     await assert.rejects(docker.getContainer(String(freshId)).inspect(), /no such container/i);
+  });
+
+  test('a fresh call whose caller has already gone creates no container and ends SBX_ERR_ABORTED', async () => {
+    await allReady(backend); // the pool creates nothing while the window below is open
+    const since = Date.now() / 1000;
+    seq += 1;
+    const gone = await backend.run({ callId: `it-${seq}`, tool: 'test', handler: CONTAINER_ID, args: null, fresh: true }, LIMITS, undefined, AbortSignal.abort());
+    assert.ok(!gone.ok && gone.code === 'SBX_ERR_ABORTED', JSON.stringify(gone));
+    // the control: the same fresh call with its caller still there creates the window's one container
+    const controlId = ok(await call(backend, CONTAINER_ID, { fresh: true }));
+    const created = await containersCreated(docker, since, Date.now() / 1000);
+    assert.deepEqual(created, [controlId]);
   });
 });
 

@@ -236,6 +236,17 @@ describe('upstream MCP servers in the Docker sandbox', { skip, timeout: 240_000 
     assert.deepEqual(rec.result, { wiped: 'exact-target-42' });
   });
 
+  test('a call whose caller has already gone is withdrawn before it reaches the server; with the caller there it runs', async () => {
+    const { registry, dispatcher } = gw.gateway.tools;
+    const tool = registry.get('fx.echo');
+    assert.ok(tool?.upstream !== undefined, 'fx.echo is an upstream tool');
+    const gone = await dispatcher.run(tool, { text: 'gone' }, 'withdrawn-before-start', { withdraw: AbortSignal.abort() });
+    assert.ok(gone.ok && !gone.result.ok && gone.result.code === 'SBX_ERR_ABORTED', JSON.stringify(gone));
+    const here = await dispatcher.run(tool, { text: 'here' }, 'caller-still-there', { withdraw: new AbortController().signal });
+    assert.ok(here.ok && here.result.ok, JSON.stringify(here));
+    assert.match(JSON.stringify(here.result.value), /"here"/);
+  });
+
   test('a message line over 256 KiB from the server ends its container: the call fails clearly, the server restarts', async () => {
     const fx = await createAgent(gw.url, admin, 'flooder', ['fx.flood', 'fx.echo']);
     const run = (tool: string, args: unknown) => call(gw.url, 'POST', '/tools/call', { token: fx, body: { tool, args } });
