@@ -6,7 +6,7 @@
  * it before every frame, every `recheckMs`, and ends the stream after `maxLifetimeMs`.
  */
 import type { SseGuard } from '../../providers/sse.ts';
-import { resolvePrincipal, type AuthResult, type Principal } from '../auth/principal.ts';
+import { recheckPrincipal, type AuthResult, type Principal } from '../auth/principal.ts';
 import type { AgentStore } from '../auth/agents.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import type { UserStore } from '../auth/users.ts';
@@ -56,7 +56,7 @@ export function streamGuard(deps: StreamGuardDeps, authorization: string | undef
     recheckMs: settings.streamRecheckMs,
     maxLifetimeMs: settings.streamMaxSeconds * 1000,
     check() {
-      const d = decideStreamContinue(opened, resolvePrincipal(authorization, deps, deps.now()), kinds,
+      const d = decideStreamContinue(opened, recheckPrincipal(authorization, deps, deps.now()), kinds,
         (u) => deps.users === undefined || deps.users.exists(u));
       return d.ok ? null : { code: d.code, message: MESSAGES[d.reason] };
     },

@@ -1,7 +1,8 @@
 /**
  * Per-stage timing of the tool-call path (issue 12): where a call's time goes, without a
  * profiler. Stages (disjoint, in call order; `total` is the whole POST /tools/call pipeline):
- *   auth      bearer token → principal (hash + prepared sqlite lookup)
+ *   auth      bearer token → principal (hash + prepared sqlite lookup), once per request; an
+ *             open stream's re-checks of its token are not counted
  *   validate  admission up to and including ajv: kill switch, breaker, rate limit, body, scope,
  *             name, registry, sanitize, ajv
  *   policy    the policy decision (rules, session taint/risk)

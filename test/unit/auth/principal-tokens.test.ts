@@ -16,6 +16,7 @@ import { SessionStore } from '../../../agent-gateway/auth/sessions.ts';
 import { actorOf, resolvePrincipal } from '../../../agent-gateway/auth/principal.ts';
 import { bearerToken, hashToken, newToken, sameHash, tokenKind } from '../../../agent-gateway/auth/tokens.ts';
 import { actor, principalOf, requirePrincipal } from '../../../agent-gateway/http/auth.ts';
+import { streamGuard } from '../../../agent-gateway/http/stream-guard.ts';
 import { GatewayError } from '../../../agent-gateway/errors.ts';
 import { setStageSink, type CallStage } from '../../../agent-gateway/metrics/stages.ts';
 
@@ -158,4 +159,21 @@ test('resolvePrincipal times each token lookup as the auth stage; a missing or m
   assert.equal(resolvePrincipal(`Bearer ${admin.token}`, s, now).ok, true);
   assert.deepEqual(resolvePrincipal(`Bearer ${newToken('agent')}`, s, now), { ok: false, reason: 'invalid' });
   assert.deepEqual(seen, ['auth', 'auth']);
+});
+
+test('an open stream re-checks its token before each frame without timing it as the auth stage; the re-check still sees a revoke', (t) => {
+  const s = stores(t);
+  const seen: CallStage[] = [];
+  setStageSink((stage) => { seen.push(stage); });
+  t.after(() => setStageSink(undefined));
+  const now = 1_000_000;
+  const header = `Bearer ${s.sessions.issue('alice', 'admin', now).token}`;
+  const opened = resolvePrincipal(header, s, now);
+  assert.ok(opened.ok && opened.principal.kind === 'admin');
+  const guard = streamGuard({ ...s, now: () => now }, header, opened.principal, ['admin', 'user']);
+  for (let i = 0; i < 5; i++) assert.equal(guard.check(), null);
+  assert.deepEqual(seen, ['auth'], 'the request that opened the stream, not its re-checks');
+  s.sessions.revokeFamily(opened.principal.familyId, now, 'test');
+  assert.equal(guard.check()?.code, 'GW_ERR_INVALID_TOKEN');
+  assert.deepEqual(seen, ['auth']);
 });
