@@ -160,7 +160,8 @@ export async function runChatPeers(options: ChatPeersOptions): Promise<ChatPeers
         { name: 'portkey', url: `http://127.0.0.1:${pkPort}/v1/chat/completions`, headers: pk(o), model: 'm' },
         { name: 'palisade', url: `${palUrl}/v1/chat/completions`, headers: { authorization: `Bearer ${token}` }, model: streaming ? 'openrouter:m' : 'm' },
         { name: 'floor', url: `http://127.0.0.1:${floor.port}/v1/chat/completions`, headers: { authorization: `Bearer ${KEY}` }, model: 'm' },
-        // streams are not fdatasync'd by either (Palisade audits a stream after it ends)
+        // no durable floor for streams: Palisade writes a stream's audit line after the stream
+        // ends, so no fdatasync sits before its first token
         ...(streaming ? [] : [{ name: 'floor-fsync', url: `http://127.0.0.1:${floorSync.port}/v1/chat/completions`, headers: { authorization: `Bearer ${KEY}` }, model: 'm' }]),
       ];
     };
